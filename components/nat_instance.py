@@ -1,0 +1,228 @@
+"""NatInstance: a small, self-healing NAT instance for the private subnets.
+
+Creates:
+1. a security group admitting all traffic from the VPC CIDR and allowing all egress
+   (standalone rules, never inline);
+2. an arm64 EC2 instance (default t4g.nano) from the current Amazon Linux 2023 AMI, resolved
+   through AWS's public SSM parameter, with source/destination check off, IMDSv2 required, an
+   encrypted gp3 root volume and user data that enables forwarding and masquerading (nftables,
+   re-applied by a systemd unit at every boot);
+3. an Elastic IP, so the egress address stays the same across stops and recoveries;
+4. two CloudWatch alarms that heal it: a failed *system* status check triggers EC2 auto-recovery
+   (same instance id, ENI, private IP and Elastic IP on new hardware), a failed *instance* status
+   check reboots it.
+
+Why alarms and not an auto scaling group of one: the private route tables point at this
+instance's network interface. Recovery keeps that interface, so the routes stay valid with no
+extra moving parts; an auto scaling group would launch a new instance with a new interface and
+need a Lambda or instance-role permissions to rewrite every route table, and still take minutes.
+The AMI is resolved once: later AMI releases are ignored (`ignore_changes=["ami"]`) so a new
+image never replaces the NAT behind your back; replace it deliberately with
+`pulumi up --replace <urn>`.
+
+Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
+instance_type="t4g.nano".
+
+Cost (us-east-1, 2026-11): t4g.nano $0.0042/h ($3.07/month) + Elastic IP $0.005/h ($3.65/month)
++ 8 GB gp3 $0.64/month = about $7.40/month, against $32.85 + $3.65 for a NAT gateway. Traffic
+through it is not charged per GB (a NAT gateway charges $0.045/GB). One instance is a single
+point of failure for egress (not ingress): recovery takes a few minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+
+USER_DATA_TEMPLATE = """#!/bin/bash
+# NAT instance bootstrap: forwarding + masquerading for {vpc_cidr}, re-applied at every boot.
+set -euo pipefail
+cat > /etc/sysctl.d/90-nat.conf <<'EOF'
+net.ipv4.ip_forward = 1
+net.ipv4.conf.all.send_redirects = 0
+EOF
+sysctl --system >/dev/null
+# The Elastic IP is attached seconds after launch: retry until the package repository answers.
+for attempt in $(seq 1 60); do
+  if command -v nft >/dev/null || dnf install -y nftables; then break; fi
+  sleep 5
+done
+cat > /usr/local/sbin/nat-masquerade <<'EOF'
+#!/bin/bash
+set -euo pipefail
+iface=$(ip -o -4 route show to default | awk '{{print $5; exit}}')
+nft -f - <<RULES
+table ip nat
+delete table ip nat
+table ip nat {{
+  chain postrouting {{
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "$iface" ip saddr {vpc_cidr} masquerade
+  }}
+}}
+RULES
+EOF
+chmod 0755 /usr/local/sbin/nat-masquerade
+cat > /etc/systemd/system/nat-masquerade.service <<'EOF'
+[Unit]
+Description=Masquerade VPC traffic leaving through this NAT instance
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/nat-masquerade
+RemainAfterExit=yes
+
+[Install]
+WantedBy=multi-user.target
+EOF
+systemctl daemon-reload
+systemctl enable --now nat-masquerade.service
+"""
+
+
+@dataclass(frozen=True)
+class NatInstanceArgs:
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    subnet_id: pulumi.Input[str]
+    region: str
+    instance_type: str = "t4g.nano"
+
+
+class NatInstance(pulumi.ComponentResource):
+    """One arm64 NAT instance with an Elastic IP and recovery alarms."""
+
+    security_group: aws.ec2.SecurityGroup
+    instance: aws.ec2.Instance
+    eip: aws.ec2.Eip
+    recovery_alarms: list[aws.cloudwatch.MetricAlarm]
+
+    def __init__(
+        self, name: str, args: NatInstanceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("fullstack:network:NatInstance", name, None, opts)
+        self._name = name
+        self.args = args
+        self.security_group = self._create_security_group()
+        self.instance = self._create_instance()
+        self.eip = aws.ec2.Eip(
+            f"{name}-eip",
+            aws.ec2.EipArgs(domain="vpc", instance=self.instance.id, tags={"Name": f"{name}-eip"}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.recovery_alarms = self._create_recovery_alarms()
+        self.register_outputs(
+            {
+                "instanceId": self.instance.id,
+                "networkInterfaceId": self.instance.primary_network_interface_id,
+                "publicIp": self.eip.public_ip,
+            }
+        )
+
+    @property
+    def network_interface_id(self) -> pulumi.Output[str]:
+        """The interface the private route tables send 0.0.0.0/0 to."""
+        return self.instance.primary_network_interface_id
+
+    def _create_security_group(self) -> aws.ec2.SecurityGroup:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=self.args.vpc_id,
+                description="NAT instance: forwards traffic from the VPC to the internet",
+                tags={"Name": f"{self._name}-sg"},
+            ),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-vpc",
+            aws.vpc.SecurityGroupIngressRuleArgs(
+                security_group_id=group.id,
+                ip_protocol="-1",
+                cidr_ipv4=self.args.vpc_cidr,
+                description="All traffic from inside the VPC, to be forwarded",
+            ),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-to-internet",
+            aws.vpc.SecurityGroupEgressRuleArgs(
+                security_group_id=group.id,
+                ip_protocol="-1",
+                cidr_ipv4="0.0.0.0/0",
+                description="Forwarded traffic to the internet",
+            ),
+            opts=child,
+        )
+        return group
+
+    def _create_instance(self) -> aws.ec2.Instance:
+        ami = aws.ssm.get_parameter(
+            name=AL2023_ARM64_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=self)
+        )
+        return aws.ec2.Instance(
+            f"{self._name}-instance",
+            aws.ec2.InstanceArgs(
+                ami=ami.value,
+                instance_type=self.args.instance_type,
+                subnet_id=self.args.subnet_id,
+                vpc_security_group_ids=[self.security_group.id],
+                source_dest_check=False,
+                associate_public_ip_address=False,
+                user_data=USER_DATA_TEMPLATE.format(vpc_cidr=self.args.vpc_cidr),
+                user_data_replace_on_change=True,
+                metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                    http_endpoint="enabled",
+                    http_tokens="required",
+                    http_put_response_hop_limit=1,
+                ),
+                root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                    encrypted=True,
+                    volume_type="gp3",
+                    delete_on_termination=True,
+                ),
+                maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
+                monitoring=False,
+                tags={"Name": f"{self._name}-instance"},
+            ),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]),
+        )
+
+    def _create_recovery_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
+        region = self.args.region
+        actions = {
+            "system": ("StatusCheckFailed_System", f"arn:aws:automate:{region}:ec2:recover"),
+            "instance": ("StatusCheckFailed_Instance", f"arn:aws:automate:{region}:ec2:reboot"),
+        }
+        alarms = []
+        for check, (metric, action) in actions.items():
+            alarms.append(
+                aws.cloudwatch.MetricAlarm(
+                    f"{self._name}-{check}-check",
+                    aws.cloudwatch.MetricAlarmArgs(
+                        alarm_description=(
+                            f"NAT instance failed its {check} status check: "
+                            f"{'recover it on new hardware' if check == 'system' else 'reboot it'}"
+                        ),
+                        namespace="AWS/EC2",
+                        metric_name=metric,
+                        dimensions={"InstanceId": self.instance.id},
+                        statistic="Maximum",
+                        period=60,
+                        evaluation_periods=2 if check == "system" else 3,
+                        threshold=1,
+                        comparison_operator="GreaterThanOrEqualToThreshold",
+                        treat_missing_data="missing",
+                        alarm_actions=[action],
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+        return alarms

@@ -1,0 +1,1 @@
+"""stackctl: offline and operational commands for this Pulumi project (`python -m stackctl`)."""

@@ -1,0 +1,74 @@
+"""Command line: `python -m stackctl <command> --stack <name>`.
+
+Commands:
+  plan   run the program offline under mocks and print what the stack would create
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from stackctl.harness import ProgramError, run_program
+from stackctl.plan import render_plan
+
+
+def _plan(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        graph = run_program(args.stack, args.set)
+    except ProgramError as failure:
+        print(f"The program stopped before creating anything:\n{failure.error}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if args.json:
+        payload = json.dumps(graph.to_json(), indent=2, default=str)
+        if args.json == "-":
+            print(payload)
+        else:
+            with open(args.json, "w", encoding="utf-8") as handle:
+                handle.write(payload + "\n")
+    if args.json != "-":
+        print(render_plan(graph))
+        print(f"\n(planned in {time.perf_counter() - started:.2f} s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stackctl", description="Offline planning and operations for this Pulumi project."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser(
+        "plan",
+        help="print what a stack would create (offline, under mocks)",
+        description="Run the program under Pulumi mocks with the stack's config and print the "
+        "resource tree, key properties, counts by type and exports. No AWS account needed.",
+    )
+    plan.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1)",
+    )
+    plan.add_argument(
+        "--json", metavar="PATH", help="also write the graph as JSON ('-': stdout only)"
+    )
+    plan.set_defaults(func=_plan)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Pulumi mocks that stand in for AWS: plausible ids, ARNs and data-source answers.
+
+`AwsMocks.new_resource` echoes a resource's inputs back as its outputs and adds what AWS would
+compute (id, arn, and a few type-specific attributes other resources read). `AwsMocks.call`
+answers the data sources the program uses, with camelCase keys as the provider returns them.
+An unknown data source answers `{}` and is recorded in `unknown_calls`, so a test can fail on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+CLOUDFRONT_PREFIX_LIST_ID = "pl-3b927c52"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:17]
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.unknown_calls: list[str] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    # -- resources -----------------------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", dict(args.inputs)
+        outputs: dict[str, Any] = dict(args.inputs)
+        digest = _short_hash(f"{args.typ}/{args.name}")
+        service = args.typ.split(":")[1].split("/")[0]
+        resource_id = f"{args.name}-{digest[:8]}"
+        name = outputs.get("name") or f"{args.name}-{digest[:7]}"
+        outputs.setdefault("arn", f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.name}")
+        extra = _TYPE_OUTPUTS.get(args.typ)
+        if extra:
+            outputs.update(extra(self, args, digest, str(name)))
+            resource_id = outputs.pop("__id__", resource_id)
+        outputs.setdefault("tagsAll", outputs.get("tags", {}))
+        return resource_id, outputs
+
+    # -- data sources --------------------------------------------------------------------------
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        self.calls.append((args.token, dict(args.args)))
+        answer = _CALLS.get(args.token)
+        if answer is None:
+            self.unknown_calls.append(args.token)
+            return {}, []
+        return answer(self, dict(args.args)), []
+
+
+def _instance(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+    return {
+        "__id__": f"i-{h}",
+        "primaryNetworkInterfaceId": f"eni-{h}",
+        "privateIp": "10.0.224.10",
+        "arn": f"arn:aws:ec2:{m.region}:{ACCOUNT_ID}:instance/i-{h}",
+    }
+
+
+def _eip(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+    octet = int(h[:2], 16)
+    return {
+        "__id__": f"eipalloc-{h}",
+        "allocationId": f"eipalloc-{h}",
+        "publicIp": f"198.51.100.{octet}",
+    }
+
+
+def _prefixed_id(prefix: str):  # type: ignore[no-untyped-def]
+    def make(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+        return {"__id__": f"{prefix}-{h}"}
+
+    return make
+
+
+def _log_group(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+    return {"arn": f"arn:aws:logs:{m.region}:{ACCOUNT_ID}:log-group:{n}", "__id__": n}
+
+
+def _iam_role(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{n}", "name": n, "__id__": n}
+
+
+_TYPE_OUTPUTS = {
+    "aws:ec2/instance:Instance": _instance,
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/vpc:Vpc": _prefixed_id("vpc"),
+    "aws:ec2/subnet:Subnet": _prefixed_id("subnet"),
+    "aws:ec2/routeTable:RouteTable": _prefixed_id("rtb"),
+    "aws:ec2/internetGateway:InternetGateway": _prefixed_id("igw"),
+    "aws:ec2/natGateway:NatGateway": _prefixed_id("nat"),
+    "aws:ec2/securityGroup:SecurityGroup": _prefixed_id("sg"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _prefixed_id("vpce"),
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _iam_role,
+}
+
+
+def _zones(m: AwsMocks, args: dict) -> dict:
+    letters = "abcd"
+    return {
+        "id": m.region,
+        "names": [f"{m.region}{c}" for c in letters],
+        "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
+        "groupNames": [m.region] * len(letters),
+        "state": args.get("state"),
+    }
+
+
+def _ssm_parameter(m: AwsMocks, args: dict) -> dict:
+    name = str(args.get("name"))
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:ssm:{m.region}::parameter{name}",
+        "type": "String",
+        "value": "ami-0a1b2c3d4e5f67890",
+        "insecureValue": "ami-0a1b2c3d4e5f67890",
+        "version": 1,
+    }
+
+
+def _caller_identity(m: AwsMocks, args: dict) -> dict:
+    return {
+        "id": ACCOUNT_ID,
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
+        "userId": "AIDAMOCK",
+    }
+
+
+def _region(m: AwsMocks, args: dict) -> dict:
+    return {"id": m.region, "name": m.region, "region": m.region, "endpoint": "", "description": ""}
+
+
+def _partition(m: AwsMocks, args: dict) -> dict:
+    return {
+        "id": "aws",
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+    }
+
+
+def _prefix_list(m: AwsMocks, args: dict) -> dict:
+    return {
+        "id": CLOUDFRONT_PREFIX_LIST_ID,
+        "name": args.get("name"),
+        "arn": f"arn:aws:ec2:{m.region}:aws:prefix-list/{CLOUDFRONT_PREFIX_LIST_ID}",
+        "maxEntries": 55,
+        "entries": [],
+    }
+
+
+def _zone(m: AwsMocks, args: dict) -> dict:
+    name = str(args.get("name") or "example.com")
+    return {"id": "Z0MOCKZONE123", "zoneId": "Z0MOCKZONE123", "name": name, "arn": ""}
+
+
+_CALLS = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": _prefix_list,
+    "aws:route53/getZone:getZone": _zone,
+}

@@ -1,0 +1,157 @@
+"""`stackctl plan`: what a stack would create, offline.
+
+Runs the program under mocks (the same runner as the tests) and prints the component tree with
+each resource's type, logical name and key properties, then a count by type and the exports.
+References to other resources' ids are shown as `-> <logical name>`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stackctl.harness import Graph, Resource
+
+# Pulumi type -> input paths worth showing in the plan.
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "pulumi:providers:aws": ("region",),
+    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
+    "aws:ec2/subnet:Subnet": ("cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
+    "aws:ec2/route:Route": (
+        "routeTableId",
+        "destinationCidrBlock",
+        "gatewayId",
+        "natGatewayId",
+        "networkInterfaceId",
+    ),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("subnetId", "routeTableId"),
+    "aws:ec2/routeTable:RouteTable": ("vpcId",),
+    "aws:ec2/instance:Instance": (
+        "instanceType",
+        "subnetId",
+        "sourceDestCheck",
+        "metadataOptions.httpTokens",
+        "rootBlockDevice.encrypted",
+    ),
+    "aws:ec2/eip:Eip": ("domain", "instance"),
+    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "privateDnsEnabled"),
+    "aws:ec2/securityGroup:SecurityGroup": ("description",),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "securityGroupId",
+        "ipProtocol",
+        "fromPort",
+        "toPort",
+        "cidrIpv4",
+        "referencedSecurityGroupId",
+        "prefixListId",
+    ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
+        "securityGroupId",
+        "ipProtocol",
+        "fromPort",
+        "toPort",
+        "cidrIpv4",
+        "referencedSecurityGroupId",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "threshold", "alarmActions"),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
+    "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
+    "aws:iam/role:Role": ("description",),
+}
+_SKIP = {"tags", "userData", "policy", "assumeRolePolicy", "description"}
+
+
+def _lookup(inputs: dict[str, Any], path: str) -> Any:
+    value: Any = inputs
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _render(value: Any, names: dict[str, str]) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_render(v, names) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value in names:
+        return f"-> {names[value]}"
+    return str(value)
+
+
+def key_properties(resource: Resource, names: dict[str, str]) -> str:
+    paths = KEY_PROPERTIES.get(resource.type)
+    if paths is None:
+        paths = tuple(
+            k
+            for k, v in resource.inputs.items()
+            if k not in _SKIP and isinstance(v, (str, int, float, bool)) and len(str(v)) <= 60
+        )[:4]
+    shown = []
+    for path in paths:
+        value = _lookup(resource.inputs, path)
+        if value is None or value in ([], {}):
+            continue
+        if path in resource.secret_inputs:
+            value = "[secret]"
+        shown.append(f"{path.split('.')[-1] if '.' not in path else path}={_render(value, names)}")
+    return "  ".join(shown)
+
+
+def _short_type(type_token: str) -> str:
+    """`aws:ec2/subnet:Subnet` -> `aws:ec2:Subnet`; components keep their token."""
+    parts = type_token.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return type_token
+
+
+def render_plan(graph: Graph) -> str:
+    names = {r.id: r.name for r in graph.resources if r.custom and r.id}
+    for resource in graph.custom_resources():
+        for attribute in ("primaryNetworkInterfaceId", "allocationId"):
+            if isinstance(resource.outputs.get(attribute), str):
+                names[resource.outputs[attribute]] = f"{resource.name} ({attribute})"
+    lines = [
+        f"Plan for stack '{graph.stack}' of project '{graph.project}' "
+        f"(offline, under mocks: nothing was sent to AWS)",
+    ]
+    for log in graph.logs:
+        lines.append(f"  {log}")
+    lines.append("")
+
+    def walk(parent: Resource | None, indent: str) -> None:
+        children = sorted(graph.children(parent), key=lambda r: (not r.custom, r.type, r.name))
+        for index, child in enumerate(children):
+            last = index == len(children) - 1
+            branch = "└─ " if last else "├─ "
+            kind = _short_type(child.type)
+            flags = []
+            if child.protect:
+                flags.append("protected")
+            if child.ignore_changes:
+                flags.append(f"ignores {','.join(child.ignore_changes)}")
+            if child.retain_on_delete:
+                flags.append("retained on delete")
+            flag_text = f"  [{'; '.join(flags)}]" if flags else ""
+            props = key_properties(child, names) if child.custom else ""
+            lines.append(f"{indent}{branch}{kind}  {child.name}{flag_text}  {props}".rstrip())
+            walk(child, indent + ("   " if last else "│  "))
+
+    lines.append(f"{graph.project}-{graph.stack} (pulumi:pulumi:Stack)")
+    walk(None, "")
+    counts = graph.counts()
+    lines.append("")
+    lines.append("Resources by type:")
+    for type_token, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        lines.append(f"  {count:4d}  {type_token}")
+    components = len([r for r in graph.resources if not r.custom])
+    lines.append(f"  {sum(counts.values()):4d}  resources in all, in {components} components")
+    lines.append("")
+    lines.append("Exports:")
+    for name, value in graph.exports.items():
+        shown = "[secret]" if name in graph.secret_exports else json.dumps(value)
+        lines.append(f"  {name}: {shown}")
+    return "\n".join(lines)
