@@ -365,9 +365,9 @@ class Network(pulumi.ComponentResource):
             ),
             opts=self._child(),
         )
-        services = INTERFACE_ENDPOINT_SERVICES
-        if self.args.ecs_exec:
-            services += ECS_EXEC_ENDPOINT_SERVICES
+        services = INTERFACE_ENDPOINT_SERVICES + (
+            ECS_EXEC_ENDPOINT_SERVICES if self.args.ecs_exec else ()
+        )
         endpoints = {}
         for service in services:
             endpoints[service] = aws.ec2.VpcEndpoint(

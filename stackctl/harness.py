@@ -155,7 +155,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.graph = graph
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             self.graph.stack_urn = response.urn
             return response

@@ -29,7 +29,9 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     # -- resources -----------------------------------------------------------------------------
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
         outputs: dict[str, Any] = dict(args.inputs)
@@ -47,7 +49,9 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     # -- data sources --------------------------------------------------------------------------
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         self.calls.append((args.token, dict(args.args)))
         answer = _CALLS.get(args.token)
         if answer is None:
@@ -56,7 +60,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         return answer(self, dict(args.args)), []
 
 
-def _instance(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+def _instance(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     return {
         "__id__": f"i-{h}",
         "primaryNetworkInterfaceId": f"eni-{h}",
@@ -65,7 +69,7 @@ def _instance(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -
     }
 
 
-def _eip(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+def _eip(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     octet = int(h[:2], 16)
     return {
         "__id__": f"eipalloc-{h}",
@@ -75,21 +79,83 @@ def _eip(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dic
 
 
 def _prefixed_id(prefix: str):  # type: ignore[no-untyped-def]
-    def make(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+    def make(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
         return {"__id__": f"{prefix}-{h}"}
 
     return make
 
 
-def _log_group(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+def _log_group(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     return {"arn": f"arn:aws:logs:{m.region}:{ACCOUNT_ID}:log-group:{n}", "__id__": n}
 
 
-def _iam_role(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict:
+def _iam_role(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{n}", "name": n, "__id__": n}
 
 
+# Letters and digits only: a valid ElastiCache AUTH token and app secret (see components/cache.py).
+_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def _random_password(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    """A deterministic stand-in for the generated value, obeying length and character rules."""
+    length = int(a.inputs.get("length") or 32)
+    seed = hashlib.sha256(f"secret/{a.name}".encode()).digest()
+    while len(seed) < length:
+        seed += hashlib.sha256(seed).digest()
+    result = "".join(_PASSWORD_ALPHABET[b % len(_PASSWORD_ALPHABET)] for b in seed[:length])
+    return {"__id__": "none", "result": result, "bcryptHash": f"$2a$10${h}"}
+
+
+def _rds_cluster(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    ident = str(a.inputs.get("clusterIdentifier") or n)
+    host = f"{ident}.cluster-c{h[:11]}.{m.region}.rds.amazonaws.com"
+    secret = f"arn:aws:secretsmanager:{m.region}:{ACCOUNT_ID}:secret:rds!cluster-{h[:8]}-AbCdEf"
+    return {
+        "__id__": ident,
+        "arn": f"arn:aws:rds:{m.region}:{ACCOUNT_ID}:cluster:{ident}",
+        "endpoint": host,
+        "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+        "masterUserSecrets": [
+            {"kmsKeyId": "aws/secretsmanager", "secretArn": secret, "secretStatus": "active"}
+        ],
+    }
+
+
+def _replication_group(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    ident = str(a.inputs.get("replicationGroupId") or n)
+    return {
+        "__id__": ident,
+        "arn": f"arn:aws:elasticache:{m.region}:{ACCOUNT_ID}:replicationgroup:{ident}",
+        "primaryEndpointAddress": f"master.{ident}.{h[:6]}.use1.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{ident}.{h[:6]}.use1.cache.amazonaws.com",
+    }
+
+
+def _secret(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    arn = f"arn:aws:secretsmanager:{m.region}:{ACCOUNT_ID}:secret:{n}-{h[:6]}"
+    return {"__id__": arn, "arn": arn}
+
+
+def _bucket(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    bucket = str(a.inputs.get("bucket") or n)
+    return {
+        "__id__": bucket,
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketRegionalDomainName": f"{bucket}.s3.{m.region}.amazonaws.com",
+    }
+
+
 _TYPE_OUTPUTS = {
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:secretsmanager/secret:Secret": _secret,
     "aws:ec2/instance:Instance": _instance,
     "aws:ec2/eip:Eip": _eip,
     "aws:ec2/vpc:Vpc": _prefixed_id("vpc"),
@@ -104,7 +170,7 @@ _TYPE_OUTPUTS = {
 }
 
 
-def _zones(m: AwsMocks, args: dict) -> dict:
+def _zones(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     letters = "abcd"
     return {
         "id": m.region,
@@ -115,7 +181,7 @@ def _zones(m: AwsMocks, args: dict) -> dict:
     }
 
 
-def _ssm_parameter(m: AwsMocks, args: dict) -> dict:
+def _ssm_parameter(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args.get("name"))
     return {
         "id": name,
@@ -128,7 +194,7 @@ def _ssm_parameter(m: AwsMocks, args: dict) -> dict:
     }
 
 
-def _caller_identity(m: AwsMocks, args: dict) -> dict:
+def _caller_identity(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": ACCOUNT_ID,
         "accountId": ACCOUNT_ID,
@@ -137,11 +203,11 @@ def _caller_identity(m: AwsMocks, args: dict) -> dict:
     }
 
 
-def _region(m: AwsMocks, args: dict) -> dict:
+def _region(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": m.region, "name": m.region, "region": m.region, "endpoint": "", "description": ""}
 
 
-def _partition(m: AwsMocks, args: dict) -> dict:
+def _partition(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": "aws",
         "partition": "aws",
@@ -150,7 +216,7 @@ def _partition(m: AwsMocks, args: dict) -> dict:
     }
 
 
-def _prefix_list(m: AwsMocks, args: dict) -> dict:
+def _prefix_list(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": CLOUDFRONT_PREFIX_LIST_ID,
         "name": args.get("name"),
@@ -160,7 +226,7 @@ def _prefix_list(m: AwsMocks, args: dict) -> dict:
     }
 
 
-def _zone(m: AwsMocks, args: dict) -> dict:
+def _zone(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args.get("name") or "example.com")
     return {"id": "Z0MOCKZONE123", "zoneId": "Z0MOCKZONE123", "name": name, "arn": ""}
 

@@ -1,0 +1,82 @@
+"""`python -m stackctl plan`: output, overrides, JSON, errors and speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stackctl.__main__ import main
+from stackctl.harness import PROJECT_ROOT, stack_config
+
+
+def test_plan_prints_the_tree_counts_and_exports(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan for stack 'dev'" in out
+    assert (
+        "└─ fullstack:network:Network  network" in out
+        or "├─ fullstack:network:Network  network" in out
+    )
+    assert "aws:ec2:Instance  network-nat-instance  [ignores ami]  instanceType=t4g.nano" in out
+    assert "     6  aws:ec2/subnet:Subnet" in out
+    assert "vpcId:" in out
+
+
+@pytest.mark.parametrize(("mode", "gateways"), [("gateway", 1), ("gatewayPerAz", 2)])
+def test_set_overrides_config_for_one_run(
+    capsys: pytest.CaptureFixture[str], mode: str, gateways: int
+) -> None:
+    assert main(["plan", "--stack", "prod", "--set", f"nat={mode}"]) == 0
+    out = capsys.readouterr().out
+    assert f"     {gateways}  aws:ec2/natGateway:NatGateway" in out
+    assert "aws:ec2/instance:Instance" not in out
+
+
+def test_json_writes_the_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "dev", "--json", str(target)]) == 0
+    graph = json.loads(target.read_text())
+    assert graph["stack"] == "dev"
+    assert graph["counts"]["aws:ec2/subnet:Subnet"] == 6
+    instance = next(r for r in graph["resources"] if r["type"] == "aws:ec2/instance:Instance")
+    assert instance["options"]["ignoreChanges"] == ["ami"]
+    assert instance["inputs"]["sourceDestCheck"] is False
+
+
+def test_bad_config_exits_2_naming_the_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev", "--set", "nat=gatway"]) == 2
+    err = capsys.readouterr().err
+    assert 'fullstack:nat = "gatway" is not valid' in err and 'did you mean "gateway"' in err
+
+
+def test_unknown_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "staging"]) == 2
+    assert "stacks here: dev, prod" in capsys.readouterr().err
+
+
+def test_dotted_override_sets_one_field_of_an_object() -> None:
+    _, config = stack_config("dev", ["api.count=2", "api.maxCount=4"])
+    assert json.loads(config["fullstack:api"]) == {"count": 2, "maxCount": 4}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_runs_in_under_three_seconds_in_a_fresh_process(stack: str) -> None:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "stackctl", "plan", "--stack", stack],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 3.0, f"plan --stack {stack} took {elapsed:.2f} s"
