@@ -95,6 +95,12 @@ class Naming:
         head = full[:keep].rstrip("-")
         return f"{head}-{digest}-{tail}"
 
+    @property
+    def iam_path(self) -> str:
+        """The IAM path of every role and policy of the project: the CI deploy role may manage
+        only these (`arn:aws:iam::<account>:role/<project>/*`)."""
+        return f"/{_clean(self.project)}/"
+
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""
         return "/" + "/".join([self.project, self.stack, *parts])

@@ -3,10 +3,11 @@
 Creates:
 1. a security group admitting all traffic from the VPC CIDR and allowing all egress
    (standalone rules, never inline);
-2. an arm64 EC2 instance (default t4g.nano) from the current Amazon Linux 2023 AMI, resolved
-   through AWS's public SSM parameter, with source/destination check off, IMDSv2 required, an
-   encrypted gp3 root volume and user data that enables forwarding and masquerading (nftables,
-   re-applied by a systemd unit at every boot);
+2. an arm64 EC2 instance (default t4g.nano) from the current Amazon Linux 2023 AMI, which EC2
+   resolves at launch from AWS's public SSM parameter (`resolve:ssm:...`), with
+   source/destination check off, IMDSv2 required, an encrypted gp3 root volume and user data
+   that enables forwarding and masquerading (nftables, re-applied by a systemd unit at every
+   boot);
 3. an Elastic IP, so the egress address stays the same across stops and recoveries;
 4. two CloudWatch alarms that heal it: a failed *system* status check triggers EC2 auto-recovery
    (same instance id, ENI, private IP and Elastic IP on new hardware), a failed *instance* status
@@ -16,9 +17,9 @@ Why alarms and not an auto scaling group of one: the private route tables point 
 instance's network interface. Recovery keeps that interface, so the routes stay valid with no
 extra moving parts; an auto scaling group would launch a new instance with a new interface and
 need a Lambda or instance-role permissions to rewrite every route table, and still take minutes.
-The AMI is resolved once: later AMI releases are ignored (`ignore_changes=["ami"]`) so a new
-image never replaces the NAT behind your back; replace it deliberately with
-`pulumi up --replace <urn>`.
+The AMI is resolved once, at launch: AWS then reports the concrete AMI id, and later AMI
+releases are ignored (`ignore_changes=["ami"]`) so a new image never replaces the NAT behind
+your back; replace it deliberately with `pulumi up --replace <urn>` to pick up a newer image.
 
 Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
 instance_type="t4g.nano".
@@ -164,13 +165,11 @@ class NatInstance(pulumi.ComponentResource):
         return group
 
     def _create_instance(self) -> aws.ec2.Instance:
-        ami = aws.ssm.get_parameter(
-            name=AL2023_ARM64_AMI_PARAMETER, opts=pulumi.InvokeOptions(parent=self)
-        )
         return aws.ec2.Instance(
             f"{self._name}-instance",
             aws.ec2.InstanceArgs(
-                ami=ami.value,
+                # EC2 resolves the public SSM parameter to the current AMI at launch.
+                ami=f"resolve:ssm:{AL2023_ARM64_AMI_PARAMETER}",
                 instance_type=self.args.instance_type,
                 subnet_id=self.args.subnet_id,
                 vpc_security_group_ids=[self.security_group.id],

@@ -22,7 +22,7 @@ Creates:
 
 Inputs (NetworkArgs, defaults in brackets): name_prefix, region, cidr ["10.0.0.0/16"],
 az_count [2], nat ["instance"], nat_instance_type ["t4g.nano"], interface_endpoints [False],
-ecs_exec [False], flow_logs [False], log_retention_days [7], flow_log_group_name.
+ecs_exec [False], flow_logs [False], log_retention_days [7], flow_log_group_name, iam_path ["/"].
 
 Cost (us-east-1, 2026-11, 730 h): VPC, subnets, route tables, IGW, S3 gateway endpoint: free.
 NAT: instance ~$7.40/month; gateway $32.85 + $3.65 IP = $36.50/month each (+$0.045/GB);
@@ -60,6 +60,7 @@ class NetworkArgs:
     flow_logs: bool = False
     log_retention_days: int = 7
     flow_log_group_name: str = "/vpc/flow-logs"
+    iam_path: str = "/"
 
 
 class Network(pulumi.ComponentResource):
@@ -397,6 +398,7 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{self._name}-flow-logs",
             aws.iam.RoleArgs(
+                path=self.args.iam_path,
                 description="Lets VPC Flow Logs write to its CloudWatch log group",
                 assume_role_policy=json.dumps(
                     {

@@ -12,11 +12,14 @@ Decisions taken here (and documented in the README):
   `interfaceEndpoints` is unset they are turned on (and a notice says so); an explicit `false`
   is rejected.
 - `dbAutoPauseSeconds` applies only with `dbMinAcu: 0`; it defaults to 300 s then.
+- `redisNodes` >= 2 turns on ElastiCache automatic failover and Multi-AZ; with 1 node both are
+  off (AWS rejects them on a single node).
 - The NAT instance runs an arm64 Amazon Linux image, so `natInstanceType` must be a Graviton type.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -31,11 +34,14 @@ T = TypeVar("T")
 Profile = Literal["lab", "mvp"]
 NatMode = Literal["none", "instance", "gateway", "gatewayPerAz"]
 EdgeMode = Literal["vpcOrigin", "public"]
+RedisEngine = Literal["valkey", "redis"]
 CpuArchitecture = Literal["X86_64", "ARM64"]
 
 PROFILE_NAMES: tuple[str, ...] = ("lab", "mvp")
 NAT_MODES: tuple[str, ...] = ("none", "instance", "gateway", "gatewayPerAz")
 EDGE_MODES: tuple[str, ...] = ("vpcOrigin", "public")
+PRICE_CLASSES: tuple[str, ...] = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+REDIS_ENGINES: tuple[str, ...] = ("valkey", "redis")
 CPU_ARCHITECTURES: tuple[str, ...] = ("X86_64", "ARM64")
 
 # CloudWatch Logs accepts exactly these retention periods (days).
@@ -61,6 +67,48 @@ DEFAULT_DB_ENGINE_VERSION = "16.8"
 
 
 @dataclass(frozen=True)
+class SleepSchedule:
+    """Working hours of a non-production stack: outside them the services scale to zero."""
+
+    days: Literal["weekdays", "daily"]
+    wake_hour: int
+    sleep_hour: int
+    timezone: str = "UTC"
+
+    @property
+    def cron_days(self) -> str:
+        return "MON-FRI" if self.days == "weekdays" else "*"
+
+    @property
+    def awake_hours_per_week(self) -> int:
+        return (self.sleep_hour - self.wake_hour) * (5 if self.days == "weekdays" else 7)
+
+
+SLEEP_RE = re.compile(
+    r"^(weekdays|daily) (\d{1,2})-(\d{1,2})(?: ([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*))?$"
+)
+
+
+def parse_sleep(text: str) -> SleepSchedule | None:
+    """`weekdays 08-20`, `daily 07-22 Europe/Berlin` -> SleepSchedule, or None if invalid."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    match = SLEEP_RE.match(text.strip())
+    if not match:
+        return None
+    days, wake, sleep, zone = match.groups()
+    wake_hour, sleep_hour = int(wake), int(sleep)
+    if not 0 <= wake_hour < sleep_hour <= 23:
+        return None
+    zone = zone or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return SleepSchedule(cast(Literal["weekdays", "daily"], days), wake_hour, sleep_hour, zone)
+
+
+@dataclass(frozen=True)
 class ServiceSize:
     """Size and count of one ECS service."""
 
@@ -70,6 +118,10 @@ class ServiceSize:
     min_count: int
     max_count: int
     enabled: bool = True
+    spot: bool | None = None  # None: follow fargateSpot
+
+    def runs_on_spot(self, fargate_spot: bool) -> bool:
+        return fargate_spot if self.spot is None else self.spot
 
 
 _SERVICE_FIELDS = {
@@ -79,6 +131,7 @@ _SERVICE_FIELDS = {
     "minCount": "min_count",
     "maxCount": "max_count",
     "enabled": "enabled",
+    "spot": "spot",
 }
 
 # The two profiles. Each value is the default of the key of the same name; see DESIGN.md.
@@ -107,10 +160,17 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dbReaders": 0,
         "redis": False,
         "redisNodeType": "cache.t4g.micro",
+        "redisEngine": "valkey",
+        "redisNodes": 1,
         "logRetentionDays": 7,
         "deletionProtection": False,
         "backupRetentionDays": 1,
         "waf": False,
+        "dashboard": False,
+        "albHttps": False,
+        "cloudfrontLogs": False,
+        "priceClass": "PriceClass_100",
+        "ecrKeepTagged": 10,
     },
     "mvp": {
         "vpcCidr": "10.0.0.0/16",
@@ -124,20 +184,28 @@ PROFILES: dict[str, dict[str, Any]] = {
         "cpuArchitecture": "ARM64",
         "api": ServiceSize(cpu=256, memory=512, count=2, min_count=2, max_count=4),
         "web": ServiceSize(cpu=256, memory=512, count=2, min_count=2, max_count=4),
-        "worker": ServiceSize(cpu=256, memory=512, count=1, min_count=1, max_count=2),
+        # Background jobs retry and stop cleanly on SIGTERM: the worker is a Spot workload.
+        "worker": ServiceSize(cpu=256, memory=512, count=1, min_count=1, max_count=2, spot=True),
         "autoscaling": True,
         "ecsExec": False,
-        "containerInsights": True,
+        "containerInsights": False,
         "dbEngineVersion": DEFAULT_DB_ENGINE_VERSION,
         "dbMinAcu": 0.5,
         "dbMaxAcu": 4.0,
         "dbReaders": 0,
         "redis": True,
         "redisNodeType": "cache.t4g.micro",
+        "redisEngine": "valkey",
+        "redisNodes": 1,
         "logRetentionDays": 30,
         "deletionProtection": True,
         "backupRetentionDays": 7,
         "waf": False,
+        "dashboard": True,
+        "albHttps": False,
+        "cloudfrontLogs": False,
+        "priceClass": "PriceClass_100",
+        "ecrKeepTagged": 30,
     },
 }
 
@@ -148,6 +216,10 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "dbAutoPauseSeconds",
     "alarmEmail",
     "githubRepo",
+    "githubOidcProvider",
+    "stateBucket",
+    "secretsKeyArn",
+    "sleep",
     "imageTag",
 )
 KNOWN_KEYS: frozenset[str] = frozenset({"profile", *PROFILES["lab"], *OPTIONAL_KEYS})
@@ -156,6 +228,8 @@ _DNS_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 DOMAIN_RE = re.compile(rf"^(?=.{{4,253}}$){_DNS_LABEL}(\.{_DNS_LABEL})+$")
 HOSTED_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+S3_BUCKET_RE = re.compile(r"^(?!xn--|sthree-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+KMS_KEY_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
 GITHUB_REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 REDIS_NODE_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
@@ -196,12 +270,23 @@ class Settings:
     db_readers: int
     redis: bool
     redis_node_type: str
+    redis_engine: RedisEngine
+    redis_nodes: int
     log_retention_days: int
     deletion_protection: bool
     backup_retention_days: int
     waf: bool
+    dashboard: bool
+    alb_https: bool
+    cloudfront_logs: bool
+    price_class: str
+    ecr_keep_tagged: int
     alarm_email: str | None
     github_repo: str | None
+    github_oidc_provider: Literal["create", "existing"]
+    state_bucket: str | None
+    secrets_key_arn: str | None
+    sleep: SleepSchedule | None
     image_tag: str | None
     notices: tuple[str, ...] = field(default=())
 
@@ -327,7 +412,7 @@ class _Reader:
                 )
                 continue
             parsed: bool | int | None
-            if field_name == "enabled":
+            if field_name in ("enabled", "spot"):
                 parsed = _boolean(given_value)
                 if parsed is None:
                     self.fail(full, given_value, "allowed: true, false")
@@ -533,6 +618,27 @@ def parse_settings(project: str, stack: str, raw: Mapping[str, str]) -> Settings
     )
     _check_engine_version(r, db_engine_version or DEFAULT_DB_ENGINE_VERSION, db_min_acu)
 
+    alb_https = r.boolean("albHttps")
+    if alb_https and not domain:
+        r.fail(
+            "albHttps",
+            "true",
+            "end-to-end TLS needs a certificate for a domain; set domain as well, or false",
+        )
+
+    sleep = r._parse(
+        "sleep",
+        parse_sleep,
+        "allowed: 'weekdays HH-HH' or 'daily HH-HH' (wake hour before sleep hour, 0-23), "
+        "optionally followed by an IANA time zone, e.g. 'weekdays 08-20 Europe/Berlin'",
+    )
+    if sleep is not None and chosen == "mvp":
+        r.fail(
+            "sleep",
+            r.raw[r.key("sleep")],
+            "sleep mode is for non-production stacks; allowed only with profile lab",
+        )
+
     retention = r.integer("logRetentionDays", 1, 3653)
     if retention is not None and retention not in LOG_RETENTION_DAYS:
         r.fail(
@@ -573,24 +679,57 @@ def parse_settings(project: str, stack: str, raw: Mapping[str, str]) -> Settings
             "redisNodeType", REDIS_NODE_RE, "allowed: an ElastiCache node type like cache.t4g.micro"
         )
         or "cache.t4g.micro",
+        redis_engine=cast(RedisEngine, r.choice("redisEngine", REDIS_ENGINES)),
+        redis_nodes=r.integer("redisNodes", 1, 6) or 1,
         log_retention_days=retention or 7,
         deletion_protection=r.boolean("deletionProtection"),
         backup_retention_days=r.integer("backupRetentionDays", 1, 35) or 1,
         waf=r.boolean("waf"),
+        dashboard=r.boolean("dashboard"),
+        alb_https=alb_https,
+        cloudfront_logs=r.boolean("cloudfrontLogs"),
+        price_class=r.choice("priceClass", PRICE_CLASSES),
+        ecr_keep_tagged=r.integer("ecrKeepTagged", 1, 1000) or 10,
         alarm_email=r.pattern("alarmEmail", EMAIL_RE, "allowed: an email address"),
         github_repo=r.pattern(
             "githubRepo",
             GITHUB_REPO_RE,
             "allowed: owner/name of a GitHub repository, without wildcards",
         ),
+        github_oidc_provider=cast(
+            Literal["create", "existing"], r.choice("githubOidcProvider", ("create", "existing"))
+        ),
+        state_bucket=r.pattern(
+            "stateBucket",
+            S3_BUCKET_RE,
+            "allowed: the name of the S3 bucket that holds Pulumi state",
+        ),
+        secrets_key_arn=r.pattern(
+            "secretsKeyArn",
+            KMS_KEY_ARN_RE,
+            "allowed: the ARN of the KMS key (or alias) of the awskms:// secrets provider",
+        ),
+        sleep=sleep,
         image_tag=r.pattern(
             "imageTag", IMAGE_TAG_RE, "allowed: a Docker tag ([A-Za-z0-9_.-], up to 128 chars)"
         ),
         notices=tuple(notices),
     )
+    if settings.image_tag == "latest":
+        r.fail(
+            "imageTag",
+            "latest",
+            "the ECR repositories have immutable tags, so a moving tag cannot be redeployed; "
+            "allowed: a tag that names one build, such as the git SHA",
+        )
+    elif settings.image_tag is None:
+        notices.append(
+            "imageTag is unset: the services are created with 0 tasks (parked) until images "
+            "are pushed to ECR and imageTag names them"
+        )
     if r.problems:
         raise SettingsError(stack, r.problems)
-    return settings
+    return dataclasses.replace(settings, notices=tuple(notices))
 
 
 def _runtime_config() -> dict[str, str]:

@@ -2,17 +2,22 @@
 
 Commands:
   plan   run the program offline under mocks and print what the stack would create
+  cost   itemized idle cost of a stack, or two side by side (stackctl/cost_cli.py)
+  migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 
+from stackctl.cost_cli import add_cost_parser
 from stackctl.harness import ProgramError, run_program
+from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 
 
@@ -62,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", metavar="PATH", help="also write the graph as JSON ('-': stdout only)"
     )
     plan.set_defaults(func=_plan)
+    add_cost_parser(commands)
+    add_ops_commands(commands)
     return parser
 
 
@@ -70,5 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.func(args))
 
 
+def run() -> None:
+    """Entry point: exit without tearing down the interpreter.
+
+    A plan imports pulumi_aws' packages (hundreds of thousands of objects); freeing them one by
+    one at exit takes longer than some commands. Output is flushed first; nothing registers
+    exit handlers that matter here.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

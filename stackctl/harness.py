@@ -13,6 +13,7 @@ decides at deploy time (quotas, name clashes, service-side validation).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import runpy
@@ -26,10 +27,12 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from stackctl.mocks import AwsMocks
 
@@ -155,15 +158,28 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.graph = graph
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        """MockMonitor.RegisterResource, recording what it sees (inputs deserialized once)."""
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
-            self.graph.stack_urn = response.urn
-            return response
+            self.graph.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()  # type: ignore[no-untyped-call]
         raw_inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         secret_paths: list[str] = []
         inputs = _unwrap_secrets(raw_inputs, "", secret_paths)
-        urn = response.urn
-        registration = self.resources.get(urn)
+        resource_id, state = self.mocks.new_resource(
+            pulumi_mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+            )
+        )
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, resource_id or "", state
+        )
         self.graph.resources.append(
             Resource(
                 urn=urn,
@@ -172,8 +188,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent,
                 inputs=inputs,
-                outputs=dict(registration.state) if registration else {},
-                id=registration.id if registration else "",
+                outputs=dict(state),
+                id=resource_id or "",
                 protect=bool(request.protect),
                 ignore_changes=list(request.ignoreChanges),
                 depends_on=list(request.dependencies),
@@ -183,7 +199,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 secret_inputs=secret_paths,
             )
         )
-        return response
+        outputs = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=outputs)
 
 
 def _unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
@@ -305,6 +322,14 @@ def run_program(
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     failure: BaseException | None = None
+    # The engine uses each resource's creation stack trace only to show source positions; the
+    # mocks ignore it, and walking the stack for every resource costs a quarter of a plan's run.
+    capture_stack_trace = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = _no_stack_trace
+    # Importing pulumi_aws' packages creates hundreds of thousands of long-lived objects; with the
+    # default thresholds the collector rescans them again and again (a third of a plan's time).
+    gc_thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
     try:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config))
@@ -321,6 +346,8 @@ def run_program(
         except BaseException as error:  # noqa: BLE001 (reported through ProgramError)
             failure = error
     finally:
+        pulumi_resource._get_stack_trace = capture_stack_trace
+        gc.set_threshold(*gc_thresholds)
         graph.calls = list(mocks.calls)
         graph.unknown_calls = list(mocks.unknown_calls)
         logger.removeHandler(handler)
@@ -330,6 +357,10 @@ def run_program(
     if failure is not None:
         raise ProgramError(failure, graph) from failure
     return graph
+
+
+def _no_stack_trace() -> Any:
+    return source_pb2.StackTrace()
 
 
 def _collect_exports(graph: Graph) -> None:

@@ -9,6 +9,7 @@ An unknown data source answers `{}` and is recorded in `unknown_calls`, so a tes
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -148,7 +149,108 @@ def _bucket(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> 
         "bucket": bucket,
         "arn": f"arn:aws:s3:::{bucket}",
         "bucketRegionalDomainName": f"{bucket}.s3.{m.region}.amazonaws.com",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
     }
+
+
+# -- compute and edge (issue 5) --------------------------------------------------------------
+
+
+def _ecr_repository(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    return {
+        "__id__": n,
+        "arn": f"arn:aws:ecr:{m.region}:{ACCOUNT_ID}:repository/{n}",
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{m.region}.amazonaws.com/{n}",
+        "registryId": ACCOUNT_ID,
+    }
+
+
+def _ecs_cluster(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    return {"__id__": f"arn:aws:ecs:{m.region}:{ACCOUNT_ID}:cluster/{n}",
+            "arn": f"arn:aws:ecs:{m.region}:{ACCOUNT_ID}:cluster/{n}"}  # fmt: skip
+
+
+def _task_definition(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    family = str(a.inputs.get("family") or n)
+    arn = f"arn:aws:ecs:{m.region}:{ACCOUNT_ID}:task-definition/{family}:1"
+    return {"__id__": family, "arn": arn, "revision": 1, "arnWithoutRevision": arn[:-2]}
+
+
+def _load_balancer(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    prefix = "internal-" if a.inputs.get("internal") else ""
+    arn = f"arn:aws:elasticloadbalancing:{m.region}:{ACCOUNT_ID}:loadbalancer/app/{n}/{h[:16]}"
+    return {
+        "__id__": arn,
+        "arn": arn,
+        "arnSuffix": f"app/{n}/{h[:16]}",
+        "dnsName": f"{prefix}{n}-{int(h[:8], 16)}.{m.region}.elb.amazonaws.com",
+        "zoneId": "Z35SXDOTRQ7X7K",
+    }
+
+
+def _target_group(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    arn = f"arn:aws:elasticloadbalancing:{m.region}:{ACCOUNT_ID}:targetgroup/{n}/{h[:16]}"
+    return {"__id__": arn, "arn": arn, "arnSuffix": f"targetgroup/{n}/{h[:16]}"}
+
+
+def _elb_arn(kind: str) -> Callable[..., dict[str, Any]]:
+    def make(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+        arn = f"arn:aws:elasticloadbalancing:{m.region}:{ACCOUNT_ID}:{kind}/app/{h[:16]}"
+        return {"__id__": arn, "arn": arn}
+
+    return make
+
+
+def _distribution(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    dist_id = f"E{h[:13].upper()}"
+    return {
+        "__id__": dist_id,
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{dist_id}",
+        "domainName": f"d{h[:13]}.cloudfront.net",
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+    }
+
+
+def _vpc_origin(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    return {"__id__": f"vo_{h[:16]}",
+            "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/vo_{h[:16]}"}  # fmt: skip
+
+
+def _certificate(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    region = str(a.inputs.get("region") or m.region)
+    domain = str(a.inputs.get("domainName"))
+    names = [domain, *(a.inputs.get("subjectAlternativeNames") or [])]
+    options = []
+    for name in names:
+        base = name[2:] if name.startswith("*.") else name
+        options.append(
+            {
+                "domainName": name,
+                "resourceRecordName": f"_{_short_hash(base)[:12]}.{base}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_short_hash('v' + base)[:12]}.acm-validations.aws.",
+            }
+        )
+    return {
+        "arn": f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{h}",
+        "domainValidationOptions": options,
+    }
+
+
+def _certificate_validation(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    return {"__id__": str(a.inputs.get("certificateArn"))}
 
 
 _TYPE_OUTPUTS = {
@@ -167,6 +269,18 @@ _TYPE_OUTPUTS = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": _prefixed_id("vpce"),
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:ecs/cluster:Cluster": _ecs_cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _elb_arn("listener"),
+    "aws:lb/listenerRule:ListenerRule": _elb_arn("listener-rule"),
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/vpcOrigin:VpcOrigin": _vpc_origin,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
 }
 
 
@@ -231,7 +345,14 @@ def _zone(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": "Z0MOCKZONE123", "zoneId": "Z0MOCKZONE123", "name": name, "arn": ""}
 
 
+def _oidc_provider(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
+    host = str(args.get("url", "")).removeprefix("https://")
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"
+    return {"id": arn, "arn": arn, "url": host, "clientIdLists": ["sts.amazonaws.com"]}
+
+
 _CALLS = {
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": _oidc_provider,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,

@@ -65,18 +65,26 @@ def test_dotted_override_sets_one_field_of_an_object() -> None:
     assert json.loads(config["fullstack:api"]) == {"count": 2, "maxCount": 4}
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_runs_in_under_three_seconds_in_a_fresh_process(stack: str) -> None:
+    """Wall time of `python -m stackctl plan`, interpreter start and imports included.
+
+    Best of three runs, so that one hiccup of a shared machine does not decide; scripts/test runs
+    the timing tests alone, after the parallel suite.
+    """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "stackctl", "plan", "--stack", stack],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    assert result.returncode == 0, result.stderr
-    assert elapsed < 3.0, f"plan --stack {stack} took {elapsed:.2f} s"
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "stackctl", "plan", "--stack", stack],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        times.append(time.perf_counter() - started)
+        assert result.returncode == 0, result.stderr
+    assert min(times) < 3.0, f"plan --stack {stack} took {', '.join(f'{t:.2f}' for t in times)} s"

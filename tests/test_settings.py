@@ -47,7 +47,9 @@ def test_mvp_profile_defaults_match_the_design_table() -> None:
     mvp = settings("mvp")
     assert not mvp.fargate_spot and not mvp.ecs_exec and mvp.autoscaling
     assert (mvp.db_min_acu, mvp.db_max_acu, mvp.db_auto_pause_seconds) == (0.5, 4, None)
-    assert mvp.redis and mvp.flow_logs and mvp.deletion_protection and mvp.container_insights
+    assert mvp.redis and mvp.flow_logs and mvp.deletion_protection and mvp.dashboard
+    assert not mvp.container_insights, "a deliberate departure from DESIGN.md: see the README"
+    assert mvp.worker.runs_on_spot(mvp.fargate_spot) and not mvp.api.runs_on_spot(mvp.fargate_spot)
     assert (mvp.log_retention_days, mvp.backup_retention_days) == (30, 7)
     assert mvp.api.count == 2 and mvp.web.count == 2
     assert mvp.worker.enabled and mvp.worker.count == 1
@@ -142,17 +144,28 @@ RULES = [
     ("dbEngineVersion", "15.8", "12.9", "major 13 to 17"),
     ("dbAutoPauseSeconds", "86400", "60", "from 300 to 86400"),
     ("redisNodeType", "cache.t4g.small", "t4g.micro", "cache.t4g.micro"),
+    ("redisEngine", "redis", "memcached", "allowed: valkey, redis"),
+    ("redisNodes", "2", "7", "from 1 to 6"),
     ("logRetentionDays", "14", "10", "allowed: 1, 3, 5, 7, 14, 30"),
     ("backupRetentionDays", "35", "0", "from 1 to 35"),
     ("deletionProtection", "true", "on", "allowed: true, false"),
     ("waf", "true", "TRUEISH", "allowed: true, false"),
     ("alarmEmail", "ops@example.com", "ops-at-example", "email address"),
     ("githubRepo", "acme/shop", "acme/*", "without wildcards"),
+    ("sleep", "weekdays 08-20", "weekdays 20-08", "weekdays HH-HH"),
+    ("sleep", "daily 07-22 Europe/Berlin", "daily 07-22 Mars/Olympus", "IANA time zone"),
+    ("githubOidcProvider", "existing", "lookup", "allowed: create, existing"),
+    ("stateBucket", "acme-pulumi-state", "Acme_State", "S3 bucket"),
+    ("secretsKeyArn", "arn:aws:kms:us-east-1:123456789012:alias/pulumi", "alias/pulumi", "KMS key"),
     ("imageTag", "3f9c2a1", "bad tag", "Docker tag"),
     ("autoscaling", "true", "auto", "allowed: true, false"),
     ("ecsExec", "false", "no", "allowed: true, false"),
     ("containerInsights", "true", "enhanced", "allowed: true, false"),
     ("redis", "true", "valkey", "allowed: true, false"),
+    ("dashboard", "true", "yes", "allowed: true, false"),
+    ("cloudfrontLogs", "true", "yes", "allowed: true, false"),
+    ("priceClass", "PriceClass_All", "PriceClass_300", "PriceClass_100, PriceClass_200"),
+    ("ecrKeepTagged", "50", "0", "from 1 to 1000"),
 ]
 
 
@@ -170,7 +183,7 @@ def test_rule_accepts_good_and_rejects_bad_value(
 def test_rules_cover_every_scalar_key() -> None:
     covered = {rule[0] for rule in RULES}
     objects = {"api", "web", "worker"}
-    dependent = {"hostedZoneId"}  # tested with its domain below
+    dependent = {"hostedZoneId", "albHttps"}  # tested with their domain below
     assert KNOWN_KEYS - covered - objects - dependent == {"profile"}
 
 
@@ -285,10 +298,47 @@ def test_worker_can_be_enabled_and_only_worker_has_enabled() -> None:
     assert "fullstack:api.enabled" in problem
 
 
+def test_spot_can_be_chosen_per_service() -> None:
+    lab = settings("lab", api='{"spot": false}')
+    assert lab.api.spot is False and not lab.api.runs_on_spot(lab.fargate_spot)
+    assert lab.web.runs_on_spot(lab.fargate_spot), "unset follows fargateSpot"
+    (problem,) = problems("lab", web='{"spot": "sometimes"}')
+    assert problem.startswith("fullstack:web.spot") and "allowed: true, false" in problem
+
+
 def test_disabled_worker_is_not_size_checked() -> None:
     lab = settings("lab", worker='{"enabled": false, "memory": 3}')
     assert not lab.worker.enabled
 
 
+def test_sleep_schedule_is_parsed_with_its_time_zone() -> None:
+    schedule = settings("lab", sleep="weekdays 8-20 Europe/Berlin").sleep
+    assert schedule is not None
+    assert (schedule.cron_days, schedule.wake_hour, schedule.sleep_hour) == ("MON-FRI", 8, 20)
+    assert schedule.timezone == "Europe/Berlin" and schedule.awake_hours_per_week == 60
+    assert settings("lab", sleep="daily 07-22").sleep.cron_days == "*"  # type: ignore[union-attr]
+
+
+def test_sleep_is_refused_in_the_mvp_profile() -> None:
+    (problem,) = problems("mvp", sleep="weekdays 08-20")
+    assert problem.startswith("fullstack:sleep") and "non-production" in problem
+
+
 def test_tags_name_project_stack_and_tool() -> None:
     assert settings().tags == {"project": "fullstack", "stack": "dev", "managed-by": "pulumi"}
+
+
+def test_alb_https_needs_a_domain() -> None:
+    (problem,) = problems("lab", albHttps="true")
+    assert problem.startswith("fullstack:albHttps") and "set domain" in problem
+    assert settings("lab", albHttps="true", domain="example.com").alb_https
+
+
+def test_image_tag_latest_is_rejected_because_tags_are_immutable() -> None:
+    (problem,) = problems("lab", imageTag="latest")
+    assert problem.startswith('fullstack:imageTag = "latest"') and "immutable" in problem
+
+
+def test_unset_image_tag_parks_the_services_and_says_so() -> None:
+    assert any("imageTag is unset" in notice for notice in settings("lab").notices)
+    assert not settings("lab", imageTag="3f9c2a1").notices

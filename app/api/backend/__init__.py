@@ -1,0 +1,1 @@
+"""Reference workload: a small notes API with a background job worker."""

@@ -1,0 +1,79 @@
+"""app/contract.json must match what the images and the code really do."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.main import app
+
+APP_DIR = Path(__file__).resolve().parents[2]
+CONTRACT: dict[str, Any] = json.loads((APP_DIR / "contract.json").read_text())
+
+
+def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            out.append((keyword.upper(), rest.strip()))
+    return out
+
+
+def _final_stage(dockerfile: Path) -> list[tuple[str, str]]:
+    instructions = _instructions(dockerfile)
+    last_from = max(i for i, (k, _) in enumerate(instructions) if k == "FROM")
+    return instructions[last_from:]
+
+
+def _one(stage: list[tuple[str, str]], keyword: str) -> str:
+    values = [v for k, v in stage if k == keyword]
+    assert values, f"no {keyword} in final stage"
+    return values[-1]
+
+
+@pytest.mark.parametrize("component", ["api", "web"])
+def test_dockerfile_matches_contract(component: str) -> None:
+    spec = CONTRACT[component]
+    stage = _final_stage(APP_DIR / component / "Dockerfile")
+    assert _one(stage, "USER").split(":")[0] == spec["user"] == "10001"
+    assert _one(stage, "EXPOSE") == str(spec["port"])
+    assert json.loads(_one(stage, "CMD")) == spec["command"]
+    healthcheck = _one(stage, "HEALTHCHECK")
+    assert f"127.0.0.1:{spec['port']}{spec['healthPath']}'" in healthcheck
+
+
+def test_api_command_workdir_and_modules() -> None:
+    api = CONTRACT["api"]
+    stage = _final_stage(APP_DIR / "api" / "Dockerfile")
+    assert _one(stage, "WORKDIR") == api["workdir"]
+    assert any(k == "COPY" and v.startswith("alembic.ini ") for k, v in stage)
+    assert (APP_DIR / "api" / "alembic.ini").is_file()
+    assert api["command"][:2] == ["uvicorn", "backend.main:app"]
+    assert api["command"][api["command"].index("--port") + 1] == str(api["port"])
+    assert api["command"][api["command"].index("--host") + 1] == "0.0.0.0"
+    assert api["workerCommand"] == ["python", "-m", "backend.worker"]
+    assert importlib.util.find_spec("backend.worker") is not None
+    assert api["migrationCommand"] == ["alembic", "upgrade", "head"]
+    paths = set(app.openapi()["paths"])
+    assert api["healthPath"] in paths
+    assert api["readinessPath"] in paths
+
+
+def test_every_contract_variable_is_read_by_the_code() -> None:
+    api = CONTRACT["api"]
+    source = "\n".join(p.read_text() for p in (APP_DIR / "api" / "backend").glob("*.py"))
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', source))
+    for name in api["env"] + api["secrets"]:
+        assert name in read, f"{name} is in contract.json but not read by backend/"
+    web_source = (APP_DIR / "web" / "lib" / "notes.mjs").read_text()
+    for name in CONTRACT["web"]["env"]:
+        assert name in web_source
+    assert "ASSET_PREFIX" in (APP_DIR / "web" / "next.config.mjs").read_text()

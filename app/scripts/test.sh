@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Run every test of the app (API, worker, web unit, web end-to-end) plus the
+# linters. Installs what is missing first, so it works on a fresh Debian 12
+# machine (as root) and on later runs (installs are skipped when up to date).
+#
+#   bash app/scripts/test.sh
+#
+# Environment knobs: PYTHON (interpreter for the venv, default python3.11 or
+# python3), CHROMIUM_PATH (default /usr/bin/chromium), SKIP_LINT=1.
+set -euo pipefail
+
+APP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+API_DIR="$APP_DIR/api"
+WEB_DIR="$APP_DIR/web"
+VENV="$APP_DIR/.venv"
+export NEXT_TELEMETRY_DISABLED=1
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+export PYTHONDONTWRITEBYTECODE=1
+
+log() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+# --- system packages ----------------------------------------------------------
+need_apt=()
+pkg_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
+for pkg in postgresql redis-server chromium bubblewrap; do
+  pkg_installed "$pkg" || need_apt+=("$pkg")
+done
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3 || true)}"
+if [[ -z "$PYTHON" ]]; then
+  need_apt+=(python3 python3-venv)
+  PYTHON=python3
+elif [[ "$(readlink -f "$PYTHON")" == /usr/bin/* ]] && ! pkg_installed python3-venv; then
+  need_apt+=(python3-venv)   # Debian's own Python needs it for `python3 -m venv`
+fi
+
+if ((${#need_apt[@]})); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "missing packages: ${need_apt[*]} (run as root or install them first)" >&2
+    exit 1
+  fi
+  log "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "Python 3.11+ is required ($PYTHON is $("$PYTHON" -V 2>&1))" >&2; exit 1; }
+command -v node >/dev/null || { echo "Node.js 20.9+ is required (not found)" >&2; exit 1; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=9)?0:1)' \
+  || { echo "Node.js 20.9+ is required (found $(node -v))" >&2; exit 1; }
+
+# --- Python venv (re-installed only when the pins change) --------------------
+req_hash="$(cat "$API_DIR/requirements.txt" "$API_DIR/requirements-dev.txt" | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$VENV/bin/python" ]] || [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)" != "$req_hash" ]]; then
+  log "creating venv and installing pinned Python packages"
+  [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+  # (the filter drops pip's notes about this machine's absent local wheel folders)
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$API_DIR/requirements-dev.txt" 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+  echo "$req_hash" > "$VENV/.requirements.sha256"
+fi
+
+# --- npm (npm ci only when the lock file changed) -----------------------------
+lock_hash="$(sha256sum "$WEB_DIR/package-lock.json" | cut -d' ' -f1)"
+if [[ "$(cat "$WEB_DIR/node_modules/.lock.sha256" 2>/dev/null || true)" != "$lock_hash" ]]; then
+  log "npm ci"
+  (cd "$WEB_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$WEB_DIR/node_modules/.lock.sha256"
+fi
+
+# --- run everything, remember failures -----------------------------------------
+failed=()
+passed=()
+step() {
+  local name="$1"; shift
+  log "$name"
+  if "$@"; then passed+=("$name"); else failed+=("$name"); fi
+}
+
+if [[ "${SKIP_LINT:-}" != "1" ]]; then
+  step "ruff check" bash -c "cd '$API_DIR' && '$VENV/bin/ruff' check ."
+  step "ruff format --check" bash -c "cd '$API_DIR' && '$VENV/bin/ruff' format --check ."
+  step "mypy" bash -c "cd '$API_DIR' && '$VENV/bin/mypy'"
+  step "hadolint" "$VENV/bin/hadolint" "$API_DIR/Dockerfile" "$WEB_DIR/Dockerfile"
+  step "shell syntax" bash -n "$APP_DIR/scripts/test.sh" "$WEB_DIR/scripts/upload-static.sh"
+fi
+
+step "pytest (api + worker, real PostgreSQL and Redis)" \
+  bash -c "cd '$API_DIR' && '$VENV/bin/python' -m pytest -p no:cacheprovider"
+
+step "web unit tests" bash -c "cd '$WEB_DIR' && npm test --silent"
+
+if step "next build (standalone)" bash -c "cd '$WEB_DIR' && rm -rf .next && npm run build --silent"; then
+  step "web typecheck" bash -c "cd '$WEB_DIR' && npx --no-install tsc --noEmit"
+  step "web end-to-end (Chromium -> Next.js -> API -> PostgreSQL)" \
+    bash -c "cd '$WEB_DIR' && PYTHON='$VENV/bin/python' npm run test:e2e --silent"
+else
+  failed+=("web end-to-end (not run: build failed)")
+fi
+
+log "summary after $((SECONDS - started)) s"
+for s in "${passed[@]}"; do echo "  ok      $s"; done
+for s in "${failed[@]}"; do echo "  FAILED  $s"; done
+if ((${#failed[@]})); then
+  exit 1
+fi
+echo "all app checks passed"

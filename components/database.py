@@ -1,0 +1,261 @@
+"""Database: Aurora PostgreSQL Serverless v2 in the isolated subnets, password managed by RDS.
+
+Creates:
+1. a security group with NO ingress at construction; `allow_from(name, sg_id)` adds one
+   standalone 5432 rule per client security group (the services call it), so only named
+   security groups, never CIDRs, reach the database;
+2. a DB subnet group on the isolated subnets (no route out of the VPC; >= 2 AZs);
+3. the CloudWatch log group RDS exports PostgreSQL logs to, created first so it has the stack's
+   retention (RDS would otherwise create it with "never expire");
+4. an Aurora cluster (`aurora-postgresql`, engine mode `provisioned`, a pinned 16.x version)
+   with Serverless v2 scaling from `min_acu` to `max_acu` and auto-pause after
+   `auto_pause_seconds` when `min_acu` is 0; `manage_master_user_password=True`, so RDS creates
+   and rotates the master secret in Secrets Manager and no password exists in code, config,
+   environment or state; storage encrypted, backups kept `backup_retention_days`, tags copied
+   to snapshots, PostgreSQL logs exported;
+5. one writer and `readers` readers, all `db.serverless`, spread over the AZs (readers in
+   promotion tier 1, so they scale with the writer and can take over), Performance Insights on
+   the free tier (7 days).
+
+With `deletion_protection`: AWS deletion protection, a final snapshot named
+`<cluster-identifier>-final`, and Pulumi `protect` on the cluster (`pulumi destroy` stops there;
+`pulumi destroy --exclude-protected` removes everything else). Without it: no final snapshot
+and no protection, so `pulumi destroy` of a lab removes the database and its data cleanly.
+
+The RDS-managed secret holds only `username` and `password` (constraint 29): host, port and
+database name are exposed here as plain values for the containers' environment. RDS rotates
+the password every 7 days.
+
+Inputs (DatabaseArgs, defaults in brackets): cluster_identifier, vpc_id, subnet_ids (isolated),
+availability_zones, engine_version ["16.8"], min_acu [0], max_acu [2], auto_pause_seconds
+[300, only with min_acu 0], readers [0], backup_retention_days [1], deletion_protection [False],
+log_retention_days [7], database_name ["app"], master_username ["app_admin"].
+
+Cost (us-east-1, 2026-11, 730 h; shared/reference/aws-prices.md): $0.12 per ACU-hour per
+instance. min 0 with auto-pause: $0 compute while paused (resume ~15 s); min 0.5: $43.80/month
+per instance at idle; each reader costs as much as the writer. Storage $0.10/GB-month, I/O $0.20
+per million requests; backups up to the cluster's size free. The RDS-managed secret
+$0.40/month. Performance Insights free tier and log export: $0 (CloudWatch Logs $0.50/GB
+ingested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+POSTGRES_PORT = 5432
+ENGINE = "aurora-postgresql"
+INSTANCE_CLASS = "db.serverless"
+PERFORMANCE_INSIGHTS_FREE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    cluster_identifier: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    availability_zones: Sequence[str]
+    engine_version: str = "16.8"
+    min_acu: float = 0.0
+    max_acu: float = 2.0
+    auto_pause_seconds: int | None = 300
+    readers: int = 0
+    backup_retention_days: int = 1
+    deletion_protection: bool = False
+    log_retention_days: int = 7
+    database_name: str = "app"
+    master_username: str = "app_admin"
+
+
+class Database(pulumi.ComponentResource):
+    """Aurora Serverless v2 PostgreSQL with an RDS-managed master secret."""
+
+    security_group: aws.ec2.SecurityGroup
+    subnet_group: aws.rds.SubnetGroup
+    log_group: aws.cloudwatch.LogGroup
+    cluster: aws.rds.Cluster
+    writer: aws.rds.ClusterInstance
+    readers: list[aws.rds.ClusterInstance]
+    ingress_rules: list[aws.vpc.SecurityGroupIngressRule]
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_username: str
+    master_secret_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("fullstack:data:Database", name, None, opts)
+        self._name = name
+        self.args = args
+        self._check(args)
+        self.port = POSTGRES_PORT
+        self.database_name = args.database_name
+        self.master_username = args.master_username
+        self.ingress_rules = []
+        self.security_group = self._create_security_group()
+        self.subnet_group = self._create_subnet_group()
+        self.log_group = self._create_log_group()
+        self.cluster = self._create_cluster()
+        self.writer, self.readers = self._create_instances()
+        self.endpoint = self.cluster.endpoint
+        self.reader_endpoint = self.cluster.reader_endpoint
+        self.master_secret_arn = self.cluster.master_user_secrets.apply(
+            lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "readerEndpoint": self.reader_endpoint,
+                "port": self.port,
+                "databaseName": self.database_name,
+                "masterSecretArn": self.master_secret_arn,
+                "securityGroupId": self.security_group.id,
+            }
+        )
+
+    # -- public --------------------------------------------------------------------------------
+
+    def allow_from(
+        self, name: str, source_security_group_id: pulumi.Input[str]
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        """Admit PostgreSQL (5432) from one security group (e.g. a service's)."""
+        rule = aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-{name}",
+            aws.vpc.SecurityGroupIngressRuleArgs(
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=self.port,
+                to_port=self.port,
+                referenced_security_group_id=source_security_group_id,
+                description=f"PostgreSQL from {name}",
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.ingress_rules.append(rule)
+        return rule
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check(args: DatabaseArgs) -> None:
+        if len(set(args.availability_zones)) < 2:
+            raise ValueError("Aurora's DB subnet group needs subnets in at least 2 AZs")
+        if args.auto_pause_seconds is not None and args.min_acu != 0:
+            raise ValueError("auto_pause_seconds applies only with min_acu 0")
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def final_snapshot_identifier(self) -> str | None:
+        if not self.args.deletion_protection:
+            return None
+        return f"{self.args.cluster_identifier}-final"
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _create_security_group(self) -> aws.ec2.SecurityGroup:
+        # No inline rules and no egress: the database never opens connections.
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=self.args.vpc_id,
+                description="Aurora PostgreSQL: 5432 from the services' security groups only",
+                tags={"Name": f"{self.args.cluster_identifier}-sg"},
+            ),
+            opts=self._child(),
+        )
+
+    def _create_subnet_group(self) -> aws.rds.SubnetGroup:
+        return aws.rds.SubnetGroup(
+            f"{self._name}-subnets",
+            aws.rds.SubnetGroupArgs(
+                name=f"{self.args.cluster_identifier}-isolated",
+                description="Isolated subnets (no route out of the VPC) for Aurora",
+                subnet_ids=self.args.subnet_ids,
+            ),
+            opts=self._child(),
+        )
+
+    def _create_log_group(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-postgresql-logs",
+            aws.cloudwatch.LogGroupArgs(
+                name=f"/aws/rds/cluster/{self.args.cluster_identifier}/postgresql",
+                retention_in_days=self.args.log_retention_days,
+            ),
+            opts=self._child(),
+        )
+
+    def _create_cluster(self) -> aws.rds.Cluster:
+        args = self.args
+        protected = args.deletion_protection
+        scaling = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+            min_capacity=args.min_acu,
+            max_capacity=args.max_acu,
+            seconds_until_auto_pause=args.auto_pause_seconds if args.min_acu == 0 else None,
+        )
+        return aws.rds.Cluster(
+            f"{self._name}-cluster",
+            aws.rds.ClusterArgs(
+                cluster_identifier=args.cluster_identifier,
+                engine=ENGINE,
+                engine_mode="provisioned",
+                engine_version=args.engine_version,
+                database_name=args.database_name,
+                master_username=args.master_username,
+                manage_master_user_password=True,
+                port=POSTGRES_PORT,
+                serverlessv2_scaling_configuration=scaling,
+                db_subnet_group_name=self.subnet_group.name,
+                vpc_security_group_ids=[self.security_group.id],
+                storage_encrypted=True,
+                backup_retention_period=args.backup_retention_days,
+                preferred_backup_window="03:00-04:00",
+                preferred_maintenance_window="sun:04:30-sun:05:30",
+                copy_tags_to_snapshot=True,
+                enabled_cloudwatch_logs_exports=["postgresql"],
+                deletion_protection=protected,
+                skip_final_snapshot=not protected,
+                final_snapshot_identifier=self.final_snapshot_identifier,
+                # No availability_zones: RDS widens the list and every update would replace the
+                # cluster (constraint 8). The subnet group decides where instances can go.
+            ),
+            opts=self._child(protect=protected, depends_on=[self.log_group]),
+        )
+
+    def _create_instances(
+        self,
+    ) -> tuple[aws.rds.ClusterInstance, list[aws.rds.ClusterInstance]]:
+        zones = self.args.availability_zones
+        instances = []
+        for index in range(1 + self.args.readers):
+            role = "writer" if index == 0 else f"reader-{index}"
+            instances.append(
+                aws.rds.ClusterInstance(
+                    f"{self._name}-{role}",
+                    aws.rds.ClusterInstanceArgs(
+                        identifier=f"{self.args.cluster_identifier}-{role}",
+                        cluster_identifier=self.cluster.id,
+                        engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                        engine_version=self.cluster.engine_version,
+                        instance_class=INSTANCE_CLASS,
+                        availability_zone=zones[index % len(zones)],
+                        db_subnet_group_name=self.subnet_group.name,
+                        promotion_tier=0 if index == 0 else 1,
+                        publicly_accessible=False,
+                        performance_insights_enabled=True,
+                        performance_insights_retention_period=PERFORMANCE_INSIGHTS_FREE_DAYS,
+                        copy_tags_to_snapshot=True,
+                    ),
+                    opts=self._child(),
+                )
+            )
+        return instances[0], instances[1:]

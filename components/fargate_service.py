@@ -1,0 +1,544 @@
+"""FargateService: one container on ECS Fargate, with its own roles, logs and security group.
+
+Used three times (api, web, worker) and, through `container_definition`, by the migration task.
+
+Creates:
+1. a CloudWatch log group (`retention_days`, one of CloudWatch's values, constraint 40);
+2. an *execution role* (used by ECS to start the task) that may pull from exactly the given
+   ECR repositories, write to exactly this log group and read exactly the secrets the task
+   injects (no `*` resource except `ecr:GetAuthorizationToken`, which accepts no other);
+3. a *task role* (used by the app) with only `task_policy_statements`, plus `ssmmessages`
+   when `ecs_exec` is on (those four actions accept only `*`). Two different roles;
+4. a security group with standalone rules: ingress on the container port only from the load
+   balancer's group (and the matching ALB egress), egress 443 to anywhere (ECR, AWS APIs via
+   NAT or endpoints) and `egress_to` rules (5432 to the database group, 6379 to the cache
+   group, 80 to the ALB for the web service's API calls): constraint 11;
+5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, constraint 21), CPU
+   architecture, the image, user `user` (non-root), a read-only root file system with a
+   writable `/tmp` volume, a container health check, plain `environment` and `secrets`
+   (`valueFrom` full ARNs, `<arn>:<json-key>::` for keys, constraint 28);
+6. a service in private subnets without public IPs, with a capacity provider strategy (Spot per
+   `spot`, `on_demand_base` tasks on FARGATE first), the deployment circuit breaker with
+   rollback, a health check grace period (load-balanced services only, constraint 25), ECS Exec
+   per `ecs_exec`, `ignore_changes` on `desiredCount` with autoscaling, and `depends_on` the
+   listener rules using its target group and the cluster's capacity providers (14, 24).
+
+Inputs (FargateServiceArgs, defaults in brackets): see the dataclass; the important defaults are
+user ["10001"], health_check_grace_seconds [120: start-up ~30 s plus Aurora resume ~15 s plus
+margin], on_demand_base [0], command [None: the image's CMD].
+
+Cost (us-east-1, 2026-11, 730 h): arm64 0.25 vCPU / 0.5 GB = $0.00987/h = $7.21 a month per
+task on demand; x86 $9.01; Fargate Spot ~70% less (~$2.20). Logs: $0.50/GB ingested,
+$0.03/GB-month stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster import FARGATE, FARGATE_SPOT
+from components.naming import check_logical
+
+ROLE = "aws:iam/role:Role"
+TMP_VOLUME = "tmp"
+# Actions that accept no resource narrower than "*" (IAM service authorization reference).
+STAR_ONLY_ACTIONS = frozenset(
+    {
+        "ecr:GetAuthorizationToken",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    }
+)
+ECS_EXEC_ACTIONS = sorted(a for a in STAR_ONLY_ACTIONS if a.startswith("ssmmessages:"))
+UPLOADS_PREFIX = "uploads/"
+
+
+def app_task_policy_statements(
+    bucket_arn: pulumi.Input[str], db_secret_arn: pulumi.Input[str], prefix: str = UPLOADS_PREFIX
+) -> list[pulumi.Output[dict[str, Any]]]:
+    """The api's and worker's own permissions: objects under the app bucket's prefix, and the
+    managed database secret (the app re-reads it after RDS rotates the password)."""
+    bucket = pulumi.Output.from_input(bucket_arn)
+    return [
+        bucket.apply(
+            lambda arn: {
+                "Sid": "AppObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": f"{arn}/{prefix}*",
+            }
+        ),
+        bucket.apply(
+            lambda arn: {
+                "Sid": "ListAppPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            }
+        ),
+        pulumi.Output.from_input(db_secret_arn).apply(
+            lambda arn: {
+                "Sid": "RefreshDatabaseCredentials",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": arn,
+            }
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class EgressRule:
+    """One egress rule of the task's security group to another security group."""
+
+    label: str
+    port: int
+    security_group_id: pulumi.Input[str]
+    description: str
+
+
+@dataclass(frozen=True)
+class FargateServiceArgs:
+    service_name: str
+    cluster_arn: pulumi.Input[str]
+    capacity_providers: pulumi.Resource
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    image: pulumi.Input[str]
+    repository_arns: Sequence[pulumi.Input[str]]
+    log_group_name: str
+    region: str
+    cpu: int = 256
+    memory: int = 512
+    desired_count: int = 1
+    cpu_architecture: str = "ARM64"
+    command: Sequence[str] | None = None
+    container_port: int | None = None
+    health_check_command: Sequence[str] | None = None
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_arns: Sequence[pulumi.Input[str]] = ()
+    task_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
+    egress_to: Sequence[EgressRule] = ()
+    target_group_arn: pulumi.Input[str] | None = None
+    load_balancer_security_group_id: pulumi.Input[str] | None = None
+    listener_rules: Sequence[pulumi.Resource] = ()
+    retention_days: int = 7
+    spot: bool = False
+    on_demand_base: int = 0
+    ecs_exec: bool = False
+    autoscaling: bool = False
+    health_check_grace_seconds: int = 120
+    user: str = "10001"
+    read_only_root: bool = True
+    stop_timeout: int = 30
+    family: str = ""  # task definition family; "" = service_name. Unique per stack in an account.
+    iam_path: str = "/"
+
+
+class FargateService(pulumi.ComponentResource):
+    """A Fargate service with its log group, roles, security group and task definition."""
+
+    log_group: aws.cloudwatch.LogGroup
+    execution_role: aws.iam.Role
+    task_role: aws.iam.Role
+    security_group: aws.ec2.SecurityGroup
+    task_definition: aws.ecs.TaskDefinition
+    service: aws.ecs.Service
+
+    def __init__(
+        self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("fullstack:service:FargateService", name, None, opts)
+        self._name = name
+        self.args = args
+        self._check(args)
+        self.log_group = self._create_log_group()
+        self.execution_role = self._create_execution_role()
+        self.task_role = self._create_task_role()
+        self.security_group = self._create_security_group()
+        self.task_definition = self._create_task_definition()
+        self.service = self._create_service()
+        self.register_outputs(
+            {
+                "serviceName": self.service.name,
+                "taskDefinitionArn": self.task_definition.arn,
+                "securityGroupId": self.security_group.id,
+            }
+        )
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def service_name(self) -> pulumi.Output[str]:
+        return self.service.name
+
+    def container_definitions(
+        self,
+        container_name: str,
+        command: Sequence[str] | None,
+        stream_prefix: str,
+        serves_traffic: bool = True,
+    ) -> pulumi.Output[str]:
+        """The JSON container definitions of this service's container (or a variant of it)."""
+        return container_definitions(
+            self.args,
+            container_name,
+            command,
+            self.log_group.name,
+            stream_prefix,
+            serves_traffic=serves_traffic,
+        )
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check(args: FargateServiceArgs) -> None:
+        if (args.target_group_arn is None) != (args.container_port is None):
+            raise ValueError(f"{args.service_name}: a target group needs a container port")
+        if args.target_group_arn is not None and args.load_balancer_security_group_id is None:
+            raise ValueError(f"{args.service_name}: a target group needs the ALB security group")
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    def _create_log_group(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            aws.cloudwatch.LogGroupArgs(
+                name=self.args.log_group_name, retention_in_days=self.args.retention_days
+            ),
+            opts=self._child(),
+        )
+
+    def _role(self, label: str, description: str) -> aws.iam.Role:
+        return aws.iam.Role(
+            check_logical(ROLE, f"{self._name}-{label}"),
+            aws.iam.RoleArgs(
+                path=self.args.iam_path,
+                description=description,
+                assume_role_policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    }
+                ),
+            ),
+            opts=self._child(),
+        )
+
+    def _create_execution_role(self) -> aws.iam.Role:
+        role = self._role("execution", f"ECS starts the {self.args.service_name} tasks with it")
+        statements: list[pulumi.Input[Mapping[str, Any]]] = [
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
+             "Resource": "*"},
+            pulumi.Output.all(*self.args.repository_arns).apply(
+                lambda arns: {
+                    "Sid": "PullImages",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage",
+                    ],
+                    "Resource": sorted(arns),
+                }
+            ),
+            self.log_group.arn.apply(
+                lambda arn: {
+                    "Sid": "WriteLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [arn, f"{arn}:*"],
+                }
+            ),
+        ]  # fmt: skip
+        if self.args.secret_arns:
+            statements.append(
+                pulumi.Output.all(*self.args.secret_arns).apply(
+                    lambda arns: {
+                        "Sid": "ReadInjectedSecrets",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": sorted(set(arns)),
+                    }
+                )
+            )
+        self._attach_policy(role, "execution", statements)
+        return role
+
+    def _create_task_role(self) -> aws.iam.Role:
+        role = self._role("task", f"The {self.args.service_name} app's own AWS permissions")
+        statements = list(self.args.task_policy_statements)
+        if self.args.ecs_exec:
+            statements.append(
+                {
+                    "Sid": "EcsExec",
+                    "Effect": "Allow",
+                    "Action": ECS_EXEC_ACTIONS,
+                    "Resource": "*",
+                }
+            )
+        if statements:
+            self._attach_policy(role, "task", statements)
+        return role
+
+    def _attach_policy(
+        self,
+        role: aws.iam.Role,
+        label: str,
+        statements: Sequence[pulumi.Input[Mapping[str, Any]]],
+    ) -> aws.iam.RolePolicy:
+        document = pulumi.Output.all(*statements).apply(
+            lambda resolved: json.dumps({"Version": "2012-10-17", "Statement": resolved})
+        )
+        return aws.iam.RolePolicy(
+            f"{self._name}-{label}",
+            aws.iam.RolePolicyArgs(role=role.id, policy=document),
+            opts=self._child(),
+        )
+
+    def _create_security_group(self) -> aws.ec2.SecurityGroup:
+        args = self.args
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=args.vpc_id,
+                description=f"{args.service_name} tasks",
+                tags={"Name": f"{args.service_name}-tasks"},
+            ),
+            opts=self._child(),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-https-out",
+            aws.vpc.SecurityGroupEgressRuleArgs(
+                security_group_id=group.id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4="0.0.0.0/0",
+                description="HTTPS to ECR, CloudWatch Logs, Secrets Manager, S3 and AWS APIs",
+            ),
+            opts=self._child(),
+        )
+        for rule in args.egress_to:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-to-{rule.label}",
+                aws.vpc.SecurityGroupEgressRuleArgs(
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=rule.port,
+                    to_port=rule.port,
+                    referenced_security_group_id=rule.security_group_id,
+                    description=rule.description,
+                ),
+                opts=self._child(),
+            )
+        if args.container_port is not None and args.load_balancer_security_group_id is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-from-alb",
+                aws.vpc.SecurityGroupIngressRuleArgs(
+                    security_group_id=group.id,
+                    ip_protocol="tcp",
+                    from_port=args.container_port,
+                    to_port=args.container_port,
+                    referenced_security_group_id=args.load_balancer_security_group_id,
+                    description=f"{args.service_name} port from the load balancer only",
+                ),
+                opts=self._child(),
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-alb-to-tasks",
+                aws.vpc.SecurityGroupEgressRuleArgs(
+                    security_group_id=args.load_balancer_security_group_id,
+                    ip_protocol="tcp",
+                    from_port=args.container_port,
+                    to_port=args.container_port,
+                    referenced_security_group_id=group.id,
+                    description=f"ALB to the {args.service_name} tasks (traffic, health checks)",
+                ),
+                opts=self._child(),
+            )
+        return group
+
+    def _create_task_definition(self) -> aws.ecs.TaskDefinition:
+        args = self.args
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-task",
+            task_definition_args(
+                args,
+                family=args.family or args.service_name,
+                container_definitions=self.container_definitions(
+                    args.service_name, args.command, args.service_name
+                ),
+                execution_role_arn=self.execution_role.arn,
+                task_role_arn=self.task_role.arn,
+            ),
+            opts=self._child(),
+        )
+
+    def capacity_provider_strategy(self) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
+        return capacity_provider_strategy(self.args.spot, self.args.on_demand_base)
+
+    def _create_service(self) -> aws.ecs.Service:
+        args = self.args
+        load_balancers = None
+        grace = None
+        if args.target_group_arn is not None and args.container_port is not None:
+            load_balancers = [
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=args.service_name,
+                    container_port=args.container_port,
+                )
+            ]
+            grace = args.health_check_grace_seconds
+        return aws.ecs.Service(
+            f"{self._name}-service",
+            aws.ecs.ServiceArgs(
+                name=args.service_name,
+                cluster=args.cluster_arn,
+                task_definition=self.task_definition.arn,
+                desired_count=args.desired_count,
+                capacity_provider_strategies=self.capacity_provider_strategy(),
+                network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                    subnets=list(args.subnet_ids),
+                    security_groups=[self.security_group.id],
+                    assign_public_ip=False,
+                ),
+                load_balancers=load_balancers,
+                health_check_grace_period_seconds=grace,
+                deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                    enable=True, rollback=True
+                ),
+                # Start the new task before stopping the old one, even with a single task.
+                deployment_minimum_healthy_percent=100,
+                deployment_maximum_percent=200,
+                enable_execute_command=args.ecs_exec,
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+                wait_for_steady_state=False,
+            ),
+            opts=self._child(
+                depends_on=[*args.listener_rules, args.capacity_providers],
+                ignore_changes=["desiredCount"] if args.autoscaling else None,
+            ),
+        )
+
+
+def capacity_provider_strategy(
+    spot: bool, on_demand_base: int = 0
+) -> list[aws.ecs.ServiceCapacityProviderStrategyArgs]:
+    """Spot for every task, after `on_demand_base` on-demand tasks; or on-demand only."""
+    if not spot:
+        return [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=FARGATE, weight=1)]
+    strategy = [
+        aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=FARGATE_SPOT, weight=1)
+    ]
+    if on_demand_base > 0:
+        strategy.insert(
+            0,
+            aws.ecs.ServiceCapacityProviderStrategyArgs(
+                capacity_provider=FARGATE, weight=0, base=on_demand_base
+            ),
+        )
+    return strategy
+
+
+def task_definition_args(
+    args: FargateServiceArgs,
+    family: str,
+    container_definitions: pulumi.Input[str],
+    execution_role_arn: pulumi.Input[str],
+    task_role_arn: pulumi.Input[str],
+) -> aws.ecs.TaskDefinitionArgs:
+    return aws.ecs.TaskDefinitionArgs(
+        family=family,
+        cpu=str(args.cpu),
+        memory=str(args.memory),
+        network_mode="awsvpc",
+        requires_compatibilities=["FARGATE"],
+        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+            cpu_architecture=args.cpu_architecture, operating_system_family="LINUX"
+        ),
+        execution_role_arn=execution_role_arn,
+        task_role_arn=task_role_arn,
+        container_definitions=container_definitions,
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=TMP_VOLUME)],
+        # Keep replaced revisions ACTIVE so `stackctl rollback` can return to the previous one.
+        skip_destroy=True,
+    )
+
+
+def container_definitions(
+    args: FargateServiceArgs,
+    container_name: str,
+    command: Sequence[str] | None,
+    log_group_name: pulumi.Input[str],
+    stream_prefix: str,
+    *,
+    serves_traffic: bool = True,
+) -> pulumi.Output[str]:
+    """JSON container definitions: one essential container as the contract describes it.
+
+    `serves_traffic=False` (the migration task) drops the port mapping and the health check.
+    """
+    environment = pulumi.Output.from_input(dict(args.environment))
+    secrets = pulumi.Output.from_input(dict(args.secrets))
+
+    def render(values: list[Any]) -> str:
+        env, secret_refs, image, log_group = values
+        container: dict[str, Any] = {
+            "name": container_name,
+            "image": image,
+            "essential": True,
+            "user": args.user,
+            "readonlyRootFilesystem": args.read_only_root,
+            "mountPoints": [
+                {"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}
+            ],
+            "environment": [{"name": k, "value": str(v)} for k, v in sorted(env.items())],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secret_refs.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": args.region,
+                    "awslogs-stream-prefix": stream_prefix,
+                },
+            },
+            "stopTimeout": args.stop_timeout,
+            "linuxParameters": {"initProcessEnabled": True},
+        }
+        if command is not None:
+            container["command"] = list(command)
+        if args.container_port is not None and serves_traffic:
+            container["portMappings"] = [
+                {"containerPort": args.container_port, "protocol": "tcp", "name": "http"}
+            ]
+        if serves_traffic and args.health_check_command:
+            container["healthCheck"] = {
+                "command": list(args.health_check_command),
+                "interval": 30,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 60,
+            }
+        return json.dumps([container])
+
+    return pulumi.Output.all(environment, secrets, args.image, log_group_name).apply(render)

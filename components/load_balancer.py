@@ -1,0 +1,375 @@
+"""LoadBalancer: the application load balancer CloudFront sends dynamic requests to.
+
+Creates:
+1. a security group with standalone rules only (constraint 12): ingress from CloudFront's
+   origin-facing managed prefix list on the listener port CloudFront uses (80, or 443 with
+   end-to-end TLS); with `public_https` (edge `public` with a domain and TLS) 443 from anywhere
+   instead. The web service is the one other source: `allow_from` admits it on port 80 for
+   server-side calls to the API (`API_INTERNAL_URL`). Egress to each service is added by the
+   service itself (it knows its own security group);
+2. the ALB: internal in private subnets (edge `vpcOrigin`) or internet-facing in public subnets
+   (edge `public`), invalid header fields dropped, deletion protection per settings, idle timeout
+   `idle_timeout` (60 s: longer than CloudFront's 30 s origin read timeout, so CloudFront gives
+   up first and the ALB never cuts a request CloudFront is still waiting for);
+3. listener 80; with a certificate also 443 (TLS 1.3 policy), and then 80 answers 301 to 443
+   except for the web service's internal `/api/*` calls addressed to the ALB's own DNS name;
+4. two target groups (`target_type` ip, required by awsvpc, constraint 13) with health checks per
+   service: api (8000, `/api/healthz`) and web (3000, `/`);
+5. `route(...)`, called once the site's host names are known: listener rules
+   host `api.<domain>` -> api; path `/api/*` on a site host -> api; site host -> web; anything
+   else -> the default fixed 404 (constraint 17, 18).
+
+Inputs (LoadBalancerArgs, defaults in brackets): alb_name, vpc_id, subnet_ids, internal [True],
+cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [False],
+deletion_protection [False], idle_timeout [60], deregistration_delay [30],
+api_port [8000], api_health_path ["/api/healthz"], web_port [3000], web_health_path ["/"].
+
+Cost (us-east-1, 2026-11): $0.0225 an hour = $16.43 a month, plus $0.008 per LCU-hour (an idle
+ALB uses a fraction of one: ~$0-6). Internet-facing ALBs add one public IPv4 per AZ at $3.65 a
+month each ($7.30 with 2 AZs); the internal ALB of `vpcOrigin` has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import check_logical
+
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+HTTP_PORT = 80
+HTTPS_PORT = 443
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+API_PATHS = ("/api/*",)
+# Listener rule priorities (unique per listener, constraint 17).
+PRIORITY_API_HOST = 10
+PRIORITY_API_PATH = 20
+PRIORITY_SITE = 30
+PRIORITY_INTERNAL_API = 5
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    alb_name: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    cloudfront_prefix_list_id: pulumi.Input[str]
+    internal: bool = True
+    certificate_arn: pulumi.Input[str] | None = None
+    public_https: bool = False
+    deletion_protection: bool = False
+    idle_timeout: int = 60
+    deregistration_delay: int = 30
+    api_port: int = 8000
+    api_health_path: str = "/api/healthz"
+    web_port: int = 3000
+    web_health_path: str = "/"
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """The ALB, its security group, listeners, target groups and routing rules."""
+
+    security_group: aws.ec2.SecurityGroup
+    alb: aws.lb.LoadBalancer
+    http_listener: aws.lb.Listener
+    https_listener: aws.lb.Listener | None
+    api_target_group: aws.lb.TargetGroup
+    web_target_group: aws.lb.TargetGroup
+    api_rules: list[aws.lb.ListenerRule]
+    web_rules: list[aws.lb.ListenerRule]
+
+    def __init__(
+        self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("fullstack:loadbalancer:LoadBalancer", name, None, opts)
+        self._name = name
+        self.args = args
+        self.api_rules = []
+        self.web_rules = []
+        self.security_group = self._create_security_group()
+        self._admit_cloudfront()
+        self.alb = self._create_alb()
+        self.api_target_group = self._create_target_group(
+            "api", args.api_port, args.api_health_path
+        )
+        self.web_target_group = self._create_target_group(
+            "web", args.web_port, args.web_health_path
+        )
+        self.http_listener, self.https_listener = self._create_listeners()
+        self.register_outputs(
+            {
+                "albArn": self.alb.arn,
+                "albDnsName": self.alb.dns_name,
+                "securityGroupId": self.security_group.id,
+            }
+        )
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def tls(self) -> bool:
+        return self.args.certificate_arn is not None
+
+    @property
+    def listener_port(self) -> int:
+        """The port CloudFront connects to."""
+        return HTTPS_PORT if self.tls else HTTP_PORT
+
+    @property
+    def routing_listener(self) -> aws.lb.Listener:
+        """The listener that carries the viewers' requests (443 with TLS, else 80)."""
+        return self.https_listener if self.https_listener is not None else self.http_listener
+
+    @property
+    def dns_name(self) -> pulumi.Output[str]:
+        return self.alb.dns_name
+
+    @property
+    def internal_url(self) -> pulumi.Output[str]:
+        """The URL services inside the VPC use to call the API through the ALB (plain HTTP)."""
+        return self.alb.dns_name.apply(lambda dns: f"http://{dns}")
+
+    def allow_from(self, name: str, source_security_group_id: pulumi.Input[str]) -> None:
+        """Admit a service inside the VPC on port 80 (server-side calls to `/api/*`)."""
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-{name}",
+            aws.vpc.SecurityGroupIngressRuleArgs(
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=HTTP_PORT,
+                to_port=HTTP_PORT,
+                referenced_security_group_id=source_security_group_id,
+                description=f"HTTP from the {name} service (internal API calls)",
+            ),
+            opts=self._child(),
+        )
+
+    def route(
+        self,
+        site_hosts: Sequence[pulumi.Input[str]],
+        api_host: pulumi.Input[str] | None = None,
+    ) -> None:
+        """Create the listener rules once the host names viewers use are known.
+
+        `site_hosts`: the names the site is served on (apex and www, or the distribution's
+        own name without a domain). `api_host`: `api.<domain>`, or None.
+        """
+        listener = self.routing_listener
+        internal_host = self.alb.dns_name
+        if api_host is not None:
+            self.api_rules.append(
+                self._rule(
+                    "api-host",
+                    listener,
+                    PRIORITY_API_HOST,
+                    self.api_target_group,
+                    hosts=[api_host],
+                )
+            )
+        self.api_rules.append(
+            self._rule(
+                "api-path",
+                listener,
+                PRIORITY_API_PATH,
+                self.api_target_group,
+                hosts=[*site_hosts, internal_host],
+                paths=API_PATHS,
+            )
+        )
+        self.web_rules.append(
+            self._rule("site", listener, PRIORITY_SITE, self.web_target_group, hosts=site_hosts)
+        )
+        if self.https_listener is not None:
+            # Port 80 redirects to 443, except the web service's calls to the ALB's own name.
+            self.api_rules.append(
+                self._rule(
+                    "internal-api",
+                    self.http_listener,
+                    PRIORITY_INTERNAL_API,
+                    self.api_target_group,
+                    hosts=[internal_host],
+                    paths=API_PATHS,
+                )
+            )
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
+
+    def _create_security_group(self) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            aws.ec2.SecurityGroupArgs(
+                vpc_id=self.args.vpc_id,
+                description="ALB: CloudFront (origin-facing prefix list) and the web service only",
+                tags={"Name": f"{self.args.alb_name}-sg"},
+            ),
+            opts=self._child(),
+        )
+
+    def _admit_cloudfront(self) -> None:
+        port = HTTPS_PORT if self.args.certificate_arn is not None else HTTP_PORT
+        if self.args.public_https:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-https-anywhere",
+                aws.vpc.SecurityGroupIngressRuleArgs(
+                    security_group_id=self.security_group.id,
+                    ip_protocol="tcp",
+                    from_port=HTTPS_PORT,
+                    to_port=HTTPS_PORT,
+                    cidr_ipv4="0.0.0.0/0",
+                    description="HTTPS from anywhere (edge public with a domain)",
+                ),
+                opts=self._child(),
+            )
+            return
+        # One rule: the prefix list counts ~55 entries against the 60-rules quota (constraint 43).
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-cloudfront",
+            aws.vpc.SecurityGroupIngressRuleArgs(
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                prefix_list_id=self.args.cloudfront_prefix_list_id,
+                description="CloudFront origin-facing servers only",
+            ),
+            opts=self._child(),
+        )
+
+    def _create_alb(self) -> aws.lb.LoadBalancer:
+        return aws.lb.LoadBalancer(
+            check_logical(LOAD_BALANCER, f"{self._name}-alb"),
+            aws.lb.LoadBalancerArgs(
+                name=self.args.alb_name,
+                load_balancer_type="application",
+                internal=self.args.internal,
+                subnets=list(self.args.subnet_ids),
+                security_groups=[self.security_group.id],
+                ip_address_type="ipv4",
+                drop_invalid_header_fields=True,
+                enable_deletion_protection=self.args.deletion_protection,
+                idle_timeout=self.args.idle_timeout,
+                enable_http2=True,
+            ),
+            opts=self._child(),
+        )
+
+    def _create_target_group(self, service: str, port: int, path: str) -> aws.lb.TargetGroup:
+        return aws.lb.TargetGroup(
+            check_logical(TARGET_GROUP, f"{self._name}-{service}"),
+            aws.lb.TargetGroupArgs(
+                vpc_id=self.args.vpc_id,
+                target_type="ip",
+                protocol="HTTP",
+                port=port,
+                deregistration_delay=self.args.deregistration_delay,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    enabled=True,
+                    protocol="HTTP",
+                    path=path,
+                    port="traffic-port",
+                    matcher="200-299",
+                    interval=15,
+                    timeout=5,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                ),
+                tags={"service": service},
+            ),
+            opts=self._child(),
+        )
+
+    def _not_found(self) -> aws.lb.ListenerDefaultActionArgs:
+        return aws.lb.ListenerDefaultActionArgs(
+            type="fixed-response",
+            fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                content_type="text/plain", message_body="Not found", status_code="404"
+            ),
+        )
+
+    def _create_listeners(self) -> tuple[aws.lb.Listener, aws.lb.Listener | None]:
+        if self.args.certificate_arn is None:
+            http = aws.lb.Listener(
+                f"{self._name}-http",
+                aws.lb.ListenerArgs(
+                    load_balancer_arn=self.alb.arn,
+                    port=HTTP_PORT,
+                    protocol="HTTP",
+                    default_actions=[self._not_found()],
+                ),
+                opts=self._child(),
+            )
+            return http, None
+        https = aws.lb.Listener(
+            f"{self._name}-https",
+            aws.lb.ListenerArgs(
+                load_balancer_arn=self.alb.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=self.args.certificate_arn,
+                default_actions=[self._not_found()],
+            ),
+            opts=self._child(),
+        )
+        http = aws.lb.Listener(
+            f"{self._name}-http",
+            aws.lb.ListenerArgs(
+                load_balancer_arn=self.alb.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
+                        ),
+                    )
+                ],
+            ),
+            opts=self._child(),
+        )
+        return http, https
+
+    def _rule(
+        self,
+        label: str,
+        listener: aws.lb.Listener,
+        priority: int,
+        target_group: aws.lb.TargetGroup,
+        *,
+        hosts: Sequence[pulumi.Input[str]] = (),
+        paths: Sequence[str] = (),
+    ) -> aws.lb.ListenerRule:
+        conditions = []
+        if hosts:
+            conditions.append(
+                aws.lb.ListenerRuleConditionArgs(
+                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(hosts))
+                )
+            )
+        if paths:
+            conditions.append(
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(paths))
+                )
+            )
+        return aws.lb.ListenerRule(
+            f"{self._name}-{label}",
+            aws.lb.ListenerRuleArgs(
+                listener_arn=listener.arn,
+                priority=priority,
+                conditions=conditions,
+                actions=[
+                    aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)
+                ],
+            ),
+            opts=self._child(),
+        )

@@ -1,0 +1,600 @@
+"""Operations on a deployed stack, on boto3: what the console would otherwise be used for.
+
+Commands (`python -m stackctl <command> --stack S [--outputs FILE]`):
+  migrate   run the migration task once, wait until it STOPPED, print the container's exit code
+            and its last log lines; exit non-zero when it failed, failed to start, or has no
+            exit code
+  rollback  point a service at an earlier ACTIVE revision of its task definition family (the
+            previous one by default, or `--to REVISION`), wait for services-stable
+  status    desired/running/pending per service, the primary deployment's rollout state, the
+            last stopped tasks' reasons, and the stack's CloudWatch alarms in ALARM;
+            `--wait` first waits for services-stable and fails if they do not settle
+  logs      a service's (or the migration's) CloudWatch Logs since a time, optionally followed
+
+The stack's outputs (names in stackctl/outputs.py) say which cluster, services, task family,
+subnets and log groups to use. Credentials and region come from the usual AWS environment
+(`AWS_PROFILE`, OIDC in CI); the region defaults to the stack's `region` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from stackctl.outputs import OutputsError, StackOutputs, load_outputs
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_ecs.client import ECSClient
+    from mypy_boto3_logs.client import CloudWatchLogsClient
+
+MIGRATION_STARTED_BY = "stackctl-migrate"
+STOPPED = "STOPPED"
+
+
+class OpsError(Exception):
+    """An operation could not be carried out; the message says why and what to do."""
+
+
+@dataclass
+class Clients:
+    ecs: ECSClient
+    logs: CloudWatchLogsClient
+    cloudwatch: CloudWatchClient
+
+
+@dataclass
+class Runtime:
+    """What an operation prints to and how it waits (tests pass a no-op sleep)."""
+
+    out: TextIO = sys.stdout
+    sleep: Callable[[float], None] = time.sleep
+    poll_seconds: float = 6.0
+    now: Callable[[], float] = time.time
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+def make_clients(region: str, session: Any = None) -> Clients:
+    """ECS, Logs and CloudWatch clients for `region` (from `session`, a boto3 Session)."""
+    import boto3
+
+    session = session or boto3.session.Session(region_name=region)
+    return Clients(
+        ecs=session.client("ecs", region_name=region),
+        logs=session.client("logs", region_name=region),
+        cloudwatch=session.client("cloudwatch", region_name=region),
+    )
+
+
+# -- migrate ----------------------------------------------------------------------------------
+
+
+def run_task_arguments(outputs: StackOutputs) -> dict[str, Any]:
+    """RunTask's arguments: a capacity provider strategy or launch type FARGATE, never both."""
+    arguments: dict[str, Any] = {
+        "cluster": outputs.cluster_name,
+        "taskDefinition": outputs.migration_task_family,
+        "count": 1,
+        "startedBy": MIGRATION_STARTED_BY,
+        "networkConfiguration": outputs.network_configuration(),
+    }
+    if outputs.capacity_provider_strategy:
+        arguments["capacityProviderStrategy"] = [
+            {key: item[key] for key in ("capacityProvider", "weight", "base") if key in item}
+            for item in outputs.capacity_provider_strategy
+        ]
+    else:
+        arguments["launchType"] = "FARGATE"
+    return arguments
+
+
+def migrate(
+    outputs: StackOutputs,
+    clients: Clients,
+    runtime: Runtime,
+    *,
+    timeout_seconds: float = 1800.0,
+    log_lines: int = 30,
+) -> int:
+    """Run the migration task; 0 only when its container exited 0."""
+    arguments = run_task_arguments(outputs)
+    how = (
+        "capacity provider " + outputs.capacity_provider_strategy[0]["capacityProvider"]
+        if outputs.capacity_provider_strategy
+        else "launch type FARGATE"
+    )
+    runtime.say(
+        f"Running {outputs.migration_task_family} on cluster {outputs.cluster_name} ({how}, "
+        f"subnets {', '.join(outputs.subnets)}, public IP {outputs.assign_public_ip})"
+    )
+    response = clients.ecs.run_task(**arguments)
+    failures = response.get("failures") or []
+    tasks = response.get("tasks") or []
+    if failures or not tasks:
+        for failure in failures:
+            runtime.say(
+                f"RunTask failure: {failure.get('reason', '?')} {failure.get('detail', '')} "
+                f"({failure.get('arn', '')})".rstrip()
+            )
+        runtime.say("The migration task did not start.")
+        return 1
+    task_arn = tasks[0]["taskArn"]
+    runtime.say(f"Started {task_arn}; waiting until it is STOPPED")
+    task = _wait_stopped(clients.ecs, outputs.cluster_name, task_arn, runtime, timeout_seconds)
+    if task is None:
+        runtime.say(
+            f"Timed out after {timeout_seconds:.0f} s; the task is still running and was left "
+            f"alone (stop it with: aws ecs stop-task --cluster {outputs.cluster_name} "
+            f"--task {task_arn})."
+        )
+        return 1
+    container = next(
+        (
+            c
+            for c in task.get("containers", [])
+            if c.get("name") == outputs.migration_container_name
+        ),
+        None,
+    )
+    exit_code = container.get("exitCode") if container else None
+    _print_migration_logs(outputs, clients, task, runtime, log_lines)
+    stopped_reason = task.get("stoppedReason") or "none given"
+    stop_code = task.get("stopCode") or "none"
+    if container is None:
+        runtime.say(
+            f"FAILED: the task has no container named {outputs.migration_container_name!r} "
+            f"(stop code {stop_code}, reason: {stopped_reason})"
+        )
+        return 1
+    if exit_code is None:
+        reason = container.get("reason") or stopped_reason
+        runtime.say(
+            f"FAILED: the migration container has no exit code: it did not run to completion "
+            f"(stop code {stop_code}, reason: {reason})"
+        )
+        return 1
+    runtime.say(f"Migration container {outputs.migration_container_name} exit code: {exit_code}")
+    if exit_code != 0:
+        runtime.say(f"FAILED: the migration exited {exit_code} (task stopped: {stopped_reason})")
+        return 1
+    runtime.say("Migration succeeded.")
+    return 0
+
+
+def _wait_stopped(
+    ecs: ECSClient, cluster: str, task_arn: str, runtime: Runtime, timeout_seconds: float
+) -> dict[str, Any] | None:
+    deadline = runtime.now() + timeout_seconds
+    last_status = ""
+    while True:
+        described = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])
+        found = described.get("tasks") or []
+        if found:
+            task: dict[str, Any] = dict(found[0])
+            status = str(task.get("lastStatus", ""))
+            if status != last_status:
+                runtime.say(f"  task status: {status}")
+                last_status = status
+            if status == STOPPED:
+                return task
+        elif described.get("failures"):
+            raise OpsError(f"the task {task_arn} vanished: {described['failures']}")
+        if runtime.now() >= deadline:
+            return None
+        runtime.sleep(runtime.poll_seconds)
+
+
+def _awslogs_stream(
+    ecs: ECSClient, task: dict[str, Any], container_name: str
+) -> tuple[str | None, str | None]:
+    """The awslogs group and stream of a task's container, from its task definition."""
+    definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])
+    for container in definition["taskDefinition"].get("containerDefinitions", []):
+        if container.get("name") != container_name:
+            continue
+        config: dict[str, Any] = dict(container.get("logConfiguration") or {})
+        if config.get("logDriver") != "awslogs":
+            return None, None
+        options = config.get("options") or {}
+        prefix = options.get("awslogs-stream-prefix")
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        stream = f"{prefix}/{container_name}/{task_id}" if prefix else None
+        return options.get("awslogs-group"), stream
+    return None, None
+
+
+def _print_migration_logs(
+    outputs: StackOutputs,
+    clients: Clients,
+    task: dict[str, Any],
+    runtime: Runtime,
+    log_lines: int,
+) -> None:
+    group, stream = _awslogs_stream(clients.ecs, task, outputs.migration_container_name)
+    group = group or outputs.log_group_names.get("migration")
+    if not group or not stream:
+        runtime.say("(no awslogs stream configured for the migration container)")
+        return
+    try:
+        events = clients.logs.get_log_events(
+            logGroupName=group, logStreamName=stream, limit=log_lines, startFromHead=False
+        )["events"]
+    except clients.logs.exceptions.ResourceNotFoundException:
+        runtime.say(f"(no log stream {group} {stream}: the container wrote nothing)")
+        return
+    runtime.say(f"Last {len(events)} log lines of {group} {stream}:")
+    for event in events:
+        runtime.say(f"  {_timestamp(event.get('timestamp', 0))} {event.get('message', '')}")
+
+
+# -- rollback ---------------------------------------------------------------------------------
+
+_REVISION = re.compile(r"^(?:.*task-definition/)?(?P<family>[A-Za-z0-9_-]+):(?P<revision>\d+)$")
+
+
+def _family_revision(task_definition: str) -> tuple[str, int]:
+    match = _REVISION.match(task_definition)
+    if not match:
+        raise OpsError(f"cannot read family:revision from {task_definition!r}")
+    return match["family"], int(match["revision"])
+
+
+def _describe_service(outputs: StackOutputs, ecs: ECSClient, service: str) -> dict[str, Any]:
+    response = ecs.describe_services(cluster=outputs.cluster_name, services=[service])
+    services = response.get("services") or []
+    if not services or services[0].get("status") != "ACTIVE":
+        raise OpsError(f"service {service} is not ACTIVE in cluster {outputs.cluster_name}")
+    return dict(services[0])
+
+
+def _active_revisions(ecs: ECSClient, family: str) -> list[int]:
+    revisions: list[int] = []
+    paginator = ecs.get_paginator("list_task_definitions")
+    for page in paginator.paginate(familyPrefix=family, status="ACTIVE"):
+        for arn in page.get("taskDefinitionArns", []):
+            found_family, revision = _family_revision(arn)
+            if found_family == family:
+                revisions.append(revision)
+    return sorted(revisions)
+
+
+def rollback_target(ecs: ECSClient, current: str, to: str | None) -> str:
+    """`family:revision` to roll back to: `to`, or the newest ACTIVE revision before current."""
+    family, current_revision = _family_revision(current)
+    if to is not None:
+        target = f"{family}:{to}" if to.isdigit() else to
+        target_family, _ = _family_revision(target)
+        if target_family != family:
+            raise OpsError(f"{target} is not of the service's family {family}")
+        described = ecs.describe_task_definition(taskDefinition=target)["taskDefinition"]
+        if described.get("status") != "ACTIVE":
+            raise OpsError(
+                f"{target} is {described.get('status')}: ECS cannot deploy a deregistered "
+                "revision. Roll back by image tag instead (pulumi up with imageTag=<tag>)."
+            )
+        return f"{family}:{described['revision']}"
+    earlier = [r for r in _active_revisions(ecs, family) if r < current_revision]
+    if not earlier:
+        raise OpsError(
+            f"no ACTIVE revision of {family} before {current_revision}: nothing to roll back to "
+            "(old revisions are deregistered when replaced unless the task definition keeps "
+            "them). Roll back by image tag instead (pulumi up with imageTag=<tag>)."
+        )
+    return f"{family}:{earlier[-1]}"
+
+
+def rollback(
+    outputs: StackOutputs,
+    clients: Clients,
+    runtime: Runtime,
+    service_key: str,
+    *,
+    to: str | None = None,
+    wait_minutes: float = 15.0,
+) -> int:
+    service = outputs.service(service_key)
+    described = _describe_service(outputs, clients.ecs, service)
+    current = str(described["taskDefinition"])
+    target = rollback_target(clients.ecs, current, to)
+    current_short = "{}:{}".format(*_family_revision(current))
+    if target == current_short:
+        runtime.say(f"{service} already runs {target}; nothing to do.")
+        return 0
+    runtime.say(f"Rolling back {service}: {current_short} -> {target}")
+    clients.ecs.update_service(cluster=outputs.cluster_name, service=service, taskDefinition=target)
+    if not _wait_stable(outputs, clients.ecs, [service], runtime, wait_minutes):
+        return 1
+    after = _describe_service(outputs, clients.ecs, service)
+    runtime.say(
+        f"Done: {service} runs {target} ({after.get('runningCount')}/"
+        f"{after.get('desiredCount')} tasks). The next `pulumi up` deploys the stack's "
+        "imageTag again: set it to the good tag to make the rollback stick."
+    )
+    return 0
+
+
+def _wait_stable(
+    outputs: StackOutputs,
+    ecs: ECSClient,
+    services: list[str],
+    runtime: Runtime,
+    wait_minutes: float,
+) -> bool:
+    runtime.say(f"Waiting for services-stable: {', '.join(services)}")
+    delay = int(runtime.poll_seconds)
+    attempts = max(int(wait_minutes * 60 / max(delay, 1)), 1)
+    waiter = ecs.get_waiter("services_stable")
+    try:
+        waiter.wait(
+            cluster=outputs.cluster_name,
+            services=services,
+            WaiterConfig={"Delay": delay, "MaxAttempts": attempts},
+        )
+    except Exception as error:  # noqa: BLE001 (botocore's WaiterError; reported and exit 1)
+        runtime.say(f"FAILED: not stable after {wait_minutes:g} min: {error}")
+        return False
+    runtime.say("Services are stable.")
+    return True
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+def status(
+    outputs: StackOutputs,
+    clients: Clients,
+    runtime: Runtime,
+    alarm_prefix: str,
+    *,
+    stopped_tasks: int = 3,
+    wait: bool = False,
+    wait_minutes: float = 15.0,
+) -> int:
+    names = dict(outputs.service_names)
+    code = 0
+    if wait and not _wait_stable(outputs, clients.ecs, list(names.values()), runtime, wait_minutes):
+        code = 1
+    described = clients.ecs.describe_services(
+        cluster=outputs.cluster_name, services=list(names.values())
+    )
+    by_name = {s["serviceName"]: s for s in described.get("services", [])}
+    runtime.say(f"Stack {outputs.stack}: cluster {outputs.cluster_name} ({outputs.region})")
+    runtime.say(f"  site {outputs.site_url}   api {outputs.api_url}")
+    for key, name in names.items():
+        service = by_name.get(name)
+        if service is None:
+            runtime.say(f"{key:7} {name}: MISSING")
+            code = 1
+            continue
+        primary: dict[str, Any] = next(
+            (dict(d) for d in service.get("deployments", []) if d.get("status") == "PRIMARY"),
+            {},
+        )
+        _, revision = _family_revision(str(service.get("taskDefinition", "x:0")))
+        runtime.say(
+            f"{key:7} {name}: desired {service.get('desiredCount')}, running "
+            f"{service.get('runningCount')}, pending {service.get('pendingCount')}; "
+            f"revision {revision}; rollout {primary.get('rolloutState', 'unknown')}"
+            + (f" ({primary['rolloutStateReason']})" if primary.get("rolloutStateReason") else "")
+        )
+        for task in _last_stopped_tasks(outputs, clients.ecs, name, stopped_tasks):
+            runtime.say(
+                f"          stopped {_iso(task.get('stoppedAt'))} "
+                f"{task['taskArn'].rsplit('/', 1)[-1][:12]}: "
+                f"{task.get('stoppedReason') or task.get('stopCode') or 'no reason given'}"
+            )
+    alarms = list(_alarms_in_alarm(clients.cloudwatch, alarm_prefix))
+    if alarms:
+        runtime.say(f"Alarms in ALARM (prefix {alarm_prefix}):")
+        for alarm in alarms:
+            runtime.say(f"  {alarm['name']}: {alarm['reason']}")
+    else:
+        runtime.say(f"No alarm in ALARM (prefix {alarm_prefix}).")
+    return code
+
+
+def _last_stopped_tasks(
+    outputs: StackOutputs, ecs: ECSClient, service: str, count: int
+) -> list[dict[str, Any]]:
+    if count <= 0:
+        return []
+    arns = ecs.list_tasks(
+        cluster=outputs.cluster_name, serviceName=service, desiredStatus="STOPPED"
+    ).get("taskArns", [])
+    if not arns:
+        return []
+    tasks = ecs.describe_tasks(cluster=outputs.cluster_name, tasks=arns[:100]).get("tasks", [])
+    # Tasks a service started belong to the group `service:<name>`.
+    mine = [dict(t) for t in tasks if t.get("group") in (None, f"service:{service}")]
+    mine.sort(key=_stopped_at, reverse=True)
+    return mine[:count]
+
+
+def _stopped_at(task: dict[str, Any]) -> datetime:
+    value = task.get("stoppedAt")
+    return value if isinstance(value, datetime) else datetime.min.replace(tzinfo=UTC)
+
+
+def _alarms_in_alarm(cloudwatch: CloudWatchClient, prefix: str) -> Iterator[dict[str, str]]:
+    paginator = cloudwatch.get_paginator("describe_alarms")
+    for page in paginator.paginate(AlarmNamePrefix=prefix, StateValue="ALARM"):
+        for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
+            yield {"name": alarm["AlarmName"], "reason": alarm.get("StateReason", "")}
+
+
+# -- logs -------------------------------------------------------------------------------------
+
+_SINCE = re.compile(r"^(?P<amount>\d+)(?P<unit>[smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_since(text: str) -> int:
+    """`10m`, `2h`, `30s`, `1d` -> seconds."""
+    match = _SINCE.match(text.strip())
+    if not match:
+        raise OpsError(f"--since {text!r}: use a number and s, m, h or d (10m, 2h)")
+    return int(match["amount"]) * _UNIT_SECONDS[match["unit"]]
+
+
+def logs(
+    outputs: StackOutputs,
+    clients: Clients,
+    runtime: Runtime,
+    service_key: str,
+    *,
+    since: str = "10m",
+    follow: bool = False,
+    max_polls: int | None = None,
+) -> int:
+    group = outputs.log_group_names.get(service_key)
+    if group is None:
+        known = ", ".join(sorted(outputs.log_group_names))
+        raise OpsError(f"no log group for {service_key!r} (known: {known})")
+    start_ms = int((runtime.now() - parse_since(since)) * 1000)
+    seen: set[str] = set()
+    polls = 0
+    while True:
+        newest = start_ms
+        paginator = clients.logs.get_paginator("filter_log_events")
+        for page in paginator.paginate(logGroupName=group, startTime=start_ms):
+            for event in page.get("events", []):
+                event_id = str(event.get("eventId", ""))
+                if event_id in seen:
+                    continue
+                seen.add(event_id)
+                timestamp = int(event.get("timestamp", 0))
+                newest = max(newest, timestamp)
+                stream = str(event.get("logStreamName", "")).rsplit("/", 1)[-1][:12]
+                runtime.say(f"{_timestamp(timestamp)} {stream} {event.get('message', '')}")
+        polls += 1
+        if not follow or (max_polls is not None and polls >= max_polls):
+            return 0
+        start_ms = newest  # events at the same millisecond are deduplicated by id
+        runtime.sleep(runtime.poll_seconds)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _timestamp(milliseconds: int) -> str:
+    return datetime.fromtimestamp(milliseconds / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "?"
+
+
+# -- command line -----------------------------------------------------------------------------
+
+
+def _outputs_and_clients(args: argparse.Namespace) -> tuple[StackOutputs, Clients]:
+    outputs = load_outputs(args.stack, Path(args.outputs) if args.outputs else None)
+    return outputs, make_clients(args.region or outputs.region)
+
+
+def _alarm_prefix(stack: str) -> str:
+    from components.naming import Naming
+    from stackctl.harness import project_name
+
+    return Naming(project_name(), stack).prefix
+
+
+def _run(args: argparse.Namespace) -> int:
+    runtime = Runtime()
+    try:
+        outputs, clients = _outputs_and_clients(args)
+        if args.command == "migrate":
+            return migrate(
+                outputs,
+                clients,
+                runtime,
+                timeout_seconds=args.timeout_minutes * 60.0,
+                log_lines=args.log_lines,
+            )
+        if args.command == "rollback":
+            return rollback(
+                outputs, clients, runtime, args.service, to=args.to, wait_minutes=args.wait_minutes
+            )
+        if args.command == "status":
+            prefix = args.alarm_prefix or _alarm_prefix(args.stack)
+            return status(
+                outputs, clients, runtime, prefix, wait=args.wait, wait_minutes=args.wait_minutes
+            )
+        return logs(outputs, clients, runtime, args.service, since=args.since, follow=args.follow)
+    except (OutputsError, OpsError) as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help="read the stack outputs from this JSON file instead of `pulumi stack output --json`",
+    )
+    parser.add_argument("--region", help="AWS region (default: the stack's `region` output)")
+    parser.set_defaults(func=_run)
+
+
+def add_ops_commands(commands: Any) -> None:
+    """Register migrate, rollback, status and logs on the stackctl subparsers."""
+    migrate_parser = commands.add_parser(
+        "migrate",
+        help="run the migration task and fail on a non-zero exit code",
+        description="Run the stack's migration task once (private subnets, no public IP), wait "
+        "until it is STOPPED, print the container's exit code and last log lines. Exits 1 when "
+        "the migration failed, did not start or has no exit code.",
+    )
+    _common(migrate_parser)
+    migrate_parser.add_argument("--timeout-minutes", type=float, default=30.0)
+    migrate_parser.add_argument("--log-lines", type=int, default=30)
+
+    rollback_parser = commands.add_parser(
+        "rollback",
+        help="deploy the previous ACTIVE task definition revision of a service",
+        description="Point a service at an earlier ACTIVE revision of its task definition "
+        "family (the one before the current by default) and wait for services-stable.",
+    )
+    _common(rollback_parser)
+    rollback_parser.add_argument("--service", required=True, help="api, web or worker")
+    rollback_parser.add_argument("--to", metavar="REVISION", help="revision number or family:rev")
+    rollback_parser.add_argument("--wait-minutes", type=float, default=15.0)
+
+    status_parser = commands.add_parser(
+        "status",
+        help="services, rollouts, stopped tasks and alarms of a stack",
+        description="Desired/running/pending per service, the primary deployment's rollout "
+        "state, the last stopped tasks' reasons and the stack's alarms in ALARM.",
+    )
+    _common(status_parser)
+    status_parser.add_argument(
+        "--wait", action="store_true", help="first wait for services-stable; exit 1 if not"
+    )
+    status_parser.add_argument("--wait-minutes", type=float, default=15.0)
+    status_parser.add_argument(
+        "--alarm-prefix", help="alarm name prefix (default: <project>-<stack>)"
+    )
+
+    logs_parser = commands.add_parser(
+        "logs",
+        help="print (and follow) a service's CloudWatch Logs",
+        description="Print a service's log events since a time; --follow keeps polling.",
+    )
+    _common(logs_parser)
+    logs_parser.add_argument("--service", required=True, help="api, web, worker or migration")
+    logs_parser.add_argument("--since", default="10m", help="10m, 2h, 30s, 1d (default 10m)")
+    logs_parser.add_argument("--follow", action="store_true", help="keep polling (Ctrl-C stops)")

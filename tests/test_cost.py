@@ -1,0 +1,474 @@
+"""`stackctl cost`: the price table, the model per resource type, the budgets and the CLI.
+
+Budgets (DESIGN.md): lab <= $35 and mvp <= $120 a month idle in us-east-1, priced from the graph
+the program declares with images deployed (`imageTag` set: without it the services are parked
+at 0 tasks).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from stackctl.__main__ import main
+from stackctl.cost import Assumptions, Estimate, LineItem, estimate, split_by_strategy
+from stackctl.harness import Graph, Resource
+from stackctl.prices import PriceTableError, load_prices, parse_prices
+
+DEPLOYED = "imageTag=abc123"
+LAB_BUDGET = 35.0
+MVP_BUDGET = 120.0
+HOURS = 730
+
+
+def _graph(*resources: Resource, calls: list[tuple[str, dict[str, Any]]] | None = None) -> Graph:
+    graph = Graph(
+        project="fullstack",
+        stack="hand",
+        config={"aws:region": "us-east-1", "fullstack:profile": "lab"},
+    )
+    graph.resources.extend(resources)
+    graph.calls = calls or []
+    return graph
+
+
+def _res(
+    type_: str, logical: str, /, outputs: dict[str, Any] | None = None, id_: str = "", **inputs: Any
+) -> Resource:
+    return Resource(
+        urn=f"urn:{logical}",
+        type=type_,
+        name=logical,
+        custom=True,
+        parent="",
+        inputs=inputs,
+        outputs=outputs or {},
+        id=id_ or f"{logical}-id",
+    )
+
+
+def _lines(est: Estimate, resource: str) -> list[LineItem]:
+    return [line for line in est.lines if line.resource == resource]
+
+
+def _monthly(est: Estimate, resource: str, item: str = "") -> float:
+    return round(
+        sum(li.monthly_usd or 0.0 for li in _lines(est, resource) if item in li.price_item), 4
+    )
+
+
+def _top(est: Estimate) -> str:
+    return "\n".join(
+        f"  {li.monthly_usd:8.2f}  {li.resource}: {li.description}" for li in est.top(10)
+    )
+
+
+# -- the price table ----------------------------------------------------------------------------
+
+
+def test_every_price_has_a_source_and_a_date() -> None:
+    table = load_prices()
+    assert table.prices
+    for price in table.prices.values():
+        assert table.sources.get(price.source)
+        assert price.date, price
+
+
+def test_price_table_rejects_an_entry_without_source_or_date() -> None:
+    document = {
+        "sources": {"ref": "x"},
+        "regions": {"priced": ["us-east-1"]},
+        "items": {"alb.hour": {"unit": "hour", "us-east-1": {"usd": 0.0225, "source": "ref"}}},
+    }
+    with pytest.raises(PriceTableError, match="missing date"):
+        parse_prices(document)
+
+
+def test_us_east_1_and_ap_northeast_2_are_priced_eu_west_1_is_listed_unpriced() -> None:
+    table = load_prices()
+    assert {"us-east-1", "ap-northeast-2"} <= set(table.priced_regions)
+    assert "eu-west-1" in table.unpriced_regions
+
+
+def test_an_unpriced_region_is_listed_not_zero(plan) -> None:
+    est = estimate(plan("dev", DEPLOYED), region="eu-west-1")
+    assert "eu-west-1" in est.region_note
+    assert est.total_monthly == 0.0
+    costly = [li for li in est.lines if li.price_item and li.quantity]
+    assert costly and all(not li.priced and "UNPRICED" in li.note for li in costly)
+
+
+def test_ap_northeast_2_prices_differ_and_missing_figures_are_unpriced(plan) -> None:
+    est = estimate(plan("dev", DEPLOYED), region="ap-northeast-2")
+    assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(0.0225 * HOURS)
+    nat = [li for li in _lines(est, "network-nat-instance") if "ec2." in li.price_item]
+    assert nat and not nat[0].priced  # t4g.nano in ap-northeast-2 is n/f in the reference
+
+
+def test_an_unknown_resource_type_is_listed_unpriced() -> None:
+    est = estimate(_graph(_res("aws:opensearch/domain:Domain", "search")))
+    assert [li.resource for li in est.unpriced] == ["search"]
+
+
+# -- the model, on hand-built resources ------------------------------------------------------
+
+
+def test_strategy_puts_the_on_demand_base_first_and_splits_the_rest_by_weight() -> None:
+    strategy = [
+        {"capacityProvider": "FARGATE", "weight": 0, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1},
+    ]
+    assert split_by_strategy(3, strategy) == {"FARGATE": 1.0, "FARGATE_SPOT": 2.0}
+    weighted = [
+        {"capacityProvider": "FARGATE", "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3},
+    ]
+    assert split_by_strategy(4, weighted) == {"FARGATE": 1.0, "FARGATE_SPOT": 3.0}
+
+
+def _service_graph(
+    arch: str, strategy: list[dict[str, Any]], desired: int, min_capacity: int | None = None
+) -> Graph:
+    task = _res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "api-task",
+        outputs={"arn": "arn:td/api:1"},
+        family="api",
+        cpu="512",
+        memory="1024",
+        runtimePlatform={"cpuArchitecture": arch},
+    )
+    service = _res(
+        "aws:ecs/service:Service",
+        "api-service",
+        name="api",
+        taskDefinition="arn:td/api:1",
+        desiredCount=desired,
+        capacityProviderStrategies=strategy,
+    )
+    resources = [task, service]
+    if min_capacity is not None:
+        resources.append(
+            _res(
+                "aws:appautoscaling/target:Target",
+                "api-scaling",
+                resourceId="service/c/api",
+                minCapacity=min_capacity,
+                maxCapacity=4,
+                scalableDimension="ecs:service:DesiredCount",
+            )
+        )
+    return _graph(*resources)
+
+
+def test_fargate_is_priced_by_architecture_and_size() -> None:
+    on_demand = [{"capacityProvider": "FARGATE", "weight": 1}]
+    arm = estimate(_service_graph("ARM64", on_demand, 1))
+    x86 = estimate(_service_graph("X86_64", on_demand, 1))
+    assert arm.total_monthly == pytest.approx((0.5 * 0.03238 + 1 * 0.00356) * HOURS, abs=0.01)
+    assert x86.total_monthly == pytest.approx((0.5 * 0.04048 + 1 * 0.004445) * HOURS, abs=0.01)
+
+
+def test_spot_weights_and_on_demand_base_are_reflected() -> None:
+    strategy = [
+        {"capacityProvider": "FARGATE", "weight": 0, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1},
+    ]
+    est = estimate(_service_graph("X86_64", strategy, 3))
+    on_demand = (0.5 * 0.04048 + 1 * 0.004445) * HOURS
+    spot = 2 * (0.5 * 0.0128 + 1 * 0.0014) * HOURS
+    assert est.total_monthly == pytest.approx(on_demand + spot, abs=0.01)
+
+
+def test_autoscaled_service_idles_at_its_min_capacity() -> None:
+    on_demand = [{"capacityProvider": "FARGATE", "weight": 1}]
+    scaled = estimate(_service_graph("ARM64", on_demand, desired=3, min_capacity=1))
+    single = estimate(_service_graph("ARM64", on_demand, desired=1))
+    assert scaled.total_monthly == single.total_monthly
+    assert any("minCapacity 1" in li.note for li in scaled.lines)
+
+
+def test_internal_alb_has_no_public_ip_internet_facing_has_one_per_az() -> None:
+    internal = estimate(
+        _graph(
+            _res(
+                "aws:lb/loadBalancer:LoadBalancer",
+                "alb",
+                internal=True,
+                loadBalancerType="application",
+                subnets=["a", "b"],
+            )
+        )
+    )
+    public = estimate(
+        _graph(
+            _res(
+                "aws:lb/loadBalancer:LoadBalancer",
+                "alb",
+                internal=False,
+                loadBalancerType="application",
+                subnets=["a", "b"],
+            )
+        )
+    )
+    assert not [li for li in internal.lines if li.price_item == "public_ipv4.hour"]
+    assert public.total_monthly - internal.total_monthly == pytest.approx(2 * 0.005 * HOURS)
+
+
+def test_aurora_at_zero_acu_is_free_when_paused_and_says_so() -> None:
+    def graph(min_acu: float) -> Graph:
+        cluster = _res(
+            "aws:rds/cluster:Cluster",
+            "db",
+            id_="db-cluster",
+            clusterIdentifier="db-cluster",
+            manageMasterUserPassword=True,
+            serverlessv2ScalingConfiguration={
+                "minCapacity": min_acu,
+                "maxCapacity": 2,
+                "secondsUntilAutoPause": 300,
+            },
+        )
+        writer = _res(
+            "aws:rds/clusterInstance:ClusterInstance",
+            "db-writer",
+            clusterIdentifier="db-cluster",
+            instanceClass="db.serverless",
+        )
+        return _graph(cluster, writer)
+
+    paused = estimate(graph(0))
+    half = estimate(graph(0.5))
+    writer = _lines(paused, "db-writer")[0]
+    assert writer.monthly_usd == 0.0 and "pauses" in writer.note
+    assert _monthly(half, "db-writer") == pytest.approx(0.5 * 0.12 * HOURS)  # $43.80
+    # the RDS-managed master secret is a Secrets Manager secret
+    assert _monthly(paused, "db", "secretsmanager") == pytest.approx(0.40)
+
+
+def test_a_looked_up_zone_is_not_ours_a_created_zone_is() -> None:
+    looked_up = estimate(_graph(calls=[("aws:route53/getZone:getZone", {"name": "example.com"})]))
+    created = estimate(_graph(_res("aws:route53/zone:Zone", "zone", name="example.com")))
+    assert looked_up.total_monthly == 0.0
+    assert any("not created by this stack" in li.note for li in looked_up.lines)
+    assert created.total_monthly == pytest.approx(0.50)
+
+
+def test_alarms_and_dashboards_are_priced_with_the_free_tier_stated() -> None:
+    est = estimate(
+        _graph(
+            *[_res("aws:cloudwatch/metricAlarm:MetricAlarm", f"a{i}") for i in range(3)],
+            _res("aws:cloudwatch/dashboard:Dashboard", "board"),
+        )
+    )
+    assert est.total_monthly == pytest.approx(3 * 0.10 + 3.00)
+    assert any("10 alarms and 3 dashboards" in s for s in est.statements)
+
+
+def test_waf_web_acl_and_rules_are_priced() -> None:
+    est = estimate(_graph(_res("aws:wafv2/webAcl:WebAcl", "waf", rules=[{}, {}, {}])))
+    assert est.total_monthly == pytest.approx(5.00 + 3 * 1.00)
+
+
+def test_usage_assumptions_are_shown_and_can_be_overridden() -> None:
+    graph = _graph(_res("aws:ec2/natGateway:NatGateway", "nat"))
+    base = estimate(graph)
+    more = estimate(graph, assumptions=Assumptions().with_overrides(["natDataGb=100"]))
+    assert base.assumptions["natDataGb"] == 5.0
+    assert more.total_monthly - base.total_monthly == pytest.approx(95 * 0.045, abs=0.01)
+    with pytest.raises(ValueError, match="natDataGb"):
+        Assumptions().with_overrides(["natDataGB=1"])
+
+
+def test_hand_calculation_of_a_full_lab_stack_built_by_hand() -> None:
+    """The lab shape, resource by resource, against a total worked out by hand."""
+    spot = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    resources = [
+        _res(
+            "aws:ec2/instance:Instance",
+            "nat",
+            instanceType="t4g.nano",
+            sourceDestCheck=False,
+            rootBlockDevice={"volumeType": "gp3"},
+        ),
+        _res("aws:ec2/eip:Eip", "nat-eip", domain="vpc"),
+        _res(
+            "aws:ec2/vpcEndpoint:VpcEndpoint",
+            "s3",
+            vpcEndpointType="Gateway",
+            serviceName="com.amazonaws.us-east-1.s3",
+        ),
+        _res(
+            "aws:lb/loadBalancer:LoadBalancer",
+            "alb",
+            internal=True,
+            loadBalancerType="application",
+            subnets=["a", "b"],
+        ),
+        _res("aws:cloudfront/distribution:Distribution", "cdn"),
+    ]
+    for svc in ("api", "web"):
+        resources += [
+            _res(
+                "aws:ecs/taskDefinition:TaskDefinition",
+                f"{svc}-task",
+                outputs={"arn": f"arn:td/{svc}:1"},
+                family=svc,
+                cpu="256",
+                memory="512",
+                runtimePlatform={"cpuArchitecture": "ARM64"},
+            ),
+            _res(
+                "aws:ecs/service:Service",
+                f"{svc}-service",
+                name=svc,
+                taskDefinition=f"arn:td/{svc}:1",
+                desiredCount=1,
+                capacityProviderStrategies=spot,
+            ),
+            _res("aws:cloudwatch/logGroup:LogGroup", f"{svc}-logs", retentionInDays=7),
+        ]
+    resources += [
+        _res(
+            "aws:rds/cluster:Cluster",
+            "db",
+            id_="db",
+            clusterIdentifier="db",
+            manageMasterUserPassword=True,
+            serverlessv2ScalingConfiguration={"minCapacity": 0, "maxCapacity": 2},
+        ),
+        _res(
+            "aws:rds/clusterInstance:ClusterInstance",
+            "db-writer",
+            clusterIdentifier="db",
+            instanceClass="db.serverless",
+        ),
+        _res("aws:secretsmanager/secret:Secret", "app-secret"),
+        _res("aws:s3/bucket:Bucket", "uploads"),
+        _res("aws:s3/bucket:Bucket", "static"),
+        _res("aws:ecr/repository:Repository", "repo-api"),
+        _res("aws:ecr/repository:Repository", "repo-web"),
+        _res("aws:cloudwatch/metricAlarm:MetricAlarm", "nat-system"),
+        _res("aws:cloudwatch/metricAlarm:MetricAlarm", "nat-instance"),
+    ]
+    est = estimate(_graph(*resources))
+    by_hand = (
+        0.0042 * 730  # t4g.nano NAT instance        3.066
+        + 8 * 0.08  # its 8 GB gp3 root volume        0.64
+        + 0.005 * 730  # the NAT's Elastic IP           3.65
+        + 0.0225 * 730  # internal ALB, no public IP   16.425
+        + 0.1 * 0.008 * 730  # 0.1 idle LCU              0.584
+        + 2 * (0.25 * 0.0128 + 0.5 * 0.0014) * 730  # api + web, Spot arm64  5.694
+        + 1 * 0.10
+        + 0.1 * 0.20  # Aurora 1 GB + 0.1M I/O, 0 ACU paused  0.12
+        + 2 * 0.40  # RDS-managed secret + app secret   0.80
+        + 2 * 0.023  # two buckets, 1 GB each             0.046
+        + 2 * 0.10  # two ECR repositories, 1 GB each    0.20
+        + 2 * 0.10  # two alarms (free tier not applied) 0.20
+        + 2 * (0.1 * 0.50 + 0.1 * 7 / 30 * 0.03)  # two log groups, 7 days  0.1014
+    )
+    assert by_hand == pytest.approx(31.53, abs=0.01)
+    assert est.total_monthly == pytest.approx(by_hand, abs=0.01), _top(est)
+    assert est.total_hourly == pytest.approx(by_hand / 730, abs=0.0001)
+    assert not est.unpriced
+
+
+# -- the program's own graphs -------------------------------------------------------------------
+
+
+def test_dev_stack_matches_the_hand_calculation_line_by_line(plan) -> None:
+    est = estimate(plan("dev", DEPLOYED))
+    assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(16.425)
+    assert not [li for li in _lines(est, "lb-alb") if li.price_item == "public_ipv4.hour"]
+    assert _monthly(est, "network-nat-instance", "ec2.t4g.nano") == pytest.approx(3.066)
+    assert _monthly(est, "network-nat-instance", "ebs.gp3") == pytest.approx(0.64)
+    assert _monthly(est, "network-nat-eip") == pytest.approx(3.65)
+    per_task = (0.25 * 0.0128 + 0.5 * 0.0014) * 730  # Spot arm64, 0.25 vCPU / 0.5 GB
+    for service in ("api-service", "web-service"):
+        assert _monthly(est, service, "fargate.spot.arm64") == pytest.approx(per_task), service
+    assert _monthly(est, "database-writer") == 0.0  # 0 ACU: pauses
+    assert _monthly(est, "database-cluster", "secretsmanager") == pytest.approx(0.40)
+
+
+def test_lab_stays_within_its_budget(plan) -> None:
+    est = estimate(plan("dev", DEPLOYED))
+    assert est.profile == "lab"
+    assert est.total_monthly <= LAB_BUDGET, (
+        f"lab costs ${est.total_monthly:.2f} a month idle (budget ${LAB_BUDGET:.0f}); "
+        f"top items:\n{_top(est)}"
+    )
+    assert not est.unpriced, [str(li) for li in est.unpriced]
+
+
+def test_mvp_stays_within_its_budget(plan) -> None:
+    est = estimate(plan("prod", DEPLOYED))
+    assert est.profile == "mvp"
+    assert est.total_monthly <= MVP_BUDGET, (
+        f"mvp costs ${est.total_monthly:.2f} a month idle (budget ${MVP_BUDGET:.0f}); "
+        f"top items:\n{_top(est)}"
+    )
+
+
+def test_mvp_leaves_only_container_insights_unpriced(plan) -> None:
+    """Container Insights is billed per metric and log volume: listed, not silently $0."""
+    est = estimate(plan("prod", DEPLOYED))
+    assert {li.description for li in est.unpriced} <= {"ECS Container Insights"}, _top(est)
+
+
+def test_nat_gateway_dial_costs_about_29_dollars_more_than_the_instance(plan) -> None:
+    instance = estimate(plan("dev", DEPLOYED))
+    gateway = estimate(plan("dev", DEPLOYED, "nat=gateway"))
+    assert any(li.price_item == "nat_gateway.hour" for li in gateway.lines)
+    assert not any(li.price_item.startswith("ec2.") for li in gateway.lines)
+    delta = gateway.total_monthly - instance.total_monthly
+    # 32.85 (hour) + 0.225 (5 GB) - 3.066 (t4g.nano) - 0.64 (gp3) - 0.20 (its two recovery
+    # alarms); one Elastic IP either way
+    assert delta == pytest.approx(32.85 + 0.225 - 3.066 - 0.64 - 0.20, abs=0.05)
+
+
+def test_x86_and_on_demand_dials_raise_the_fargate_cost(plan) -> None:
+    base = estimate(plan("dev", DEPLOYED)).by_category()["compute"]
+    x86 = estimate(plan("dev", DEPLOYED, "cpuArchitecture=X86_64"))
+    on_demand = estimate(plan("dev", DEPLOYED, "fargateSpot=false"))
+    assert any("x86_64" in li.price_item for li in x86.lines)
+    assert any("fargate.ondemand" in li.price_item for li in on_demand.lines)
+    assert on_demand.by_category()["compute"] > base
+    assert on_demand.by_category()["compute"] == pytest.approx(
+        2 * (0.25 * 0.03238 + 0.5 * 0.00356) * 730, abs=0.01
+    )
+
+
+def test_undeployed_services_are_shown_parked_at_zero_tasks(plan) -> None:
+    est = estimate(plan("dev"))
+    assert any("0 tasks (parked)" in li.description for li in est.lines)
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+
+
+def test_cost_cli_prints_an_itemized_table(capsys) -> None:
+    assert main(["cost", "--stack", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "lb-alb" in out and "TOTAL" in out and "Usage assumptions" in out
+    assert "Free tiers" in out
+
+
+def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> None:
+    assert main(["cost", "--compare", "dev", "prod", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    stacks = {s["stack"]: s for s in payload["stacks"]}
+    assert set(stacks) == {"dev", "prod"}
+    assert stacks["prod"]["totalMonthlyUsd"] > stacks["dev"]["totalMonthlyUsd"]
+    baseline = tmp_path / "main.json"
+    for item in payload["stacks"]:
+        item["totalMonthlyUsd"] -= 1.0
+    baseline.write_text(json.dumps(payload))
+    assert (
+        main(["cost", "--compare", "dev", "prod", "--markdown", "--baseline", str(baseline)]) == 0
+    )
+    markdown = capsys.readouterr().out
+    assert "| dev | lab |" in markdown and "+$1.00" in markdown
+    assert main(["cost", "--compare", "dev", "prod"]) == 0
+    assert "TOTAL" in capsys.readouterr().out

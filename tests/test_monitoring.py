@@ -1,0 +1,158 @@
+"""Monitoring: encrypted alarm topic, alarms per profile with OK actions, and the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stackctl.harness import Graph, Resource
+from tests.conftest import PlanFn
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+RUNNING = ("dev", "imageTag=abc1234")
+
+
+def alarms(graph: Graph) -> dict[str, Resource]:
+    """The monitoring component's alarms by key (`api-cpu`, `db-acu`, ...)."""
+    return {
+        a.name.removeprefix("monitoring-"): a
+        for a in graph.of_type(ALARM)
+        if a.name.startswith("monitoring-")
+    }
+
+
+def topic(graph: Graph) -> Resource:
+    (found,) = graph.of_type(TOPIC)
+    return found
+
+
+def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack_graph: Graph) -> None:
+    (key,) = stack_graph.of_type("aws:kms/key:Key")
+    assert key.get("enableKeyRotation") is True
+    assert topic(stack_graph).get("kmsMasterKeyId") == key.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(key.get("policy"))["Statement"]}
+    cloudwatch = statements["CloudWatchPublishesAlarms"]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_email_subscription_only_with_an_address(plan: PlanFn) -> None:
+    assert plan("dev").of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    (subscription,) = plan("prod", "alarmEmail=ops@example.com").of_type(
+        "aws:sns/topicSubscription:TopicSubscription"
+    )
+    assert subscription.get("protocol") == "email"
+    assert subscription.get("endpoint") == "ops@example.com"
+    assert subscription.get("topic") == topic(plan("prod")).outputs["arn"]
+
+
+def test_every_alarm_notifies_on_alarm_and_on_recovery(stack_graph: Graph) -> None:
+    arn = topic(stack_graph).outputs["arn"]
+    for alarm in alarms(stack_graph).values():
+        assert alarm.get("alarmActions") == [arn], alarm.name
+        assert alarm.get("okActions") == [arn], alarm.name
+        assert alarm.get("treatMissingData") in {"notBreaching", "breaching"}, alarm.name
+
+
+SERVICE_ALARMS = ("cpu", "memory", "unhealthy", "p95")
+DEV_ALARMS = {
+    "alb-5xx",
+    "target-5xx",
+    "db-acu",
+    "db-connections",
+    *(f"{service}-{key}" for service in ("api", "web") for key in SERVICE_ALARMS),
+}
+PROD_ALARMS = {
+    "alb-5xx", "target-5xx", "db-acu", "db-connections", "cache-1-cpu", "cache-1-evictions",
+    *(f"{service}-{key}" for service in ("api", "web") for key in (*SERVICE_ALARMS, "running")),
+    "worker-cpu", "worker-memory", "worker-running",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [(("dev",), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
+)
+def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set[str]) -> None:
+    assert set(alarms(plan(*config))) == expected
+
+
+def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
+    assert not any(k.endswith("-running") for k in alarms(plan("dev")))
+    assert {k for k in alarms(plan(*RUNNING)) if k.endswith("-running")} == {
+        "api-running",
+        "web-running",
+    }
+
+
+def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
+    with_insights = alarms(plan("prod", "imageTag=abc1234", "containerInsights=true"))[
+        "api-running"
+    ]
+    assert (with_insights.get("namespace"), with_insights.get("metricName")) == (
+        "ECS/ContainerInsights",
+        "RunningTaskCount",
+    )
+    without = alarms(plan(*RUNNING))["api-running"]
+    assert (without.get("namespace"), without.get("metricName"), without.get("statistic")) == (
+        "AWS/ECS",
+        "CPUUtilization",
+        "SampleCount",
+    )
+    assert (
+        without.get("threshold") == 1 and without.get("comparisonOperator") == "LessThanThreshold"
+    )
+    assert without.get("treatMissingData") == "breaching", "no data means no task runs"
+
+
+def test_target_group_alarms_watch_each_group_of_the_load_balancer(stack_graph: Graph) -> None:
+    found = alarms(stack_graph)
+    (alb,) = stack_graph.of_type("aws:lb/loadBalancer:LoadBalancer")
+    for service in ("api", "web"):
+        for key in ("unhealthy", "p95"):
+            dimensions = found[f"{service}-{key}"].get("dimensions")
+            assert dimensions["LoadBalancer"] == alb.outputs["arnSuffix"]
+            group = next(
+                g
+                for g in stack_graph.of_type("aws:lb/targetGroup:TargetGroup")
+                if g.outputs.get("arnSuffix") == dimensions["TargetGroup"]
+            )
+            assert group.get("port") == {"api": 8000, "web": 3000}[service]
+    assert found["api-p95"].get("extendedStatistic") == "p95"
+    assert found["api-p95"].get("statistic") is None
+
+
+def test_database_alarms_scale_with_max_capacity(plan: PlanFn) -> None:
+    found = alarms(plan("prod", "dbMaxAcu=8"))
+    assert found["db-connections"].get("threshold") == round(0.8 * 225 * 8)
+    assert found["db-acu"].get("dimensions") == {"DBClusterIdentifier": "fullstack-prod-db"}
+    assert found["db-acu"].get("treatMissingData") == "notBreaching", "a paused database is fine"
+
+
+def test_cache_alarms_watch_every_node(plan: PlanFn) -> None:
+    found = alarms(plan("prod", "redisNodes=2"))
+    assert found["cache-2-evictions"].get("dimensions") == {
+        "CacheClusterId": "fullstack-prod-cache-002"
+    }
+    assert "cache-1-cpu" not in alarms(plan("dev"))
+
+
+def test_dashboard_is_a_dial_off_in_the_lab(plan: PlanFn) -> None:
+    assert plan("dev").of_type("aws:cloudwatch/dashboard:Dashboard") == []
+    assert len(plan("dev", "dashboard=true").of_type("aws:cloudwatch/dashboard:Dashboard")) == 1
+
+
+def test_dashboard_covers_alb_services_database_and_cache(plan: PlanFn) -> None:
+    (dashboard,) = plan("prod").of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.get("dashboardName") == "fullstack-prod"
+    body = json.loads(dashboard.get("dashboardBody"))
+    titles = [w["properties"]["title"] for w in body["widgets"]]
+    assert any("Load balancer" in t for t in titles)
+    assert any("Aurora" in t for t in titles) and any("Redis" in t for t in titles)
+    metrics = json.dumps(body)
+    assert "fullstack-prod-cluster" in metrics and "fullstack-prod-db" in metrics
+    for widget in body["widgets"]:
+        assert widget["properties"]["region"] == "us-east-1"
+        assert widget["properties"]["metrics"], widget["properties"]["title"]
