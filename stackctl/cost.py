@@ -330,6 +330,8 @@ class _Pricer:
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+HOURS_PER_WEEK = 168
 ECS_CLUSTER = "aws:ecs/cluster:Cluster"
 CLUSTER_CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
@@ -379,6 +381,7 @@ FREE_TYPES = frozenset(
         "aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecs/cluster:Cluster",
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
         "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:cloudfront/originAccessControl:OriginAccessControl",
         "aws:cloudfront/vpcOrigin:VpcOrigin", "aws:cloudfront/cachePolicy:CachePolicy",
         "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
@@ -430,6 +433,33 @@ def split_by_strategy(count: int, strategy: list[dict[str, Any]]) -> dict[str, f
     return {k: v for k, v in result.items() if v > 0}
 
 
+def awake_hours_per_week(graph: Graph, resource_id: str) -> int | None:
+    """Hours a week a sleep schedule keeps a service up, or None without one.
+
+    Reads the two scheduled actions Scaling creates: one that sets max capacity 0 (sleep) and
+    one that restores it (wake), both `cron(0 <hour> ? * <days> *)`.
+    """
+    actions = [a for a in graph.of_type(SCHEDULED_ACTION) if a.get("resourceId") == resource_id]
+    sleeps = [a for a in actions if (a.get("scalableTargetAction") or {}).get("maxCapacity") == 0]
+    wakes = [a for a in actions if a not in sleeps]
+    if len(sleeps) != 1 or len(wakes) != 1:
+        return None
+    sleep, wake = (_cron_hour_and_days(str(a.get("schedule"))) for a in (sleeps[0], wakes[0]))
+    if sleep is None or wake is None or sleep[1] != wake[1]:
+        return None
+    days = 5 if sleep[1] == "MON-FRI" else 7 if sleep[1] == "*" else None
+    if days is None:
+        return None
+    return ((sleep[0] - wake[0]) % 24) * days
+
+
+def _cron_hour_and_days(schedule: str) -> tuple[int, str] | None:
+    parts = schedule.removeprefix("cron(").removesuffix(")").split()
+    if len(parts) != 6 or parts[0] != "0" or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[4]
+
+
 def _price_services(p: _Pricer) -> None:
     graph = p.graph
     task_definitions = {
@@ -454,9 +484,13 @@ def _price_services(p: _Pricer) -> None:
         used.add(task.urn)
         name = str(service.get("name") or service.name)
         target = next((t for rid, t in scaling.items() if rid.endswith(f"/{name}")), None)
+        awake = None
         if target is not None:
             count = int(_as_float(target.get("minCapacity")))
-            count_note = f"autoscaling: idle at minCapacity {count}"
+            count_note = f"scalable target: idle at minCapacity {count}"
+            awake = awake_hours_per_week(graph, str(target.get("resourceId")))
+            if awake is not None:
+                count_note += f"; sleep schedule: up {awake} of {HOURS_PER_WEEK} h a week"
         else:
             count = int(_as_float(service.get("desiredCount"), 1))
             count_note = f"desiredCount {count}"
@@ -476,6 +510,7 @@ def _price_services(p: _Pricer) -> None:
                 0,
                 f"{count_note}: the service runs no task (no image deployed yet?)",
             )
+        share = (awake / HOURS_PER_WEEK) if awake is not None else 1.0
         for provider, tasks in split_by_strategy(count, strategy).items():
             kind = "spot" if provider == "FARGATE_SPOT" else "ondemand"
             label = f"{name}: {tasks:g} x {vcpu:g} vCPU/{memory_gb:g} GB {arch} {provider}"
@@ -485,7 +520,7 @@ def _price_services(p: _Pricer) -> None:
                 service,
                 f"{label} (vCPU)",
                 f"fargate.{kind}.{arch}.vcpu_hour",
-                tasks * vcpu,
+                tasks * vcpu * share,
                 note,
             )
             p.hourly(
@@ -493,7 +528,7 @@ def _price_services(p: _Pricer) -> None:
                 service,
                 f"{label} (memory)",
                 f"fargate.{kind}.{arch}.gb_hour",
-                tasks * memory_gb,
+                tasks * memory_gb * share,
             )
     for task in graph.of_type(TASK_DEFINITION):
         if task.urn not in used:

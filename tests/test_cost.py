@@ -16,6 +16,7 @@ from stackctl.__main__ import main
 from stackctl.cost import Assumptions, Estimate, LineItem, estimate, split_by_strategy
 from stackctl.harness import Graph, Resource
 from stackctl.prices import PriceTableError, load_prices, parse_prices
+from tests.conftest import plan_stack
 
 DEPLOYED = "imageTag=abc123"
 LAB_BUDGET = 35.0
@@ -472,3 +473,15 @@ def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> 
     assert "| dev | lab |" in markdown and "+$1.00" in markdown
     assert main(["cost", "--compare", "dev", "prod"]) == 0
     assert "TOTAL" in capsys.readouterr().out
+
+
+def test_sleep_schedule_prices_tasks_for_their_awake_hours_only() -> None:
+    always = estimate(plan_stack("dev", "imageTag=abc123"))
+    asleep = estimate(plan_stack("dev", "imageTag=abc123", "sleep=weekdays 08-20"))
+
+    def fargate(est: Estimate) -> float:
+        return sum(line.monthly_usd or 0 for line in est.lines if line.category == "compute")
+
+    assert fargate(asleep) == pytest.approx(fargate(always) * 60 / 168, abs=0.02)
+    assert not asleep.unpriced, "scheduled actions are free, not unknown"
+    assert asleep.total_monthly < always.total_monthly

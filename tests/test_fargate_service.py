@@ -207,7 +207,7 @@ def test_grace_period_only_with_a_load_balancer_and_longer_than_startup_and_resu
 @pytest.mark.parametrize(
     ("stack", "overrides", "providers"),
     [
-        ("dev", ("worker.enabled=true",), {"api": "FARGATE_SPOT", "web": "FARGATE_SPOT", "worker": "FARGATE_SPOT"}),
+        ("dev", ("worker.enabled=true",), dict.fromkeys(("api", "web", "worker"), "FARGATE_SPOT")),
         # mvp: the user-facing services on demand; the worker (retries, clean SIGTERM) on Spot
         ("prod", (), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE_SPOT"}),
         ("prod", ("worker.spot=false",), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE"}),
