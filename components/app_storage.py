@@ -38,6 +38,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.security import deny_insecure_transport
+
 APP_SECRET_LENGTH = 64
 
 
@@ -151,16 +153,7 @@ class AppStorage(pulumi.ComponentResource):
             lambda arn: json.dumps(
                 {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [arn, f"{arn}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
+                    "Statement": [deny_insecure_transport(arn)],
                 }
             )
         )

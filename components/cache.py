@@ -41,6 +41,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.security import admit_from_group
 from components.settings import RedisEngine
 
 REDIS_PORT = 6379
@@ -123,17 +124,13 @@ class Cache(pulumi.ComponentResource):
         self, name: str, source_security_group_id: pulumi.Input[str]
     ) -> aws.vpc.SecurityGroupIngressRule:
         """Admit Redis/Valkey (6379) from one security group (e.g. a service's)."""
-        rule = aws.vpc.SecurityGroupIngressRule(
+        rule = admit_from_group(
+            self,
             f"{self._name}-from-{name}",
-            aws.vpc.SecurityGroupIngressRuleArgs(
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=self.port,
-                to_port=self.port,
-                referenced_security_group_id=source_security_group_id,
-                description=f"Redis/Valkey (TLS) from {name}",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            security_group_id=self.security_group.id,
+            port=self.port,
+            source_security_group_id=source_security_group_id,
+            description=f"Redis/Valkey (TLS) from {name}",
         )
         self.ingress_rules.append(rule)
         return rule

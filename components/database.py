@@ -47,6 +47,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.security import admit_from_group
+
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
 INSTANCE_CLASS = "db.serverless"
@@ -126,17 +128,13 @@ class Database(pulumi.ComponentResource):
         self, name: str, source_security_group_id: pulumi.Input[str]
     ) -> aws.vpc.SecurityGroupIngressRule:
         """Admit PostgreSQL (5432) from one security group (e.g. a service's)."""
-        rule = aws.vpc.SecurityGroupIngressRule(
+        rule = admit_from_group(
+            self,
             f"{self._name}-from-{name}",
-            aws.vpc.SecurityGroupIngressRuleArgs(
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=self.port,
-                to_port=self.port,
-                referenced_security_group_id=source_security_group_id,
-                description=f"PostgreSQL from {name}",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            security_group_id=self.security_group.id,
+            port=self.port,
+            source_security_group_id=source_security_group_id,
+            description=f"PostgreSQL from {name}",
         )
         self.ingress_rules.append(rule)
         return rule

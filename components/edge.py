@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.security import deny_insecure_transport
+
 # AWS managed policies (CloudFront developer guide, "managed cache/origin request policies").
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -404,14 +406,7 @@ class Edge(pulumi.ComponentResource):
                             "Resource": f"{values[0]}/*",
                             "Condition": {"StringEquals": {"AWS:SourceArn": values[1]}},
                         },
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [values[0], f"{values[0]}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_insecure_transport(values[0]),
                     ],
                 }
             )

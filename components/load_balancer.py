@@ -38,6 +38,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import check_logical
+from components.security import admit_from_group
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 HTTP_PORT = 80
@@ -136,17 +137,13 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def allow_from(self, name: str, source_security_group_id: pulumi.Input[str]) -> None:
         """Admit a service inside the VPC on port 80 (server-side calls to `/api/*`)."""
-        aws.vpc.SecurityGroupIngressRule(
+        admit_from_group(
+            self,
             f"{self._name}-from-{name}",
-            aws.vpc.SecurityGroupIngressRuleArgs(
-                security_group_id=self.security_group.id,
-                ip_protocol="tcp",
-                from_port=HTTP_PORT,
-                to_port=HTTP_PORT,
-                referenced_security_group_id=source_security_group_id,
-                description=f"HTTP from the {name} service (internal API calls)",
-            ),
-            opts=self._child(),
+            security_group_id=self.security_group.id,
+            port=HTTP_PORT,
+            source_security_group_id=source_security_group_id,
+            description=f"HTTP from the {name} service (internal API calls)",
         )
 
     def route(
