@@ -36,13 +36,16 @@ def _bwrap_works() -> bool:
 pytestmark = pytest.mark.skipif(not _bwrap_works(), reason="bubblewrap (bwrap) missing or not usable here")
 CONTRACT: dict[str, Any] = json.loads((API_DIR.parent / "contract.json").read_text())
 BIN = Path(sys.executable).parent
+CHECKOUT = str(API_DIR.parent.parent)
 
 
 def _sandboxed(cmd: list[str]) -> list[str]:
     assert BWRAP is not None
     uid = CONTRACT["api"]["user"]
     return [
-        BWRAP, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
+        # The checkout may itself live under /tmp (CI clones there): bind it again over the tmpfs.
+        BWRAP, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", CHECKOUT, CHECKOUT,
+        "--ro-bind", sys.prefix, sys.prefix, "--proc", "/proc", "--dev", "/dev",
         "--unshare-user", "--uid", uid, "--gid", uid, "--die-with-parent", "--chdir", str(API_DIR),
         *cmd,
     ]  # fmt: skip

@@ -84,8 +84,11 @@ const SANDBOX =
   process.env.E2E_SANDBOX !== "0" &&
   BWRAP !== undefined &&
   spawnSync(BWRAP, ["--ro-bind", "/", "/", "--unshare-user", "--uid", "10001", "true"]).status === 0;
+// The checkout may itself live under /tmp (CI clones there): bind it again over the fresh tmpfs.
+const CHECKOUT = resolve(WEB_DIR, "..", "..");
 const SANDBOX_ARGS = [
-  "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
+  "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", CHECKOUT, CHECKOUT,
+  "--proc", "/proc", "--dev", "/dev",
   "--unshare-user", "--uid", "10001", "--gid", "10001", "--die-with-parent",
 ];
 
