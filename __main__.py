@@ -29,7 +29,7 @@ from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.naming import Naming
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
-from components.registry import Registry, RegistryArgs
+from components.registry import PLATFORMS, Registry, RegistryArgs
 from components.scaling import ScaledService, Scaling, ScalingArgs, owns_desired_count
 from components.settings import ServiceSize, load_settings
 
@@ -207,9 +207,16 @@ if certificates is not None and settings.domain:
         opts=opts,
     )
 
-# Parked (0 tasks) until images are pushed and imageTag names them (see settings).
-image_tag = settings.image_tag or "bootstrap"
-api_image = registry.image_uri("api", image_tag)
+# images: build -> `pulumi up` builds and pushes both images (tagged by content) with Docker.
+# images: registry -> CI pushed them; parked (0 tasks) until imageTag names them (see settings).
+if settings.images == "build":
+    platform = PLATFORMS[settings.cpu_architecture]
+    api_image = registry.build_image("api", "app/api", platform)
+    web_image = registry.build_image("web", "app/web", platform)
+else:
+    image_tag = settings.image_tag or "bootstrap"
+    api_image = registry.image_uri("api", image_tag)
+    web_image = registry.image_uri("web", image_tag)
 data_environment: dict[str, pulumi.Input[str]] = {
     "AWS_REGION": settings.region,
     "DB_HOST": database.endpoint,
@@ -256,7 +263,7 @@ def service_args(name: str, size: ServiceSize, **extra: Any) -> FargateServiceAr
         region=settings.region,
         cpu=size.cpu,
         memory=size.memory,
-        desired_count=size.count if settings.image_tag else 0,
+        desired_count=0 if settings.parked else size.count,
         cpu_architecture=settings.cpu_architecture,
         retention_days=settings.log_retention_days,
         spot=spot,
@@ -296,7 +303,7 @@ web = FargateService(
     service_args(
         "web",
         settings.web,
-        image=registry.image_uri("web", image_tag),
+        image=web_image,
         repository_arns=[registry.repositories["web"].arn],
         container_port=contract.web_port,
         health_check_command=contract.web_health_check,
@@ -356,7 +363,7 @@ migration = MigrationTask(
 
 # -- operations: scaling, alarms, CI identity ---------------------------------------------------
 sizes = {"api": settings.api, "web": settings.web, "worker": settings.worker}
-parked = settings.image_tag is None  # no image to run yet: every count stays 0
+parked = settings.parked  # no image to run yet: every count stays 0
 Scaling(
     "scaling",
     ScalingArgs(

@@ -15,6 +15,8 @@ Decisions taken here (and documented in the README):
 - `redisNodes` >= 2 turns on ElastiCache automatic failover and Multi-AZ; with 1 node both are
   off (AWS rejects them on a single node).
 - The NAT instance runs an arm64 Amazon Linux image, so `natInstanceType` must be a Graviton type.
+- `images: build` builds and tags the images itself (by content), so `imageTag` is refused with
+  it; `images: registry` without `imageTag` parks the services at 0 tasks (`Settings.parked`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ NatMode = Literal["none", "instance", "gateway", "gatewayPerAz"]
 EdgeMode = Literal["vpcOrigin", "public"]
 RedisEngine = Literal["valkey", "redis"]
 CpuArchitecture = Literal["X86_64", "ARM64"]
+ImagesMode = Literal["registry", "build"]
 
 PROFILE_NAMES: tuple[str, ...] = ("lab", "mvp")
 NAT_MODES: tuple[str, ...] = ("none", "instance", "gateway", "gatewayPerAz")
@@ -43,6 +46,7 @@ EDGE_MODES: tuple[str, ...] = ("vpcOrigin", "public")
 PRICE_CLASSES: tuple[str, ...] = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 REDIS_ENGINES: tuple[str, ...] = ("valkey", "redis")
 CPU_ARCHITECTURES: tuple[str, ...] = ("X86_64", "ARM64")
+IMAGES_MODES: tuple[str, ...] = ("registry", "build")
 
 # CloudWatch Logs accepts exactly these retention periods (days).
 LOG_RETENTION_DAYS: tuple[int, ...] = (
@@ -171,6 +175,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "cloudfrontLogs": False,
         "priceClass": "PriceClass_100",
         "ecrKeepTagged": 10,
+        "images": "registry",
     },
     "mvp": {
         "vpcCidr": "10.0.0.0/16",
@@ -206,6 +211,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "cloudfrontLogs": False,
         "priceClass": "PriceClass_100",
         "ecrKeepTagged": 30,
+        "images": "registry",
     },
 }
 
@@ -281,6 +287,7 @@ class Settings:
     cloudfront_logs: bool
     price_class: str
     ecr_keep_tagged: int
+    images: ImagesMode
     alarm_email: str | None
     github_repo: str | None
     github_oidc_provider: Literal["create", "existing"]
@@ -289,6 +296,11 @@ class Settings:
     sleep: SleepSchedule | None
     image_tag: str | None
     notices: tuple[str, ...] = field(default=())
+
+    @property
+    def parked(self) -> bool:
+        """No image to run yet (registry images without `imageTag`): every service runs 0 tasks."""
+        return self.images == "registry" and self.image_tag is None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -690,6 +702,7 @@ def parse_settings(project: str, stack: str, raw: Mapping[str, str]) -> Settings
         cloudfront_logs=r.boolean("cloudfrontLogs"),
         price_class=r.choice("priceClass", PRICE_CLASSES),
         ecr_keep_tagged=r.integer("ecrKeepTagged", 1, 1000) or 10,
+        images=cast(ImagesMode, r.choice("images", IMAGES_MODES)),
         alarm_email=r.pattern("alarmEmail", EMAIL_RE, "allowed: an email address"),
         github_repo=r.pattern(
             "githubRepo",
@@ -715,14 +728,21 @@ def parse_settings(project: str, stack: str, raw: Mapping[str, str]) -> Settings
         ),
         notices=tuple(notices),
     )
-    if settings.image_tag == "latest":
+    if settings.images == "build" and r.is_set("imageTag"):
+        r.fail(
+            "imageTag",
+            r.raw[r.key("imageTag")],
+            "with images build, pulumi up builds the images and tags them by content; "
+            "unset imageTag, or set images to registry to deploy images pushed by CI",
+        )
+    elif settings.image_tag == "latest":
         r.fail(
             "imageTag",
             "latest",
             "the ECR repositories have immutable tags, so a moving tag cannot be redeployed; "
             "allowed: a tag that names one build, such as the git SHA",
         )
-    elif settings.image_tag is None:
+    elif settings.parked:
         notices.append(
             "imageTag is unset: the services are created with 0 tasks (parked) until images "
             "are pushed to ECR and imageTag names them"

@@ -26,14 +26,15 @@ from stackctl.cost import (
 from stackctl.harness import ProgramError, run_program, stack_config
 
 # Without `imageTag` the program parks every service at 0 tasks (nothing to run yet). A cost
-# estimate is about the running stack, so it prices the stack as if images were deployed.
+# estimate is about the running stack, so it prices the stack as if images were deployed
+# (`images: build` never parks and refuses `imageTag`: nothing to add then).
 ESTIMATE_IMAGE_TAG = "imageTag=cost-estimate"
 
 
 def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
     """`overrides`, plus an image tag when neither the stack nor the overrides set one."""
     project, config = stack_config(stack, overrides)
-    if config.get(f"{project}:imageTag"):
+    if config.get(f"{project}:imageTag") or config.get(f"{project}:images") == "build":
         return list(overrides)
     return [ESTIMATE_IMAGE_TAG, *overrides]
 

@@ -167,6 +167,13 @@ def _ecr_repository(
     }
 
 
+def _ecr_image(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    """awsx.ecr.Image (a remote component): the pushed image by digest, as awsx returns it."""
+    url = str(a.inputs.get("repositoryUrl"))
+    digest = hashlib.sha256(f"{url}:{a.inputs.get('imageTag')}".encode()).hexdigest()
+    return {"imageUri": f"{url}@sha256:{digest}"}
+
+
 def _ecs_cluster(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     return {"__id__": f"arn:aws:ecs:{m.region}:{ACCOUNT_ID}:cluster/{n}",
             "arn": f"arn:aws:ecs:{m.region}:{ACCOUNT_ID}:cluster/{n}"}  # fmt: skip
@@ -271,6 +278,7 @@ _TYPE_OUTPUTS = {
     "aws:iam/role:Role": _iam_role,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:ecr/repository:Repository": _ecr_repository,
+    "awsx:ecr:Image": _ecr_image,
     "aws:ecs/cluster:Cluster": _ecs_cluster,
     "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,

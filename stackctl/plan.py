@@ -59,6 +59,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
     "aws:iam/role:Role": ("description",),
     "aws:ecr/repository:Repository": ("name", "imageTagMutability", "forceDelete"),
+    "awsx:ecr:Image": ("context", "dockerfile", "platform", "imageTag"),
     "aws:ecs/cluster:Cluster": ("name",),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("capacityProviders",),
     "aws:ecs/taskDefinition:TaskDefinition": (
@@ -179,7 +180,9 @@ def render_plan(graph: Graph) -> str:
             if child.retain_on_delete:
                 flags.append("retained on delete")
             flag_text = f"  [{'; '.join(flags)}]" if flags else ""
-            props = key_properties(child, names) if child.custom else ""
+            # Remote components (awsx:ecr:Image) have inputs worth showing too.
+            shown = child.custom or child.type in KEY_PROPERTIES
+            props = key_properties(child, names) if shown else ""
             lines.append(f"{indent}{branch}{kind}  {child.name}{flag_text}  {props}".rstrip())
             walk(child, indent + ("   " if last else "│  "))
 

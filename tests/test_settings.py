@@ -158,6 +158,7 @@ RULES = [
     ("stateBucket", "acme-pulumi-state", "Acme_State", "S3 bucket"),
     ("secretsKeyArn", "arn:aws:kms:us-east-1:123456789012:alias/pulumi", "alias/pulumi", "KMS key"),
     ("imageTag", "3f9c2a1", "bad tag", "Docker tag"),
+    ("images", "build", "docker", "allowed: registry, build"),
     ("autoscaling", "true", "auto", "allowed: true, false"),
     ("ecsExec", "false", "no", "allowed: true, false"),
     ("containerInsights", "true", "enhanced", "allowed: true, false"),
@@ -342,3 +343,21 @@ def test_image_tag_latest_is_rejected_because_tags_are_immutable() -> None:
 def test_unset_image_tag_parks_the_services_and_says_so() -> None:
     assert any("imageTag is unset" in notice for notice in settings("lab").notices)
     assert not settings("lab", imageTag="3f9c2a1").notices
+
+
+@pytest.mark.parametrize("profile", ["lab", "mvp"])
+def test_images_default_to_the_registry_ci_pushes_to(profile: str) -> None:
+    assert settings(profile).images == "registry"
+    assert settings(profile).parked and not settings(profile, imageTag="3f9c2a1").parked
+
+
+def test_image_tag_is_refused_with_images_build_naming_both_keys() -> None:
+    (problem,) = problems("lab", images="build", imageTag="3f9c2a1")
+    assert problem.startswith('fullstack:imageTag = "3f9c2a1" is not valid')
+    assert "images build" in problem and "unset imageTag" in problem
+
+
+def test_images_build_never_parks_and_says_nothing_about_image_tag() -> None:
+    built = settings("lab", images="build")
+    assert not built.parked
+    assert not any("imageTag" in notice for notice in built.notices)
