@@ -44,6 +44,7 @@ import pulumi_aws as aws
 
 from components.cluster import FARGATE, FARGATE_SPOT
 from components.naming import check_logical
+from components.security import admit_from_group
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -350,17 +351,13 @@ class FargateService(pulumi.ComponentResource):
                 opts=self._child(),
             )
         if args.container_port is not None and args.load_balancer_security_group_id is not None:
-            aws.vpc.SecurityGroupIngressRule(
+            admit_from_group(
+                self,
                 f"{self._name}-from-alb",
-                aws.vpc.SecurityGroupIngressRuleArgs(
-                    security_group_id=group.id,
-                    ip_protocol="tcp",
-                    from_port=args.container_port,
-                    to_port=args.container_port,
-                    referenced_security_group_id=args.load_balancer_security_group_id,
-                    description=f"{args.service_name} port from the load balancer only",
-                ),
-                opts=self._child(),
+                security_group_id=group.id,
+                port=args.container_port,
+                source_security_group_id=args.load_balancer_security_group_id,
+                description=f"{args.service_name} port from the load balancer only",
             )
             aws.vpc.SecurityGroupEgressRule(
                 f"{self._name}-alb-to-tasks",
