@@ -34,6 +34,7 @@ from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from stackctl import selective_imports
 from stackctl.mocks import AwsMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -308,6 +309,7 @@ def run_program(
     """
     project, config = stack_config(stack, overrides, root)
     config.update(extra_config or {})
+    selective_imports.install()
     graph = Graph(project=project, stack=stack, config=config)
     mocks = AwsMocks(config.get("aws:region", "us-east-1"))
     monitor = _RecordingMonitor(mocks, graph)
