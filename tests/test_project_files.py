@@ -53,3 +53,9 @@ def test_stack_files_set_region_and_profile(stack: str) -> None:
     config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
     assert config["aws:region"] == "us-east-1"
     assert config["fullstack:profile"] == {"dev": "lab", "prod": "mvp"}[stack]
+
+
+def test_runtime_uses_the_project_venv_without_a_typechecker_pulumi_cannot_satisfy() -> None:
+    runtime = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["runtime"]
+    assert runtime["name"] == "python"
+    assert runtime["options"] == {"toolchain": "pip", "virtualenv": ".venv"}
