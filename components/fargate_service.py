@@ -44,7 +44,7 @@ import pulumi_aws as aws
 
 from components.cluster import FARGATE, FARGATE_SPOT
 from components.naming import check_logical
-from components.security import admit_from_group
+from components.security import admit_from_group, service_trust_policy
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -227,18 +227,7 @@ class FargateService(pulumi.ComponentResource):
             aws.iam.RoleArgs(
                 path=self.args.iam_path,
                 description=description,
-                assume_role_policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
+                assume_role_policy=service_trust_policy("ecs-tasks.amazonaws.com"),
             ),
             opts=self._child(),
         )

@@ -40,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.nat_instance import NatInstance, NatInstanceArgs
+from components.security import service_trust_policy
 from components.settings import NatMode
 from components.subnets import plan_subnets
 
@@ -400,18 +401,7 @@ class Network(pulumi.ComponentResource):
             aws.iam.RoleArgs(
                 path=self.args.iam_path,
                 description="Lets VPC Flow Logs write to its CloudWatch log group",
-                assume_role_policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
+                assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             ),
             opts=self._child(),
         )

@@ -6,6 +6,7 @@ components need in the same form (and so need to get right once).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -50,3 +51,19 @@ def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
         "Resource": [bucket_arn, f"{bucket_arn}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def service_trust_policy(service_principal: str) -> str:
+    """An IAM role trust policy that lets one AWS service (`ecs-tasks.amazonaws.com`) assume it."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service_principal},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
