@@ -2,7 +2,7 @@
 
 Commands:
   plan   run the program offline under mocks and print what the stack would create
-  cost   itemized idle cost of a stack, or two side by side (stackctl/cost_cli.py)
+  cost   itemized idle cost of a stack, or two side by side (stackctl/cost/)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
 
@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from stackctl.cost_cli import add_cost_parser
+from stackctl.cost.cli import add_cost_parser
 from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan

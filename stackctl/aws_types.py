@@ -1,0 +1,35 @@
+"""The AWS resource types the offline tools read, named once (`stackctl cost`, `plan`, tests).
+
+Each constant is the Pulumi type token of a `pulumi_aws` resource (or data source), the string
+the engine records in the graph. A tool that reads a type imports its name from here, so a type
+renamed by a provider upgrade is changed in one place.
+"""
+
+SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+ECS_CLUSTER = "aws:ecs/cluster:Cluster"
+CLUSTER_CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+INSTANCE = "aws:ec2/instance:Instance"
+EIP = "aws:ec2/eip:Eip"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+SECRET = "aws:secretsmanager/secret:Secret"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KMS_KEY = "aws:kms/key:Key"
+ZONE = "aws:route53/zone:Zone"
+GET_ZONE = "aws:route53/getZone:getZone"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+BUCKET = "aws:s3/bucket:Bucket"
+REPOSITORY = "aws:ecr/repository:Repository"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
