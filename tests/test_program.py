@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 
 from components.settings import SettingsError
@@ -20,13 +21,18 @@ TAGS = {"project": "fullstack", "managed-by": "pulumi"}
         ("nat=gatway", "fullstack:nat"),
         ("vpcCidr=10.0.0.0/33", "fullstack:vpcCidr"),
         ('api={"cpu": 256, "memory": 4096}', "fullstack:api.memory"),
+        ("aws:regon=us-east-1", "aws:regon"),
     ],
 )
 def test_bad_config_stops_the_program_before_any_resource(override: str, key: str) -> None:
     with pytest.raises(ProgramError) as caught:
         run_program("dev", [override])
-    assert isinstance(caught.value.error, SettingsError)
-    assert any(p.startswith(key) for p in caught.value.error.problems)
+    # pulumi.RunError: the language host prints its message alone, without a traceback.
+    error = caught.value.error
+    assert isinstance(error, pulumi.RunError), type(error)
+    assert isinstance(error.__cause__, SettingsError)
+    assert any(p.startswith(key) for p in error.__cause__.problems)
+    assert f"  - {key}" in str(error), "the message lists each problem"
     assert caught.value.graph.resources == [], "nothing may be registered before validation"
 
 
