@@ -26,7 +26,7 @@ the KMS key by the secrets provider; SSE-S3 encrypts the rest at rest at no cost
 Inputs (StateBackendArgs, defaults in brackets): bucket_name, key_alias (`alias/...`), region,
 noncurrent_version_days [90], keep_noncurrent_versions [10].
 
-Cost (us-east-1, 2026-11, shared/reference/aws-prices.md): the KMS key $1.00 a month (+ $0.03
+Cost (us-east-1, 2026-11, prices/prices.yaml): the KMS key $1.00 a month (+ $0.03
 per 10,000 requests: a few cents); S3 Standard $0.023 per GB-month: state files are kilobytes,
 so well under $0.10 a month with 90 days of versions. About $1.05 a month in all.
 """

@@ -24,7 +24,7 @@ The services' IAM uses `bucket_arn` (s3:GetObject/PutObject/DeleteObject on `buc
 Inputs (AppStorageArgs, defaults in brackets): bucket_name, deletion_protection [False],
 noncurrent_version_days [30], secret_recovery_window_days [0].
 
-Cost (us-east-1, 2026-11; shared/reference/aws-prices.md): S3 Standard $0.023/GB-month plus
+Cost (us-east-1, 2026-11; prices/prices.yaml): S3 Standard $0.023/GB-month plus
 requests (an empty bucket is $0; with versioning, noncurrent versions are billed until they
 expire); the app secret $0.40/month.
 """

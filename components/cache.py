@@ -27,7 +27,7 @@ subnet_ids (isolated), engine ["valkey"], engine_version [8.0 for valkey, 7.1 fo
 node_type ["cache.t4g.micro"], nodes [1], snapshot_retention_days [0],
 secret_recovery_window_days [0].
 
-Cost (us-east-1, 2026-11, 730 h; shared/reference/aws-prices.md): cache.t4g.micro Valkey
+Cost (us-east-1, 2026-11, 730 h; prices/prices.yaml): cache.t4g.micro Valkey
 ~$9.34/month per node, Redis ~$11.68/month per node; each extra node (replica) costs the same
 again. The token secret $0.40/month. Snapshot storage of a micro node: cents.
 """
@@ -47,7 +47,7 @@ from components.settings import RedisEngine
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
 AUTH_TOKEN_LENGTH = 64
-# ElastiCache's rule for AUTH tokens (constraint 37): the only specials it accepts.
+# ElastiCache's rule for AUTH tokens (aws-facts#redis-auth-token): the only specials it accepts.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 
 

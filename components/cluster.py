@@ -4,7 +4,7 @@ Creates:
 1. an ECS cluster, Container Insights on or off per `container_insights`;
 2. an `aws.ecs.ClusterCapacityProviders` attaching FARGATE and FARGATE_SPOT, with a default
    strategy of FARGATE_SPOT when `fargate_spot` else FARGATE (services set their own strategy
-   too; every service must depend on this resource, constraint 24).
+   too; every service must depend on this resource, aws-facts#launch-type-or-strategy).
 
 Inputs (ClusterArgs, defaults in brackets): cluster_name, container_insights [False],
 fargate_spot [False].

@@ -22,16 +22,16 @@ With `deletion_protection`: AWS deletion protection, a final snapshot named
 `pulumi destroy --exclude-protected` removes everything else). Without it: no final snapshot
 and no protection, so `pulumi destroy` of a lab removes the database and its data cleanly.
 
-The RDS-managed secret holds only `username` and `password` (constraint 29): host, port and
-database name are exposed here as plain values for the containers' environment. RDS rotates
-the password every 7 days.
+The RDS-managed secret holds only `username` and `password`
+(aws-facts#managed-master-secret): host, port and database name are exposed here as plain
+values for the containers' environment. RDS rotates the password every 7 days.
 
 Inputs (DatabaseArgs, defaults in brackets): cluster_identifier, vpc_id, subnet_ids (isolated),
 availability_zones, engine_version ["16.8"], min_acu [0], max_acu [2], auto_pause_seconds
 [300, only with min_acu 0], readers [0], backup_retention_days [1], deletion_protection [False],
 log_retention_days [7], database_name ["app"], master_username ["app_admin"].
 
-Cost (us-east-1, 2026-11, 730 h; shared/reference/aws-prices.md): $0.12 per ACU-hour per
+Cost (us-east-1, 2026-11, 730 h; prices/prices.yaml): $0.12 per ACU-hour per
 instance. min 0 with auto-pause: $0 compute while paused (resume ~15 s); min 0.5: $43.80/month
 per instance at idle; each reader costs as much as the writer. Storage $0.10/GB-month, I/O $0.20
 per million requests; backups up to the cluster's size free. The RDS-managed secret
@@ -224,7 +224,7 @@ class Database(pulumi.ComponentResource):
                 skip_final_snapshot=not protected,
                 final_snapshot_identifier=self.final_snapshot_identifier,
                 # No availability_zones: RDS widens the list and every update would replace the
-                # cluster (constraint 8). The subnet group decides where instances can go.
+                # cluster (aws-facts#rds-no-azs). The subnet group decides where instances can go.
             ),
             opts=self._child(protect=protected, depends_on=[self.log_group]),
         )

@@ -1,18 +1,19 @@
 """DNS: certificates and Route 53 records for domain mode (`domain` set).
 
 Creates (class `Certificates`, before the load balancer and the distribution):
-1. an ACM certificate in us-east-1 (CloudFront's region, constraint 19) for the apex, `www.` and
-   `api.`, validated by DNS;
+1. an ACM certificate in us-east-1 (CloudFront's region, aws-facts#validated-certificate) for
+   the apex, `www.` and `api.`, validated by DNS;
 2. one CNAME validation record per distinct name (apex, www, api: no wildcard, so no two names
-   share a record; constraint 16), in the hosted zone (looked up from the domain when
+   share a record; aws-facts#validated-certificate), in the hosted zone (looked up from the
+   domain when
    `hosted_zone_id` is unset), and the `CertificateValidation` that waits for issuance;
 3. with `regional` (end-to-end TLS): the same names in the ALB's region, validated by the same
    records (ACM issues the same validation CNAME for a name in every region of an account), so
-   the HTTPS listener gets the validated ARN (constraint 15).
+   the HTTPS listener gets the validated ARN (aws-facts#validated-certificate).
 
 Creates (class `SiteRecords`, after the distribution):
 4. A and AAAA alias records for the apex, `www.` and `api.` to the distribution (its
-   hosted zone id, constraint 20).
+   hosted zone id, aws-facts#alias-records).
 
 Without a domain none of this exists: the site is served on `d123.cloudfront.net` and the API on
 its `/api/*` path.

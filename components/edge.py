@@ -6,7 +6,7 @@ Creates:
 2. an Origin Access Control (SigV4, always sign) and a bucket policy that lets only
    `cloudfront.amazonaws.com` read objects, with `AWS:SourceArn` = this distribution (38);
 3. the ALB origin: a CloudFront VPC origin pointing at the internal ALB (edge `vpcOrigin`,
-   constraints 42-44), or a custom origin on the public ALB's DNS name (edge `public`); HTTP to
+   aws-facts#vpc-origin), or a custom origin on the public ALB's DNS name (edge `public`); HTTP to
    the origin, or HTTPS with end-to-end TLS;
 4. a response headers policy with the security headers (HSTS 2 years with subdomains,
    nosniff, frame options DENY, strict-origin-when-cross-origin referrer policy);

@@ -3,7 +3,7 @@
 Used three times (api, web, worker) and, through `container_definition`, by the migration task.
 
 Creates:
-1. a CloudWatch log group (`retention_days`, one of CloudWatch's values, constraint 40);
+1. a CloudWatch log group (`retention_days`, one of CloudWatch's values, aws-facts#log-retention);
 2. an *execution role* (used by ECS to start the task) that may pull from exactly the given
    ECR repositories, write to exactly this log group and read exactly the secrets the task
    injects (no `*` resource except `ecr:GetAuthorizationToken`, which accepts no other);
@@ -12,14 +12,15 @@ Creates:
 4. a security group with standalone rules: ingress on the container port only from the load
    balancer's group (and the matching ALB egress), egress 443 to anywhere (ECR, AWS APIs via
    NAT or endpoints) and `egress_to` rules (5432 to the database group, 6379 to the cache
-   group, 80 to the ALB for the web service's API calls): constraint 11;
-5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, constraint 21), CPU
+   group, 80 to the ALB for the web service's API calls);
+5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, aws-facts#fargate-sizes), CPU
    architecture, the image, user `user` (non-root), a read-only root file system with a
    writable `/tmp` volume, a container health check, plain `environment` and `secrets`
-   (`valueFrom` full ARNs, `<arn>:<json-key>::` for keys, constraint 28);
+   (`valueFrom` full ARNs, `<arn>:<json-key>::` for keys, aws-facts#secret-json-key);
 6. a service in private subnets without public IPs, with a capacity provider strategy (Spot per
    `spot`, `on_demand_base` tasks on FARGATE first), the deployment circuit breaker with
-   rollback, a health check grace period (load-balanced services only, constraint 25), ECS Exec
+   rollback, a health check grace period (load-balanced services only,
+   aws-facts#grace-period), ECS Exec
    per `ecs_exec`, `ignore_changes` on `desiredCount` with autoscaling, and `depends_on` the
    listener rules using its target group and the cluster's capacity providers (14, 24).
 

@@ -8,14 +8,14 @@ check the graph against them.
 from __future__ import annotations
 
 # CloudWatch Logs accepts exactly these retention periods, in days
-# (docs/aws-facts.md#log-retention).
+# (aws-facts#log-retention).
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
 # Fargate task sizes: cpu units -> the memory sizes (MiB) allowed with it
-# (docs/aws-facts.md#fargate-sizes).
+# (aws-facts#fargate-sizes).
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4096 + 1, 1024)),
@@ -27,11 +27,11 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
 }
 
 # Oldest minor version per Aurora PostgreSQL major that supports a minimum capacity of 0 ACU
-# (auto-pause; docs/aws-facts.md#auto-pause).
+# (auto-pause; aws-facts#auto-pause).
 AUTO_PAUSE_MIN_MINOR: dict[int, int] = {13: 15, 14: 12, 15: 7, 16: 3, 17: 0}
 
 # Aurora Serverless v2 capacity: 0 to 256 ACU in steps of 0.5
-# (docs/aws-facts.md#serverless-v2-shape).
+# (aws-facts#serverless-v2-shape).
 MAX_ACU = 256.0
 ACU_STEP = 0.5
 

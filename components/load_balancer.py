@@ -1,7 +1,8 @@
 """LoadBalancer: the application load balancer CloudFront sends dynamic requests to.
 
 Creates:
-1. a security group with standalone rules only (constraint 12): ingress from CloudFront's
+1. a security group with standalone rules only (aws-facts#sg-standalone-rules): ingress from
+   CloudFront's
    origin-facing managed prefix list on the listener port CloudFront uses (80, or 443 with
    end-to-end TLS); with `public_https` (edge `public` with a domain and TLS) 443 from anywhere
    instead. The web service is the one other source: `allow_from` admits it on port 80 for
@@ -13,11 +14,12 @@ Creates:
    up first and the ALB never cuts a request CloudFront is still waiting for);
 3. listener 80; with a certificate also 443 (TLS 1.3 policy), and then 80 answers 301 to 443
    except for the web service's internal `/api/*` calls addressed to the ALB's own DNS name;
-4. two target groups (`target_type` ip, required by awsvpc, constraint 13) with health checks per
+4. two target groups (`target_type` ip, required by awsvpc, aws-facts#target-type-ip) with
+   health checks per
    service: api (8000, `/api/healthz`) and web (3000, `/`);
 5. `route(...)`, called once the site's host names are known: listener rules
    host `api.<domain>` -> api; path `/api/*` on a site host -> api; site host -> web; anything
-   else -> the default fixed 404 (constraint 17, 18).
+   else -> the default fixed 404 (aws-facts#listener-rules).
 
 Inputs (LoadBalancerArgs, defaults in brackets): alb_name, vpc_id, subnet_ids, internal [True],
 cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [False],
@@ -45,7 +47,7 @@ HTTP_PORT = 80
 HTTPS_PORT = 443
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 API_PATHS = ("/api/*",)
-# Listener rule priorities (unique per listener, constraint 17).
+# Listener rule priorities (unique per listener, aws-facts#listener-rules).
 PRIORITY_API_HOST = 10
 PRIORITY_API_PATH = 20
 PRIORITY_SITE = 30
@@ -226,7 +228,8 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=self._child(),
             )
             return
-        # One rule: the prefix list counts ~55 entries against the 60-rules quota (constraint 43).
+        # One rule: the prefix list counts ~55 entries against the 60-rules quota
+        # (aws-facts#cloudfront-prefix-list).
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-from-cloudfront",
             aws.vpc.SecurityGroupIngressRuleArgs(

@@ -6,9 +6,9 @@ Creates:
    command is `alembic upgrade head` (configurable) and which has no port and no health check.
 
 It reuses the api's security group and private subnets: `network_configuration` is the
-`awsvpcConfiguration` that `aws ecs run-task` takes (no public IP, constraint 27), and
+`awsvpcConfiguration` that `aws ecs run-task` takes (no public IP, aws-facts#run-task-network), and
 `capacity_provider_strategy` the strategy to pass with it (never together with a launch type,
-constraint 23). Run it, wait until STOPPED and check the container's exit code:
+aws-facts#launch-type-or-strategy). Run it, wait until STOPPED and check the container's exit code:
 
     aws ecs run-task --cluster <cluster> --task-definition <family> \
       --network-configuration '<network_configuration as JSON>' \

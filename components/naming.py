@@ -9,7 +9,7 @@ Two kinds of names reach AWS:
   so a logical name must leave 8 characters free under the limit: `Naming.check_logical`.
 
 `NAME_LIMITS` lists the limits by Pulumi type and input property; tests walk every resource the
-program declares and check each name against it (constraints 1-6 in aws-constraints.md).
+program declares and check each name against it (docs/aws-facts.md, section Names).
 """
 
 from __future__ import annotations

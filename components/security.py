@@ -25,7 +25,7 @@ def admit_from_group(
     """A standalone ingress rule: TCP `port` on a group, from one other security group only.
 
     Standalone rules (never inline) avoid the cycles that inline rules between two groups
-    that reference each other create (aws-constraints.md, 12).
+    that reference each other create (aws-facts#sg-standalone-rules).
     """
     return aws.vpc.SecurityGroupIngressRule(
         logical_name,

@@ -376,7 +376,7 @@ def check_mvp_deletion_protection(type_: str, props: Mapping[str, Any], ctx: Con
         if get(props, "skipFinalSnapshot") is True:
             problems.append("mvp: skipFinalSnapshot must be false (keep a final snapshot)")
         if get(props, "finalSnapshotIdentifier") in (None, ""):
-            problems.append("mvp: finalSnapshotIdentifier must be set (constraint 36)")
+            problems.append("mvp: finalSnapshotIdentifier must be set (aws-facts#final-snapshot)")
     elif type_ == ALB and get(props, "enableDeletionProtection") not in (True, UNKNOWN):
         problems.append("mvp: ALB enableDeletionProtection must be true")
     return problems
@@ -508,7 +508,7 @@ RULES: tuple[Rule, ...] = (
         "sg-no-open-ingress",
         MANDATORY,
         "No security group ingress from 0.0.0.0/0 or ::/0, except 443 to a public ALB.",
-        "CloudFront is the only way in (DESIGN.md): the ALB admits CloudFront's prefix list; "
+        "CloudFront is the only way in (docs/design.md): the ALB admits CloudFront's prefix list; "
         "only `edge: public` with a domain opens 443 to the internet.",
         check_sg_no_open_ingress,
         (SG_INGRESS, SG_RULE, SG),

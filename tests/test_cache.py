@@ -201,7 +201,7 @@ def test_allow_from_admits_6379_from_the_source_security_group_only(tmp_path: Pa
     assert_no_cidr_ingress(graph, group)
 
 
-# -- names (constraint 4) -------------------------------------------------------------------------
+# -- names (aws-facts#iam-name) --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("stack", "overrides"), CACHE_STACKS)

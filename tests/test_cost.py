@@ -1,8 +1,8 @@
 """`stackctl cost`: the price table, the model per resource type, the budgets and the CLI.
 
-Budgets (DESIGN.md): lab <= $35 and mvp <= $120 a month idle in us-east-1, priced from the graph
-the program declares with images deployed (`imageTag` set: without it the services are parked
-at 0 tasks).
+Budgets (docs/design.md): lab <= $35 and mvp <= $120 a month idle in us-east-1, priced from
+the graph the program declares with images deployed (`imageTag` set: without it the services
+are parked at 0 tasks).
 """
 
 from __future__ import annotations

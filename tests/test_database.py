@@ -225,7 +225,7 @@ def test_deletion_protection_dial_protects_a_lab_too(plan: PlanFn) -> None:
     assert cluster.protect and cluster.get("deletionProtection") is True
 
 
-# -- names (constraint 5) -------------------------------------------------------------------------
+# -- names (aws-facts#rds-identifier) --------------------------------------------------------------
 
 
 def test_identifiers_and_database_name_follow_rds_rules(stack_graph: Graph) -> None:

@@ -92,7 +92,7 @@ def test_alias_records_for_apex_www_and_api_point_at_the_distribution(
         (alias,) = record.get("aliases")
         assert alias["name"] == cdn.outputs["domainName"]
         assert alias["zoneId"] == cdn.outputs["hostedZoneId"]
-        assert record.get("name") in cdn.get("aliases")  # constraint 20
+        assert record.get("name") in cdn.get("aliases")  # aws-facts#alias-records
 
 
 def test_hosted_zone_is_looked_up_from_the_domain_when_unset(domain_graph: Graph) -> None:

@@ -222,7 +222,8 @@ def test_dev_services_run_on_spot_and_prod_on_demand(
     for name, service in found.items():
         strategy = service.get("capacityProviderStrategies")
         assert [s["capacityProvider"] for s in strategy] == [providers[name]], name
-        assert service.get("launchType") is None  # exclusive with a strategy (constraint 23)
+        # A launch type is exclusive with a strategy (aws-facts#launch-type-or-strategy).
+        assert service.get("launchType") is None
 
 
 def test_spot_in_mvp_keeps_an_on_demand_base_for_api_and_web(plan: PlanFn) -> None:

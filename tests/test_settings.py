@@ -48,7 +48,7 @@ def test_mvp_profile_defaults_match_the_design_table() -> None:
     assert not mvp.fargate_spot and not mvp.ecs_exec and mvp.autoscaling
     assert (mvp.db_min_acu, mvp.db_max_acu, mvp.db_auto_pause_seconds) == (0.5, 4, None)
     assert mvp.redis and mvp.flow_logs and mvp.deletion_protection and mvp.dashboard
-    assert not mvp.container_insights, "a deliberate departure from DESIGN.md: see the README"
+    assert not mvp.container_insights, "a departure from the first plan: docs/design.md"
     assert mvp.worker.runs_on_spot(mvp.fargate_spot) and not mvp.api.runs_on_spot(mvp.fargate_spot)
     assert (mvp.log_retention_days, mvp.backup_retention_days) == (30, 7)
     assert mvp.api.count == 2 and mvp.web.count == 2
