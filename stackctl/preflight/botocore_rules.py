@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from stackctl.harness import Graph
@@ -215,15 +215,26 @@ CALLS: dict[str, tuple[Call, ...]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    import botocore.loaders
+
+    return botocore.loaders.Loader()
+
+
+@cache
+def _service(service: str) -> Any:
+    import botocore.model
+
+    return botocore.model.ServiceModel(_loader().load_service_model(service, "service-2"), service)
+
+
+@cache
 def _operation(service: str, operation: str) -> Any:
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model(service)
-    return model.operation_model(operation)
+    return _service(service).operation_model(operation)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str) -> re.Pattern[str] | None:
     try:
         return re.compile(pattern)

@@ -37,8 +37,8 @@ API_SPELLINGS: tuple[tuple[str, str, str], ...] = (("E1152", "ImageId", "resolve
 
 @lru_cache(maxsize=4)
 def _runner(region: str) -> Any:
-    from cfnlint.config import ConfigMixIn
-    from cfnlint.runner import Runner
+    from cfnlint.config import ConfigMixIn  # type: ignore[import-untyped]
+    from cfnlint.runner import Runner  # type: ignore[import-untyped]
 
     return Runner(ConfigMixIn(regions=[region]))
 
@@ -60,7 +60,7 @@ def _value_at(properties: Any, path: list[Any]) -> Any:
 
 
 def lint(rendered: Rendered, region: str) -> list[Finding]:
-    from cfnlint.decode.decode import decode_str
+    from cfnlint.decode.decode import decode_str  # type: ignore[import-untyped]
 
     template, errors = decode_str(json.dumps(rendered.template))
     if errors or template is None:
@@ -88,6 +88,12 @@ def _api_spelling(rule_id: str, path: Any, finding: Finding) -> bool:
     )
 
 
+def _short(message: str, limit: int = 160) -> str:
+    """cfn-lint repeats the value and lists every allowed one: keep the head of the message."""
+    line = message.splitlines()[0] if message else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def _finding(rendered: Rendered, path: list[Any], rule_id: str, message: str) -> Finding:
     logical = path[1] if len(path) > 1 and path[0] == "Resources" else ""
     resource = rendered.resources.get(str(logical))
@@ -106,6 +112,6 @@ def _finding(rendered: Rendered, path: list[Any], rule_id: str, message: str) ->
         property=prop,
         value=_value_at(properties, inner) if inner else None,
         rule=f"cfn-lint {rule_id}",
-        message=f"{message.splitlines()[0][:300]} (as CloudFormation {where})",
+        message=f"{_short(message)} (as CloudFormation {where})",
         setting=SETTINGS_BEHIND.get((pulumi_type, source)),
     )

@@ -7,8 +7,11 @@ that slips past settings validation is still caught.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
+from importlib import resources
 
 from stackctl.harness import Graph, Resource
 from stackctl.preflight.findings import Finding
@@ -41,6 +44,7 @@ def _finding(
     value: object,
     rule: str,
     message: str,
+    *,
     setting: str | None = None,
 ) -> Finding:
     return Finding(
@@ -92,7 +96,7 @@ def subnet_cidrs(graph: Graph) -> Iterator[Finding]:
                 vpc.get("cidrBlock"),
                 "vpc-cidr",
                 f"not an IPv4 block from /{MIN_PREFIX} to /{MAX_PREFIX}",
-                "vpcCidr",
+                setting="vpcCidr",
             )
     seen: dict[str, list[tuple[Resource, ipaddress.IPv4Network]]] = {}
     for subnet in graph.of_type(SUBNET):
@@ -105,11 +109,11 @@ def subnet_cidrs(graph: Graph) -> Iterator[Finding]:
                 value,
                 "subnet-cidr",
                 f"not an IPv4 block from /{MIN_PREFIX} to /{MAX_PREFIX}",
-                "vpcCidr",
+                setting="vpcCidr",
             )
             continue
-        vpc = vpcs.get(subnet.get("vpcId"))
-        vpc_block = _network(vpc.get("cidrBlock")) if vpc else None
+        parent = vpcs.get(subnet.get("vpcId"))
+        vpc_block = _network(parent.get("cidrBlock")) if parent else None
         if vpc_block is not None and not block.subnet_of(vpc_block):
             yield _finding(
                 subnet,
@@ -117,7 +121,7 @@ def subnet_cidrs(graph: Graph) -> Iterator[Finding]:
                 value,
                 "subnet-in-vpc",
                 f"outside the VPC's block {vpc_block}",
-                "vpcCidr",
+                setting="vpcCidr",
             )
         for other, other_block in seen.get(str(subnet.get("vpcId")), []):
             if block.overlaps(other_block):
@@ -127,7 +131,7 @@ def subnet_cidrs(graph: Graph) -> Iterator[Finding]:
                     value,
                     "subnet-overlap",
                     f"overlaps {other.name} ({other_block})",
-                    "vpcCidr",
+                    setting="vpcCidr",
                 )
         seen.setdefault(str(subnet.get("vpcId")), []).append((subnet, block))
 
@@ -151,10 +155,48 @@ def instance_root_device(graph: Graph) -> Iterator[Finding]:
             )
 
 
+# cfn-lint's per-region offerings (gathered by AWS from the pricing APIs), applied to inputs its
+# own rules do not cover: cfn-lint checks CacheNodeType on AWS::ElastiCache::CacheCluster only,
+# but a replication group's nodes are the same node types.
+OFFERINGS: dict[tuple[str, str], tuple[str, str]] = {
+    ("aws:elasticache/replicationGroup:ReplicationGroup", "nodeType"): (
+        "cfnlint.data.schemas.extensions.aws_elasticache_cachecluster",
+        "cachenodetype_enum.json",
+    ),
+}
+OFFERING_SETTINGS = {"nodeType": "redisNodeType"}
+
+
+@cache
+def _offered(module: str, filename: str, region: str) -> frozenset[str]:
+    data = json.loads(resources.files(module).joinpath(filename).read_text(encoding="utf-8"))
+    return frozenset(data.get(region, {}).get("enum", []))
+
+
+def offered_in_region(graph: Graph) -> Iterator[Finding]:
+    region = graph.config.get("aws:region", "us-east-1")
+    for resource in graph.custom_resources():
+        for (type_token, prop), (module, filename) in OFFERINGS.items():
+            value = resource.get(prop)
+            if resource.type != type_token or value is None:
+                continue
+            offered = _offered(module, filename, region)
+            if offered and value not in offered:
+                yield _finding(
+                    resource,
+                    prop,
+                    value,
+                    "offered-in-region",
+                    f"not offered in {region} (cfn-lint's {filename}: {len(offered)} types)",
+                    setting=OFFERING_SETTINGS.get(prop),
+                )
+
+
 RULES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
     security_group_descriptions,
     subnet_cidrs,
     instance_root_device,
+    offered_in_region,
 )
 
 
