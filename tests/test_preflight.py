@@ -64,6 +64,19 @@ MATRIX: list[Any] = [
         ),
         id="prod-natperaz-redis2-reader-endpoints",
     ),
+    pytest.param(
+        "dev",
+        ("edge=public", "domain=example.com", "albHttps=true", "nat=gateway"),
+        id="dev-public-domain-https",
+    ),
+    pytest.param(
+        "dev",
+        ("images=build", "nat=gateway", "flowLogs=true", "dashboard=true", "worker.enabled=true"),
+        id="dev-build-flowlogs-dashboard-worker",
+    ),
+    pytest.param(
+        "prod", ("aws:region=eu-west-1", "nat=gateway", "redis=true"), id="prod-eu-west-1"
+    ),
 ]
 
 
