@@ -145,7 +145,7 @@ class Cache(pulumi.ComponentResource):
             f"{self._name}-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=self.args.vpc_id,
-                description="ElastiCache: 6379 (TLS) from the services' security groups only",
+                description="ElastiCache: 6379 (TLS) from the service security groups only",
                 tags={"Name": f"{self.args.replication_group_id}-sg"},
             ),
             opts=self._child(),

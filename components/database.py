@@ -165,7 +165,7 @@ class Database(pulumi.ComponentResource):
             f"{self._name}-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=self.args.vpc_id,
-                description="Aurora PostgreSQL: 5432 from the services' security groups only",
+                description="Aurora PostgreSQL: 5432 from the service security groups only",
                 tags={"Name": f"{self.args.cluster_identifier}-sg"},
             ),
             opts=self._child(),

@@ -3,6 +3,7 @@
 Commands:
   plan   run the program offline under mocks and print what the stack would create
   cost   itemized idle cost of a stack, or two side by side (stackctl/cost/)
+  preflight  check what a stack declares against AWS's constraint data (stackctl/preflight/)
   docs   write the settings docs (README table, Pulumi.yaml comments) from the declarations
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
@@ -21,6 +22,7 @@ from stackctl.docs import add_docs_parser
 from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
+from stackctl.preflight.cli import add_preflight_parser
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(func=_plan)
     add_cost_parser(commands)
+    add_preflight_parser(commands)
     add_docs_parser(commands)
     add_ops_commands(commands)
     return parser
