@@ -18,9 +18,26 @@ Creates:
    the free tier (7 days).
 
 With `deletion_protection`: AWS deletion protection, a final snapshot named
-`<cluster-identifier>-final`, and Pulumi `protect` on the cluster (`pulumi destroy` stops there;
-`pulumi destroy --exclude-protected` removes everything else). Without it: no final snapshot
-and no protection, so `pulumi destroy` of a lab removes the database and its data cleanly.
+`<cluster-identifier>-final-<8 random hex>`, and Pulumi `protect` on the cluster (`pulumi destroy`
+stops there; `pulumi destroy --exclude-protected` removes everything else). The random part is a
+`random.RandomId` of the stack: it stays the same for the stack's life and is new when the stack
+is created again, so the second destroy of a re-created stack does not collide with the first
+destroy's snapshot (snapshot names are unique per account and region). Without it: no final
+snapshot and no protection, so `pulumi destroy` of a lab removes the database and its data.
+
+Names and replacement: the cluster, its instances, the subnet group and the log group have fixed
+names (the log group's is the one RDS exports to, and the others are what operators and the
+alarms see). Pulumi creates a replacement before deleting the old resource, and a fixed name
+would collide with itself, so each is `delete_before_replace` (and the cluster is protected when
+it holds production data, so a change that would replace it stops the `up` instead).
+
+Engine version: `engine_version` is what the cluster is created with. Instances upgrade their
+minor version automatically in the maintenance window (`auto_minor_version_upgrade`, set
+explicitly), after which RDS reports the newer version; the program ignores that drift
+(`ignore_changes` on `engineVersion` of the cluster and the instances), otherwise the next `up`
+would try to go back to the older minor, which RDS refuses. A deliberate upgrade is done with
+`aws rds modify-db-cluster --engine-version ...`; then set `dbEngineVersion` to match, for new
+stacks.
 
 The RDS-managed secret holds only `username` and `password` (constraint 29): host, port and
 database name are exposed here as plain values for the containers' environment. RDS rotates
@@ -46,6 +63,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.security import admit_from_group
 
@@ -151,11 +169,16 @@ class Database(pulumi.ComponentResource):
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
-    @property
-    def final_snapshot_identifier(self) -> str | None:
+    def _final_snapshot_identifier(self) -> pulumi.Output[str] | None:
         if not self.args.deletion_protection:
             return None
-        return f"{self.args.cluster_identifier}-final"
+        ident = self.args.cluster_identifier
+        suffix = random.RandomId(
+            f"{self._name}-final-snapshot",
+            random.RandomIdArgs(byte_length=4, keepers={"clusterIdentifier": ident}),
+            opts=self._child(),
+        )
+        return pulumi.Output.concat(ident, "-final-", suffix.hex)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -179,7 +202,7 @@ class Database(pulumi.ComponentResource):
                 description="Isolated subnets (no route out of the VPC) for Aurora",
                 subnet_ids=self.args.subnet_ids,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
@@ -189,7 +212,7 @@ class Database(pulumi.ComponentResource):
                 name=f"/aws/rds/cluster/{self.args.cluster_identifier}/postgresql",
                 retention_in_days=self.args.log_retention_days,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_cluster(self) -> aws.rds.Cluster:
@@ -222,11 +245,16 @@ class Database(pulumi.ComponentResource):
                 enabled_cloudwatch_logs_exports=["postgresql"],
                 deletion_protection=protected,
                 skip_final_snapshot=not protected,
-                final_snapshot_identifier=self.final_snapshot_identifier,
+                final_snapshot_identifier=self._final_snapshot_identifier(),
                 # No availability_zones: RDS widens the list and every update would replace the
                 # cluster (constraint 8). The subnet group decides where instances can go.
             ),
-            opts=self._child(protect=protected, depends_on=[self.log_group]),
+            opts=self._child(
+                protect=protected,
+                depends_on=[self.log_group],
+                delete_before_replace=True,
+                ignore_changes=["engineVersion"],
+            ),
         )
 
     def _create_instances(
@@ -252,8 +280,11 @@ class Database(pulumi.ComponentResource):
                         performance_insights_enabled=True,
                         performance_insights_retention_period=PERFORMANCE_INSIGHTS_FREE_DAYS,
                         copy_tags_to_snapshot=True,
+                        auto_minor_version_upgrade=True,
                     ),
-                    opts=self._child(),
+                    opts=self._child(
+                        delete_before_replace=True, ignore_changes=["engineVersion"]
+                    ),
                 )
             )
         return instances[0], instances[1:]

@@ -402,6 +402,11 @@ class FargateService(pulumi.ComponentResource):
                 task_definition=self.task_definition.arn,
                 desired_count=args.desired_count,
                 capacity_provider_strategies=self.capacity_provider_strategy(),
+                # The provider refuses to update capacity_provider_strategies (switching
+                # fargateSpot or a service's spot on a live stack) unless this is true (pulumi_aws
+                # Service docstring). The provider sends it only with an update that happens
+                # anyway, so it does not restart the tasks on an `up` that changes nothing.
+                force_new_deployment=True,
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                     subnets=list(args.subnet_ids),
                     security_groups=[self.security_group.id],

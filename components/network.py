@@ -257,6 +257,7 @@ class Network(pulumi.ComponentResource):
                     subnet_id=self.public_subnets[0].id,
                     region=self.args.region,
                     instance_type=self.args.nat_instance_type,
+                    iam_path=self.args.iam_path,
                 ),
                 opts=self._child(depends_on=[self.internet_gateway]),
             )
