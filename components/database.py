@@ -282,9 +282,7 @@ class Database(pulumi.ComponentResource):
                         copy_tags_to_snapshot=True,
                         auto_minor_version_upgrade=True,
                     ),
-                    opts=self._child(
-                        delete_before_replace=True, ignore_changes=["engineVersion"]
-                    ),
+                    opts=self._child(delete_before_replace=True, ignore_changes=["engineVersion"]),
                 )
             )
         return instances[0], instances[1:]

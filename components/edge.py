@@ -187,7 +187,7 @@ class Edge(pulumi.ComponentResource):
                 signing_behavior="always",
                 signing_protocol="sigv4",
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_vpc_origin(self) -> aws.cloudfront.VpcOrigin:
@@ -205,7 +205,7 @@ class Edge(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_response_headers_policy(self) -> aws.cloudfront.ResponseHeadersPolicy:
@@ -230,7 +230,7 @@ class Edge(pulumi.ComponentResource):
                 comment="HSTS, nosniff, frame options, referrer policy",
                 security_headers_config=headers,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _managed_rule(
@@ -298,7 +298,7 @@ class Edge(pulumi.ComponentResource):
                     sampled_requests_enabled=True,
                 ),
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_log_bucket(self) -> aws.s3.Bucket:

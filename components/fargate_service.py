@@ -218,7 +218,7 @@ class FargateService(pulumi.ComponentResource):
             aws.cloudwatch.LogGroupArgs(
                 name=self.args.log_group_name, retention_in_days=self.args.retention_days
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _role(self, label: str, description: str) -> aws.iam.Role:
@@ -425,9 +425,12 @@ class FargateService(pulumi.ComponentResource):
                 enable_ecs_managed_tags=True,
                 wait_for_steady_state=False,
             ),
+            # The name is fixed (unique in the cluster): a replacement must delete the old
+            # service first, or ECS refuses to create a second service of that name.
             opts=self._child(
                 depends_on=[*args.listener_rules, args.capacity_providers],
                 ignore_changes=["desiredCount"] if args.autoscaling else None,
+                delete_before_replace=True,
             ),
         )
 

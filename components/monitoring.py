@@ -105,8 +105,8 @@ class Monitoring(pulumi.ComponentResource):
         self.dashboard = self._create_dashboard() if args.dashboard else None
         self.register_outputs({"topicArn": self.topic.arn})
 
-    def _child(self) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self)
+    def _child(self, delete_before_replace: bool = False) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, delete_before_replace=delete_before_replace)
 
     # -- topic ---------------------------------------------------------------------------------
 
@@ -147,7 +147,7 @@ class Monitoring(pulumi.ComponentResource):
             aws.kms.AliasArgs(
                 name=f"alias/{self.args.name_prefix}-alarms", target_key_id=key.key_id
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
         return key
 
@@ -364,7 +364,7 @@ class Monitoring(pulumi.ComponentResource):
                 alarm_actions=[self.topic.arn],
                 ok_actions=[self.topic.arn],
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     # -- dashboard -----------------------------------------------------------------------------
@@ -383,7 +383,7 @@ class Monitoring(pulumi.ComponentResource):
         return aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",
             aws.cloudwatch.DashboardArgs(dashboard_name=args.name_prefix, dashboard_body=body),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _dashboard_body(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -395,7 +395,7 @@ class Network(pulumi.ComponentResource):
                 name=self.args.flow_log_group_name,
                 retention_in_days=self.args.log_retention_days,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs",

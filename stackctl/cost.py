@@ -368,6 +368,7 @@ FREE_TYPES = frozenset(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:iam/role:Role",
         "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/policy:Policy", "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:iam/instanceProfile:InstanceProfile",
         "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
         "aws:lb/listenerRule:ListenerRule", "aws:rds/subnetGroup:SubnetGroup",
         "aws:rds/clusterParameterGroup:ClusterParameterGroup",
