@@ -5,7 +5,11 @@
 on its own in `Pulumi.<stack>.yaml`. Every problem is collected and reported together in one
 `SettingsError` that names the key, the value given and what is allowed, before the program
 registers a single resource. A key in the project's namespace that the program does not know is
-an error too, with the closest known key as a suggestion.
+an error too, with the closest known key as a suggestion; so is a key in the `aws:` namespace
+that the AWS provider does not read (`aws:regon`), which the provider would otherwise ignore.
+
+`SettingsError` is a `pulumi.RunError`: the Python language host prints a RunError's message
+alone, where any other exception is reported as an unhandled error with its traceback.
 
 Decisions taken here (and documented in the README):
 - `nat: none` needs interface endpoints for Fargate to pull images and write logs: when
@@ -28,6 +32,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
+
+from pulumi.errors import RunError
 
 from components.subnets import RFC1918, plan_subnets
 
@@ -230,6 +236,22 @@ OPTIONAL_KEYS: tuple[str, ...] = (
 )
 KNOWN_KEYS: frozenset[str] = frozenset({"profile", *PROFILES["lab"], *OPTIONAL_KEYS})
 
+# The configuration keys the AWS provider reads (`aws:<key>`), as listed in pulumi_aws/config/
+# vars.py of the pinned pulumi_aws (a test keeps the two equal). Any other `aws:` key is ignored
+# by the provider without a word, so a misspelled `aws:regon` would silently fall back to the
+# default region.
+AWS_PROVIDER_KEYS: frozenset[str] = frozenset({
+    "accessKey", "allowedAccountIds", "assumeRoleWithWebIdentity", "assumeRoles",
+    "customCaBundle", "defaultTags", "ec2MetadataServiceEndpoint",
+    "ec2MetadataServiceEndpointMode", "endpoints", "forbiddenAccountIds", "httpProxy",
+    "httpsProxy", "ignoreTags", "insecure", "maxRetries", "noProxy", "profile", "region",
+    "retryMode", "s3UsEast1RegionalEndpoint", "s3UsePathStyle", "secretKey",
+    "sharedConfigFiles", "sharedCredentialsFiles", "skipCredentialsValidation",
+    "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId", "stsRegion",
+    "tagPolicyCompliance", "token", "tokenBucketRateLimiterCapacity", "useDualstackEndpoint",
+    "useFipsEndpoint", "userAgents",
+})  # fmt: skip
+
 _DNS_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 DOMAIN_RE = re.compile(rf"^(?=.{{4,253}}$){_DNS_LABEL}(\.{_DNS_LABEL})+$")
 HOSTED_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -308,7 +330,7 @@ class Settings:
         return {"project": self.project, "stack": self.stack, "managed-by": "pulumi"}
 
 
-class SettingsError(Exception):
+class SettingsError(RunError):
     """The stack's configuration is invalid; `problems` lists every reason."""
 
     def __init__(self, stack: str, problems: list[str]) -> None:
@@ -540,6 +562,9 @@ def parse_settings(project: str, stack: str, raw: Mapping[str, str]) -> Settings
             name = full_key[len(prefix) :]
             hint = _did_you_mean(name, sorted(KNOWN_KEYS))
             problems.append(f"{full_key} is not a setting of this project{hint}")
+        elif full_key.startswith("aws:") and full_key[4:] not in AWS_PROVIDER_KEYS:
+            hint = _did_you_mean(full_key, sorted(f"aws:{key}" for key in AWS_PROVIDER_KEYS))
+            problems.append(f"{full_key} is not a setting of the AWS provider{hint}")
 
     profile = raw.get(f"{project}:profile")
     if profile is None:
