@@ -176,7 +176,8 @@ class Database(pulumi.ComponentResource):
         suffix = random.RandomId(
             f"{self._name}-final-snapshot",
             random.RandomIdArgs(byte_length=4, keepers={"clusterIdentifier": ident}),
-            opts=self._child(),
+            # Kept with the protected cluster: `destroy --exclude-protected` leaves both.
+            opts=self._child(protect=True),
         )
         return pulumi.Output.concat(ident, "-final-", suffix.hex)
 

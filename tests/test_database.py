@@ -223,6 +223,11 @@ def test_prod_keeps_the_database_on_destroy(plan: PlanFn) -> None:
     )
     assert RDS_IDENTIFIER.match(cluster.get("finalSnapshotIdentifier"))
     assert cluster.protect
+    assert all(
+        r.protect
+        for r in plan("prod").of_type("random:index/randomId:RandomId")
+        if r.parent == cluster.parent
+    ), "the snapshot name is kept with the cluster"
 
 
 def test_dev_database_can_be_destroyed_cleanly(plan: PlanFn) -> None:

@@ -17,6 +17,7 @@ from components.settings import (
     SettingsError,
     parse_settings,
 )
+from stackctl.harness import ProgramError, run_program
 
 P = "fullstack"
 
@@ -127,6 +128,14 @@ def test_settings_errors_are_run_errors_so_pulumi_prints_only_the_message() -> N
     """The Python language host logs a RunError's text; anything else gets a traceback."""
     with pytest.raises(pulumi.RunError):
         settings(nat="nope")
+
+
+def test_the_program_raises_the_run_error_itself() -> None:
+    """Through `__main__.py`, unwrapped: what the language host sees is the RunError."""
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", ["natt=gateway", "aws:regon=eu-west-1"])
+    assert isinstance(caught.value.error, pulumi.RunError)
+    assert 'did you mean "aws:region"' in str(caught.value.error)
 
 
 def test_all_problems_are_reported_together() -> None:
