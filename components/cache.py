@@ -50,6 +50,7 @@ import pulumi_random as random
 
 from components.security import admit_from_group
 from components.settings import RedisEngine
+from components.snapshots import final_snapshot_name
 
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
@@ -207,13 +208,9 @@ class Cache(pulumi.ComponentResource):
     def _final_snapshot_name(self) -> pulumi.Output[str] | None:
         if self.args.snapshot_retention_days == 0:
             return None
-        ident = self.args.replication_group_id
-        suffix = random.RandomId(
-            f"{self._name}-final-snapshot",
-            random.RandomIdArgs(byte_length=4, keepers={"replicationGroupId": ident}),
-            opts=self._child(),
+        return final_snapshot_name(
+            self, f"{self._name}-final-snapshot", self.args.replication_group_id
         )
-        return pulumi.Output.concat(ident, "-final-", suffix.hex)
 
     def _create_replication_group(self) -> aws.elasticache.ReplicationGroup:
         args = self.args

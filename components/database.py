@@ -63,9 +63,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from components.security import admit_from_group
+from components.snapshots import final_snapshot_name
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -172,14 +172,10 @@ class Database(pulumi.ComponentResource):
     def _final_snapshot_identifier(self) -> pulumi.Output[str] | None:
         if not self.args.deletion_protection:
             return None
-        ident = self.args.cluster_identifier
-        suffix = random.RandomId(
-            f"{self._name}-final-snapshot",
-            random.RandomIdArgs(byte_length=4, keepers={"clusterIdentifier": ident}),
-            # Kept with the protected cluster: `destroy --exclude-protected` leaves both.
-            opts=self._child(protect=True),
+        # Kept with the protected cluster: `destroy --exclude-protected` leaves both.
+        return final_snapshot_name(
+            self, f"{self._name}-final-snapshot", self.args.cluster_identifier, protect=True
         )
-        return pulumi.Output.concat(ident, "-final-", suffix.hex)
 
     # -- steps ---------------------------------------------------------------------------------
 
