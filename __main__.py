@@ -408,6 +408,7 @@ monitoring = Monitoring(
         db_cluster_identifier=database.cluster.cluster_identifier,
         db_max_acu=settings.db_max_acu,
         cache_node_ids=cache.node_ids if cache is not None else (),
+        sleep=settings.sleep,
     ),
     opts=opts,
 )

@@ -32,12 +32,14 @@ expire); the app secret $0.40/month.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.buckets import attached_options, bucket_options
 from components.security import deny_insecure_transport
 
 APP_SECRET_LENGTH = 64
@@ -92,10 +94,11 @@ class AppStorage(pulumi.ComponentResource):
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
-    def _bucket_child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        """The bucket's settings are kept with it: `destroy --exclude-protected` must not leave
-        a retained bucket without its public access block, TLS policy or versioning."""
-        return self._child(protect=self.args.deletion_protection, **kwargs)
+    def _bucket_child(
+        self, depends_on: Sequence[pulumi.Resource] | None = None
+    ) -> pulumi.ResourceOptions:
+        """The bucket's settings are kept with it (components/buckets.py: one rule for "keep")."""
+        return attached_options(self, self.args.deletion_protection, depends_on)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -104,7 +107,7 @@ class AppStorage(pulumi.ComponentResource):
         return aws.s3.Bucket(
             f"{self._name}-uploads",
             aws.s3.BucketArgs(bucket=self.args.bucket_name, force_destroy=not keep),
-            opts=self._child(protect=keep),
+            opts=bucket_options(self, keep),
         )
 
     def _create_public_access_block(self) -> aws.s3.BucketPublicAccessBlock:

@@ -15,7 +15,14 @@ Creates:
    transit (TLS, clients use `rediss://`) and at rest, the auth token; automatic failover and
    Multi-AZ only with 2 or more nodes (AWS rejects both on one node); with
    `snapshot_retention_days` > 0, daily snapshots kept that long and a final snapshot
-   `<replication-group-id>-final` on delete.
+   `<replication-group-id>-final-<8 random hex>` on delete (a `random.RandomId` of the stack:
+   stable for the stack's life, new when the stack is created again, so destroying a re-created
+   stack does not collide with the snapshot the first destroy left); minor engine upgrades in
+   the maintenance window, explicitly on (`auto_minor_version_upgrade`).
+
+The group and its subnet group have fixed names (the metrics' dimensions are derived from the
+group id): both are `delete_before_replace`, since Pulumi would otherwise create the replacement
+first and collide with the old one's name.
 
 Why Valkey by default: ElastiCache for Valkey speaks the Redis OSS 7.2 protocol (same clients,
 same `rediss://` URLs, same AUTH) and its node-hours are about 20% cheaper than Redis OSS
@@ -43,6 +50,7 @@ import pulumi_random as random
 
 from components.security import admit_from_group
 from components.settings import RedisEngine
+from components.snapshots import final_snapshot_name
 
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
@@ -159,7 +167,7 @@ class Cache(pulumi.ComponentResource):
                 description="Isolated subnets (no route out of the VPC) for ElastiCache",
                 subnet_ids=self.args.subnet_ids,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_auth_token(self) -> tuple[random.RandomPassword, aws.secretsmanager.Secret]:
@@ -197,6 +205,13 @@ class Cache(pulumi.ComponentResource):
         )
         return token, secret
 
+    def _final_snapshot_name(self) -> pulumi.Output[str] | None:
+        if self.args.snapshot_retention_days == 0:
+            return None
+        return final_snapshot_name(
+            self, f"{self._name}-final-snapshot", self.args.replication_group_id
+        )
+
     def _create_replication_group(self) -> aws.elasticache.ReplicationGroup:
         args = self.args
         snapshots = args.snapshot_retention_days > 0
@@ -220,9 +235,9 @@ class Cache(pulumi.ComponentResource):
                 snapshot_retention_limit=args.snapshot_retention_days,
                 snapshot_window="03:00-04:00" if snapshots else None,
                 maintenance_window="sun:05:00-sun:06:00",
-                final_snapshot_identifier=(
-                    f"{args.replication_group_id}-final" if snapshots else None
-                ),
+                # Supported for Valkey and for Redis OSS 6 and later (pulumi_aws docstring).
+                auto_minor_version_upgrade=True,
+                final_snapshot_identifier=self._final_snapshot_name(),
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )

@@ -67,7 +67,7 @@ class Cluster(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
     def _attach_capacity_providers(self) -> aws.ecs.ClusterCapacityProviders:

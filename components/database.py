@@ -18,9 +18,26 @@ Creates:
    the free tier (7 days).
 
 With `deletion_protection`: AWS deletion protection, a final snapshot named
-`<cluster-identifier>-final`, and Pulumi `protect` on the cluster (`pulumi destroy` stops there;
-`pulumi destroy --exclude-protected` removes everything else). Without it: no final snapshot
-and no protection, so `pulumi destroy` of a lab removes the database and its data cleanly.
+`<cluster-identifier>-final-<8 random hex>`, and Pulumi `protect` on the cluster (`pulumi destroy`
+stops there; `pulumi destroy --exclude-protected` removes everything else). The random part is a
+`random.RandomId` of the stack: it stays the same for the stack's life and is new when the stack
+is created again, so the second destroy of a re-created stack does not collide with the first
+destroy's snapshot (snapshot names are unique per account and region). Without it: no final
+snapshot and no protection, so `pulumi destroy` of a lab removes the database and its data.
+
+Names and replacement: the cluster, its instances, the subnet group and the log group have fixed
+names (the log group's is the one RDS exports to, and the others are what operators and the
+alarms see). Pulumi creates a replacement before deleting the old resource, and a fixed name
+would collide with itself, so each is `delete_before_replace` (and the cluster is protected when
+it holds production data, so a change that would replace it stops the `up` instead).
+
+Engine version: `engine_version` is what the cluster is created with. Instances upgrade their
+minor version automatically in the maintenance window (`auto_minor_version_upgrade`, set
+explicitly), after which RDS reports the newer version; the program ignores that drift
+(`ignore_changes` on `engineVersion` of the cluster and the instances), otherwise the next `up`
+would try to go back to the older minor, which RDS refuses. A deliberate upgrade is done with
+`aws rds modify-db-cluster --engine-version ...`; then set `dbEngineVersion` to match, for new
+stacks.
 
 The RDS-managed secret holds only `username` and `password`
 (aws-facts#managed-master-secret): host, port and database name are exposed here as plain
@@ -48,6 +65,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.security import admit_from_group
+from components.snapshots import final_snapshot_name
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -151,11 +169,13 @@ class Database(pulumi.ComponentResource):
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
-    @property
-    def final_snapshot_identifier(self) -> str | None:
+    def _final_snapshot_identifier(self) -> pulumi.Output[str] | None:
         if not self.args.deletion_protection:
             return None
-        return f"{self.args.cluster_identifier}-final"
+        # Kept with the protected cluster: `destroy --exclude-protected` leaves both.
+        return final_snapshot_name(
+            self, f"{self._name}-final-snapshot", self.args.cluster_identifier, protect=True
+        )
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -179,7 +199,7 @@ class Database(pulumi.ComponentResource):
                 description="Isolated subnets (no route out of the VPC) for Aurora",
                 subnet_ids=self.args.subnet_ids,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
@@ -189,7 +209,7 @@ class Database(pulumi.ComponentResource):
                 name=f"/aws/rds/cluster/{self.args.cluster_identifier}/postgresql",
                 retention_in_days=self.args.log_retention_days,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_cluster(self) -> aws.rds.Cluster:
@@ -222,11 +242,16 @@ class Database(pulumi.ComponentResource):
                 enabled_cloudwatch_logs_exports=["postgresql"],
                 deletion_protection=protected,
                 skip_final_snapshot=not protected,
-                final_snapshot_identifier=self.final_snapshot_identifier,
+                final_snapshot_identifier=self._final_snapshot_identifier(),
                 # No availability_zones: RDS widens the list and every update would replace the
                 # cluster (aws-facts#rds-no-azs). The subnet group decides where instances can go.
             ),
-            opts=self._child(protect=protected, depends_on=[self.log_group]),
+            opts=self._child(
+                protect=protected,
+                depends_on=[self.log_group],
+                delete_before_replace=True,
+                ignore_changes=["engineVersion"],
+            ),
         )
 
     def _create_instances(
@@ -252,8 +277,9 @@ class Database(pulumi.ComponentResource):
                         performance_insights_enabled=True,
                         performance_insights_retention_period=PERFORMANCE_INSIGHTS_FREE_DAYS,
                         copy_tags_to_snapshot=True,
+                        auto_minor_version_upgrade=True,
                     ),
-                    opts=self._child(),
+                    opts=self._child(delete_before_replace=True, ignore_changes=["engineVersion"]),
                 )
             )
         return instances[0], instances[1:]

@@ -144,7 +144,7 @@ class Certificates(pulumi.ComponentResource):
                     ttl=300,
                     allow_overwrite=True,
                 ),
-                opts=self._child(),
+                opts=self._child(delete_before_replace=True),
             )
         return records
 
@@ -197,7 +197,7 @@ class SiteRecords(pulumi.ComponentResource):
                                 )
                             ],
                         ),
-                        opts=pulumi.ResourceOptions(parent=self),
+                        opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
                     )
                 )
         self.register_outputs({"names": list(site_names(args.domain).values())})

@@ -2,7 +2,9 @@
 
 Creates:
 1. a private S3 bucket for static assets (`/_next/static/*`, `/static/*`): public access blocked,
-   bucket-owner-enforced ownership, SSE-S3; `force_destroy` only without deletion protection;
+   bucket-owner-enforced ownership, SSE-S3; `force_destroy` only without deletion protection,
+   and with it the bucket and all its settings are kept (`protect`, the rule in
+   components/buckets.py);
 2. an Origin Access Control (SigV4, always sign) and a bucket policy that lets only
    `cloudfront.amazonaws.com` read objects, with `AWS:SourceArn` = this distribution (38);
 3. the ALB origin: a CloudFront VPC origin pointing at the internal ALB (edge `vpcOrigin`,
@@ -11,9 +13,10 @@ Creates:
 4. a response headers policy with the security headers (HSTS 2 years with subdomains,
    nosniff, frame options DENY, strict-origin-when-cross-origin referrer policy);
 5. with `waf`: a WAF web ACL in us-east-1 (scope CLOUDFRONT) with the AWS managed common and
-   known-bad-inputs rule groups and a per-IP rate limit;
-6. with `access_logs`: a log bucket (ACLs enabled, as CloudFront standard logging needs) that
-   expires logs after `log_retention_days`;
+   known-bad-inputs rule groups and a per-IP rate limit; the common group's body size rule
+   (bodies over 8 KB) only counts, since notes may be larger;
+6. with `access_logs`: a log bucket (ACLs enabled, as CloudFront standard logging needs; the
+   distribution waits for that setting) that expires logs after `log_retention_days`;
 7. the distribution: static paths to S3 (CachingOptimized), everything else to the ALB with
    caching disabled and every viewer header (Host included: the ALB routes by host) forwarded
    (AllViewer); HTTP redirects to HTTPS; HTTP/2 and HTTP/3; IPv6; price class per settings;
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.buckets import attached_options, bucket_options
 from components.security import deny_insecure_transport
 
 # AWS managed policies (CloudFront developer guide, "managed cache/origin request policies").
@@ -49,6 +53,13 @@ STATIC_PATHS = ("/_next/static/*", "/static/*")
 ALB_ORIGIN = "alb"
 STATIC_ORIGIN = "static"
 CLOUDFRONT_REGION = "us-east-1"
+COMMON_RULE_SET = "AWSManagedRulesCommonRuleSet"
+# The common rule set's SizeRestrictions_BODY blocks every request whose body is over 8 KB
+# (AWS WAF developer guide, baseline rule groups; AWS WAF can only inspect that much of a body).
+# A note's body may be 20,000 characters (app/api/backend/schemas.py), up to 80 KB as UTF-8 JSON:
+# blocking would refuse ordinary notes, so the rule only counts. The rest of the group still
+# inspects the first 8 KB of every body.
+COMMON_RULES_COUNTED: tuple[str, ...] = ("SizeRestrictions_BODY",)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class Edge(pulumi.ComponentResource):
         super().__init__("fullstack:edge:Edge", name, None, opts)
         self._name = name
         self.args = args
+        self._ownership: dict[str, aws.s3.BucketOwnershipControls] = {}
         self.static_bucket = self._create_static_bucket()
         self.origin_access_control = self._create_origin_access_control()
         self.vpc_origin = self._create_vpc_origin() if args.vpc_origin else None
@@ -114,11 +126,17 @@ class Edge(pulumi.ComponentResource):
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
+    def _attached(
+        self, depends_on: Sequence[pulumi.Resource] | None = None
+    ) -> pulumi.ResourceOptions:
+        """A resource attached to a bucket: kept with it (components/buckets.py)."""
+        return attached_options(self, self.args.deletion_protection, depends_on)
+
     def _private_bucket(self, label: str, bucket_name: str, ownership: str) -> aws.s3.Bucket:
         bucket = aws.s3.Bucket(
             f"{self._name}-{label}",
             aws.s3.BucketArgs(bucket=bucket_name, force_destroy=not self.args.deletion_protection),
-            opts=self._child(retain_on_delete=self.args.deletion_protection),
+            opts=bucket_options(self, self.args.deletion_protection),
         )
         aws.s3.BucketPublicAccessBlock(
             f"{self._name}-{label}-no-public",
@@ -129,15 +147,15 @@ class Edge(pulumi.ComponentResource):
                 ignore_public_acls=True,
                 restrict_public_buckets=True,
             ),
-            opts=self._child(),
+            opts=self._attached(),
         )
-        aws.s3.BucketOwnershipControls(
+        self._ownership[label] = aws.s3.BucketOwnershipControls(
             f"{self._name}-{label}-ownership",
             aws.s3.BucketOwnershipControlsArgs(
                 bucket=bucket.id,
                 rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership=ownership),
             ),
-            opts=self._child(),
+            opts=self._attached(),
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{self._name}-{label}-sse",
@@ -152,7 +170,7 @@ class Edge(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=self._child(),
+            opts=self._attached(),
         )
         return bucket
 
@@ -169,7 +187,7 @@ class Edge(pulumi.ComponentResource):
                 signing_behavior="always",
                 signing_protocol="sigv4",
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_vpc_origin(self) -> aws.cloudfront.VpcOrigin:
@@ -187,7 +205,7 @@ class Edge(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_response_headers_policy(self) -> aws.cloudfront.ResponseHeadersPolicy:
@@ -212,10 +230,22 @@ class Edge(pulumi.ComponentResource):
                 comment="HSTS, nosniff, frame options, referrer policy",
                 security_headers_config=headers,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
-    def _managed_rule(self, priority: int, group: str) -> aws.wafv2.WebAclRuleArgs:
+    def _managed_rule(
+        self, priority: int, group: str, count_only: Sequence[str] = ()
+    ) -> aws.wafv2.WebAclRuleArgs:
+        """A managed rule group; the rules named in `count_only` only count, never block."""
+        overrides = [
+            aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs(
+                name=rule,
+                action_to_use=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs(
+                    count=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs()
+                ),
+            )
+            for rule in count_only
+        ]
         return aws.wafv2.WebAclRuleArgs(
             name=group,
             priority=priority,
@@ -224,7 +254,7 @@ class Edge(pulumi.ComponentResource):
             ),
             statement=aws.wafv2.WebAclRuleStatementArgs(
                 managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                    vendor_name="AWS", name=group
+                    vendor_name="AWS", name=group, rule_action_overrides=overrides or None
                 )
             ),
             visibility_config=self._visibility(group),
@@ -258,7 +288,7 @@ class Edge(pulumi.ComponentResource):
                     allow=aws.wafv2.WebAclDefaultActionAllowArgs()
                 ),
                 rules=[
-                    self._managed_rule(1, "AWSManagedRulesCommonRuleSet"),
+                    self._managed_rule(1, COMMON_RULE_SET, count_only=COMMON_RULES_COUNTED),
                     self._managed_rule(2, "AWSManagedRulesKnownBadInputsRuleSet"),
                     rate_limit,
                 ],
@@ -268,7 +298,7 @@ class Edge(pulumi.ComponentResource):
                     sampled_requests_enabled=True,
                 ),
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_log_bucket(self) -> aws.s3.Bucket:
@@ -289,7 +319,7 @@ class Edge(pulumi.ComponentResource):
                     )
                 ],
             ),
-            opts=self._child(),
+            opts=self._attached(),
         )
         return bucket
 
@@ -389,7 +419,12 @@ class Edge(pulumi.ComponentResource):
                 logging_config=logging_config,
                 wait_for_deployment=False,
             ),
-            opts=self._child(),
+            # CloudFront writes standard logs with an ACL grant, which S3 accepts only once the
+            # log bucket's ownership controls allow ACLs (CloudFront developer guide, standard
+            # logging): the distribution must wait for them.
+            opts=self._child(
+                depends_on=[self._ownership["logs"]] if self.log_bucket is not None else None
+            ),
         )
 
     def _create_static_bucket_policy(self) -> aws.s3.BucketPolicy:
@@ -414,5 +449,5 @@ class Edge(pulumi.ComponentResource):
         return aws.s3.BucketPolicy(
             f"{self._name}-static-policy",
             aws.s3.BucketPolicyArgs(bucket=self.static_bucket.id, policy=policy),
-            opts=self._child(),
+            opts=self._attached(),
         )

@@ -219,7 +219,7 @@ class FargateService(pulumi.ComponentResource):
             aws.cloudwatch.LogGroupArgs(
                 name=self.args.log_group_name, retention_in_days=self.args.retention_days
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _role(self, label: str, description: str) -> aws.iam.Role:
@@ -403,6 +403,11 @@ class FargateService(pulumi.ComponentResource):
                 task_definition=self.task_definition.arn,
                 desired_count=args.desired_count,
                 capacity_provider_strategies=self.capacity_provider_strategy(),
+                # The provider refuses to update capacity_provider_strategies (switching
+                # fargateSpot or a service's spot on a live stack) unless this is true (pulumi_aws
+                # Service docstring). The provider sends it only with an update that happens
+                # anyway, so it does not restart the tasks on an `up` that changes nothing.
+                force_new_deployment=True,
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                     subnets=list(args.subnet_ids),
                     security_groups=[self.security_group.id],
@@ -421,9 +426,12 @@ class FargateService(pulumi.ComponentResource):
                 enable_ecs_managed_tags=True,
                 wait_for_steady_state=False,
             ),
+            # The name is fixed (unique in the cluster): a replacement must delete the old
+            # service first, or ECS refuses to create a second service of that name.
             opts=self._child(
                 depends_on=[*args.listener_rules, args.capacity_providers],
                 ignore_changes=["desiredCount"] if args.autoscaling else None,
+                delete_before_replace=True,
             ),
         )
 

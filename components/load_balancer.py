@@ -258,7 +258,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 idle_timeout=self.args.idle_timeout,
                 enable_http2=True,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _create_target_group(self, service: str, port: int, path: str) -> aws.lb.TargetGroup:

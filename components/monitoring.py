@@ -9,8 +9,12 @@ Creates:
    - load balancer: ELB 5xx and target 5xx counts;
    - per target group: unhealthy hosts, p95 target response time;
    - per service: CPU and memory high, running tasks below desired (not for services parked at 0
-     tasks). Running tasks come from Container Insights when it is on, otherwise from the
-     sample count of the service's CPU metric (one sample per running task and minute);
+     tasks). With Container Insights the alarm compares RunningTaskCount with DesiredTaskCount
+     (metric math), so it follows the scaler and a sleep schedule on its own. Without it, the
+     running tasks are the sample count of the service's CPU metric (one sample per running
+     task and minute) against the configured count; with a sleep schedule that comparison only
+     counts during the working hours (metric math on the datapoints' UTC hour and weekday, see
+     components/sleep_window.py), otherwise it would fire every night and weekend;
    - Aurora: ACU utilization high, connections near the limit (Aurora PostgreSQL allows about
      225 connections per ACU of max capacity; the alarm fires at 80% of that). A paused
      database sends no data: missing data is "not breaching";
@@ -21,7 +25,7 @@ Creates:
 
 Inputs (MonitoringArgs): name_prefix, region, alarm_email [None], load_balancer_arn_suffix,
 cluster_name, services (ServiceWatch per service), container_insights [False], dashboard [True],
-db_cluster_identifier, db_max_acu, cache_node_ids [()].
+db_cluster_identifier, db_max_acu, cache_node_ids [()], sleep [None].
 
 Cost (us-east-1, 2026-11): KMS key $1.00; alarms $0.10 each a month after the account's first
 10 free (about 20 here: ~$1-2); dashboard $3.00 after the account's first 3 free; SNS email free
@@ -33,10 +37,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.settings import SleepSchedule
+from components.sleep_window import awake_condition, awake_utc_slots
 
 CONNECTIONS_PER_ACU = 225
 FIVE_MINUTES = 300
@@ -65,6 +73,20 @@ class MonitoringArgs:
     container_insights: bool = False
     dashboard: bool = True
     cache_node_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    sleep: SleepSchedule | None = None
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One entry of a metric math alarm: a metric (`metric` set) or an expression."""
+
+    id: str
+    expression: str | None = None
+    namespace: str | None = None
+    metric: str | None = None
+    dimensions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    statistic: str = "Average"
+    returned: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class _Alarm:
     period: int = FIVE_MINUTES
     evaluation_periods: int = 1
     missing: str = "notBreaching"
+    queries: tuple[_Query, ...] = ()
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -105,8 +128,8 @@ class Monitoring(pulumi.ComponentResource):
         self.dashboard = self._create_dashboard() if args.dashboard else None
         self.register_outputs({"topicArn": self.topic.arn})
 
-    def _child(self) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self)
+    def _child(self, delete_before_replace: bool = False) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, delete_before_replace=delete_before_replace)
 
     # -- topic ---------------------------------------------------------------------------------
 
@@ -147,7 +170,7 @@ class Monitoring(pulumi.ComponentResource):
             aws.kms.AliasArgs(
                 name=f"alias/{self.args.name_prefix}-alarms", target_key_id=key.key_id
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
         return key
 
@@ -230,30 +253,7 @@ class Monitoring(pulumi.ComponentResource):
             ),
         ]
         if service.desired_count > 0:
-            if self.args.container_insights:
-                namespace, metric, statistic = (
-                    "ECS/ContainerInsights",
-                    "RunningTaskCount",
-                    "Minimum",
-                )
-            else:
-                namespace, metric, statistic = "AWS/ECS", "CPUUtilization", "SampleCount"
-            alarms.append(
-                _Alarm(
-                    f"{service.label}-running",
-                    f"{service.label}: fewer than {service.desired_count} running tasks for "
-                    "5 minutes (no data means no task is running).",
-                    namespace,
-                    metric,
-                    ecs,
-                    "LessThanThreshold",
-                    service.desired_count,
-                    statistic=statistic,
-                    period=60,
-                    evaluation_periods=5,
-                    missing="breaching",
-                )
-            )
+            alarms.append(self._running_alarm(service, ecs))
         if service.target_group_arn_suffix is not None:
             group = {**lb, "TargetGroup": service.target_group_arn_suffix}
             alarms.append(
@@ -285,6 +285,71 @@ class Monitoring(pulumi.ComponentResource):
                 )
             )
         return alarms
+
+    def _running_alarm(self, service: ServiceWatch, ecs: dict[str, pulumi.Input[str]]) -> _Alarm:
+        """Fewer tasks running than desired, for 5 minutes."""
+        key, sleep = f"{service.label}-running", self.args.sleep
+        if self.args.container_insights:
+            # ECS reports both counts: no threshold to keep in step with scaling or sleep.
+            insights = "ECS/ContainerInsights"
+            return _Alarm(
+                key,
+                f"{service.label}: fewer tasks running than desired for 5 minutes.",
+                insights,
+                "RunningTaskCount",
+                ecs,
+                "GreaterThanThreshold",
+                0,
+                period=60,
+                evaluation_periods=5,
+                missing="notBreaching" if sleep else "breaching",
+                queries=(
+                    _Query("running", namespace=insights, metric="RunningTaskCount",
+                           dimensions=ecs),
+                    _Query("desired", namespace=insights, metric="DesiredTaskCount",
+                           dimensions=ecs),
+                    _Query("missing", "FILL(desired, 0) - FILL(running, 0)", returned=True),
+                ),
+            )  # fmt: skip
+        if sleep is None:
+            return _Alarm(
+                key,
+                f"{service.label}: fewer than {service.desired_count} running tasks for "
+                "5 minutes (no data means no task is running).",
+                "AWS/ECS",
+                "CPUUtilization",
+                ecs,
+                "LessThanThreshold",
+                service.desired_count,
+                statistic="SampleCount",
+                period=60,
+                evaluation_periods=5,
+                missing="breaching",
+            )
+        # Outside the working hours the expression answers the desired count itself, so the
+        # alarm cannot fire while the stack sleeps.
+        awake = awake_condition("tasks", awake_utc_slots(sleep, datetime.now(UTC).year))
+        return _Alarm(
+            key,
+            f"{service.label}: fewer than {service.desired_count} running tasks for 5 minutes "
+            f"during the working hours ({sleep.days} {sleep.wake_hour:02d}-"
+            f"{sleep.sleep_hour:02d} {sleep.timezone}).",
+            "AWS/ECS",
+            "CPUUtilization",
+            ecs,
+            "LessThanThreshold",
+            service.desired_count,
+            period=60,
+            evaluation_periods=5,
+            # A window with no datapoint at all has no time either: treated as not breaching.
+            missing="notBreaching",
+            queries=(
+                _Query("samples", namespace="AWS/ECS", metric="CPUUtilization", dimensions=ecs,
+                       statistic="SampleCount"),
+                _Query("tasks", "FILL(samples, 0)"),
+                _Query("awake", f"IF({awake}, tasks, {service.desired_count})", returned=True),
+            ),
+        )  # fmt: skip
 
     def _database_alarms(self) -> list[_Alarm]:
         db = {"DBClusterIdentifier": self.args.db_cluster_identifier}
@@ -346,17 +411,19 @@ class Monitoring(pulumi.ComponentResource):
         return alarms
 
     def _create_alarm(self, alarm: _Alarm) -> aws.cloudwatch.MetricAlarm:
+        single = not alarm.queries
         return aws.cloudwatch.MetricAlarm(
             f"{self._name}-{alarm.key}",
             aws.cloudwatch.MetricAlarmArgs(
                 name=f"{self.args.name_prefix}-{alarm.key}",
                 alarm_description=alarm.description,
-                namespace=alarm.namespace,
-                metric_name=alarm.metric,
-                dimensions=alarm.dimensions,
-                statistic=alarm.statistic,
+                namespace=alarm.namespace if single else None,
+                metric_name=alarm.metric if single else None,
+                dimensions=alarm.dimensions if single else None,
+                statistic=alarm.statistic if single else None,
                 extended_statistic=alarm.extended_statistic,
-                period=alarm.period,
+                period=alarm.period if single else None,
+                metric_queries=[self._query(q, alarm.period) for q in alarm.queries] or None,
                 evaluation_periods=alarm.evaluation_periods,
                 threshold=alarm.threshold,
                 comparison_operator=alarm.comparison,
@@ -364,7 +431,25 @@ class Monitoring(pulumi.ComponentResource):
                 alarm_actions=[self.topic.arn],
                 ok_actions=[self.topic.arn],
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
+        )
+
+    @staticmethod
+    def _query(query: _Query, period: int) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+        if query.expression is not None:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query.id, expression=query.expression, return_data=query.returned
+            )
+        return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id=query.id,
+            return_data=query.returned,
+            metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace=query.namespace,
+                metric_name=str(query.metric),
+                dimensions=query.dimensions,
+                period=period,
+                stat=query.statistic,
+            ),
         )
 
     # -- dashboard -----------------------------------------------------------------------------
@@ -383,7 +468,7 @@ class Monitoring(pulumi.ComponentResource):
         return aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",
             aws.cloudwatch.DashboardArgs(dashboard_name=args.name_prefix, dashboard_body=body),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
 
     def _dashboard_body(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -3,13 +3,16 @@
 Creates:
 1. a security group admitting all traffic from the VPC CIDR and allowing all egress
    (standalone rules, never inline);
-2. an arm64 EC2 instance (default t4g.nano) from the current Amazon Linux 2023 AMI, which EC2
-   resolves at launch from AWS's public SSM parameter (`resolve:ssm:...`), with
-   source/destination check off, IMDSv2 required, an encrypted gp3 root volume and user data
+2. an arm64 EC2 instance (default t4g.nano) from the current Amazon Linux 2023 AMI, read by the
+   program from AWS's public SSM parameter (a concrete `ami-...` id), with source/destination
+   check off, IMDSv2 required, EBS optimization on, an encrypted gp3 root volume and user data
    that enables forwarding and masquerading (nftables, re-applied by a systemd unit at every
    boot);
-3. an Elastic IP, so the egress address stays the same across stops and recoveries;
-4. two CloudWatch alarms that heal it: a failed *system* status check triggers EC2 auto-recovery
+3. an instance profile whose role has only the AWS managed policy AmazonSSMManagedInstanceCore,
+   so Systems Manager can patch the instance and open a shell on it (Session Manager) with no
+   SSH key and no inbound port;
+4. an Elastic IP, so the egress address stays the same across stops and recoveries;
+5. two CloudWatch alarms that heal it: a failed *system* status check triggers EC2 auto-recovery
    (same instance id, ENI, private IP and Elastic IP on new hardware), a failed *instance* status
    check reboots it.
 
@@ -17,12 +20,16 @@ Why alarms and not an auto scaling group of one: the private route tables point 
 instance's network interface. Recovery keeps that interface, so the routes stay valid with no
 extra moving parts; an auto scaling group would launch a new instance with a new interface and
 need a Lambda or instance-role permissions to rewrite every route table, and still take minutes.
-The AMI is resolved once, at launch: AWS then reports the concrete AMI id, and later AMI
-releases are ignored (`ignore_changes=["ami"]`) so a new image never replaces the NAT behind
-your back; replace it deliberately with `pulumi up --replace <urn>` to pick up a newer image.
+Why the program reads the SSM parameter instead of passing `resolve:ssm:<parameter>` as the
+AMI: with a `root_block_device` block the AWS provider looks the root device up by calling
+DescribeImages with the `ami` value, and a `resolve:ssm:` string is not an image id, so the
+create fails (reported as terraform-provider-aws issue 43488). The parameter's value changes
+with every Amazon Linux release; later values are ignored (`ignore_changes=["ami"]`) so a new
+image never replaces the NAT behind your back; replace it deliberately with
+`pulumi up --replace <urn>` to pick up a newer image.
 
 Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
-instance_type="t4g.nano".
+instance_type="t4g.nano", iam_path="/".
 
 Cost (us-east-1, 2026-11): t4g.nano $0.0042/h ($3.07/month) + Elastic IP $0.005/h ($3.65/month)
 + 8 GB gp3 $0.64/month = about $7.40/month, against $32.85 + $3.65 for a NAT gateway. Traffic
@@ -37,7 +44,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.security import service_trust_policy
+
 AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+# AWS managed policy that lets the SSM agent register, take patches and serve Session Manager.
+SSM_MANAGED_INSTANCE_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 USER_DATA_TEMPLATE = """#!/bin/bash
 # NAT instance bootstrap: forwarding + masquerading for {vpc_cidr}, re-applied at every boot.
@@ -94,12 +105,15 @@ class NatInstanceArgs:
     subnet_id: pulumi.Input[str]
     region: str
     instance_type: str = "t4g.nano"
+    iam_path: str = "/"
 
 
 class NatInstance(pulumi.ComponentResource):
     """One arm64 NAT instance with an Elastic IP and recovery alarms."""
 
     security_group: aws.ec2.SecurityGroup
+    role: aws.iam.Role
+    instance_profile: aws.iam.InstanceProfile
     instance: aws.ec2.Instance
     eip: aws.ec2.Eip
     recovery_alarms: list[aws.cloudwatch.MetricAlarm]
@@ -111,6 +125,7 @@ class NatInstance(pulumi.ComponentResource):
         self._name = name
         self.args = args
         self.security_group = self._create_security_group()
+        self.role, self.instance_profile = self._create_instance_profile()
         self.instance = self._create_instance()
         self.eip = aws.ec2.Eip(
             f"{name}-eip",
@@ -164,13 +179,45 @@ class NatInstance(pulumi.ComponentResource):
         )
         return group
 
+    def _create_instance_profile(self) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{self._name}-ssm",
+            aws.iam.RoleArgs(
+                path=self.args.iam_path,
+                description="NAT instance: Systems Manager patching and Session Manager shell",
+                assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-ssm-core",
+            aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn=SSM_MANAGED_INSTANCE_CORE),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(
+            f"{self._name}-ssm",
+            aws.iam.InstanceProfileArgs(path=self.args.iam_path, role=role.name),
+            opts=child,
+        )
+        return role, profile
+
     def _create_instance(self) -> aws.ec2.Instance:
+        # The current AL2023 arm64 image id, read now: see the module docstring for why the
+        # instance must not be given a `resolve:ssm:` string.
+        ami = aws.ssm.get_parameter_output(
+            name=AL2023_ARM64_AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).value
         return aws.ec2.Instance(
             f"{self._name}-instance",
             aws.ec2.InstanceArgs(
-                # EC2 resolves the public SSM parameter to the current AMI at launch.
-                ami=f"resolve:ssm:{AL2023_ARM64_AMI_PARAMETER}",
+                ami=ami,
                 instance_type=self.args.instance_type,
+                iam_instance_profile=self.instance_profile.name,
+                # Graviton types are Nitro instances, EBS-optimized by default and at no extra
+                # charge (EC2 user guide, EBS-optimized instances). The provider's docstring
+                # notes that leaving it unset on such a type reads back as "disabled": say it.
+                ebs_optimized=True,
                 subnet_id=self.args.subnet_id,
                 vpc_security_group_ids=[self.security_group.id],
                 source_dest_check=False,

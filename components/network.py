@@ -257,6 +257,7 @@ class Network(pulumi.ComponentResource):
                     subnet_id=self.public_subnets[0].id,
                     region=self.args.region,
                     instance_type=self.args.nat_instance_type,
+                    iam_path=self.args.iam_path,
                 ),
                 opts=self._child(depends_on=[self.internet_gateway]),
             )
@@ -394,7 +395,7 @@ class Network(pulumi.ComponentResource):
                 name=self.args.flow_log_group_name,
                 retention_in_days=self.args.log_retention_days,
             ),
-            opts=self._child(),
+            opts=self._child(delete_before_replace=True),
         )
         role = aws.iam.Role(
             f"{self._name}-flow-logs",

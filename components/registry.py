@@ -194,7 +194,7 @@ class Registry(pulumi.ComponentResource):
                 ],
                 force_delete=self.args.force_delete,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         aws.ecr.LifecyclePolicy(
             f"{self._name}-{image}-lifecycle",

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from pulumi.errors import RunError
+
 from components import dials
 from components.dials import BOOLEAN, PROFILE_NAMES, Dial, DialPartsError, dial
 from components.limits import (
@@ -301,13 +303,15 @@ class Settings:
     )
     cloudfront_logs: bool = dial(
         BOOLEAN,
-        doc="CloudFront standard access logs to an S3 bucket.",
+        doc="CloudFront standard access logs to an S3 bucket (ACLs enabled first: the "
+        "distribution waits for them).",
         cost="S3 storage only, $0.023/GB-month",
         default=False,
     )
     waf: bool = dial(
         BOOLEAN,
-        doc="AWS WAF on CloudFront: managed common and known-bad-inputs rules, a rate limit.",
+        doc="AWS WAF on CloudFront: managed common and known-bad-inputs rules, a rate limit; the "
+        "common set's 8 KB body limit only counts, since a note body may be 20,000 characters.",
         cost="+$8.00 + $0.60 per million requests",
         default=False,
     )
@@ -558,26 +562,32 @@ PROFILES: dict[str, dict[str, Any]] = {
     profile: {d.key: d.default(profile) for d in DIALS} for profile in PROFILE_NAMES
 }
 
-# The `aws:` keys the provider reads (pulumi_aws/config/vars.py; a test compares this list with
-# the installed provider's): a misspelt one is refused.
-AWS_KEYS: tuple[str, ...] = (
-    "accessKey", "allowedAccountIds", "assumeRoles", "assumeRoleWithWebIdentity",
+# The configuration keys the AWS provider reads (`aws:<key>`), as listed in pulumi_aws/config/
+# vars.py of the pinned pulumi_aws (a test keeps the two equal). Any other `aws:` key is ignored
+# by the provider without a word, so a misspelled `aws:regon` would silently fall back to the
+# default region.
+AWS_PROVIDER_KEYS: frozenset[str] = frozenset({
+    "accessKey", "allowedAccountIds", "assumeRoleWithWebIdentity", "assumeRoles",
     "customCaBundle", "defaultTags", "ec2MetadataServiceEndpoint",
     "ec2MetadataServiceEndpointMode", "endpoints", "forbiddenAccountIds", "httpProxy",
     "httpsProxy", "ignoreTags", "insecure", "maxRetries", "noProxy", "profile", "region",
     "retryMode", "s3UsEast1RegionalEndpoint", "s3UsePathStyle", "secretKey",
     "sharedConfigFiles", "sharedCredentialsFiles", "skipCredentialsValidation",
-    "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId",
-    "stsRegion", "tagPolicyCompliance", "token", "tokenBucketRateLimiterCapacity",
-    "useDualstackEndpoint", "useFipsEndpoint", "userAgents",
-)  # fmt: skip
+    "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId", "stsRegion",
+    "tagPolicyCompliance", "token", "tokenBucketRateLimiterCapacity", "useDualstackEndpoint",
+    "useFipsEndpoint", "userAgents",
+})  # fmt: skip
 
 
 # -- parsing ------------------------------------------------------------------------------------
 
 
-class SettingsError(Exception):
-    """The stack's configuration is invalid; `problems` lists every reason."""
+class SettingsError(RunError):
+    """The stack's configuration is invalid; `problems` lists every reason.
+
+    A `pulumi.RunError`: the Python language host prints a RunError's message alone, where any
+    other exception is reported as an unhandled error with its traceback.
+    """
 
     def __init__(self, stack: str, problems: list[str]) -> None:
         self.stack = stack
@@ -654,8 +664,8 @@ def _check_unknown_keys(
         if namespace == project and name not in known:
             hint = _did_you_mean(name, sorted(known))
             problems.append(f"{full_key} is not a setting of this project{hint}")
-        elif namespace == "aws" and name not in AWS_KEYS:
-            hint = _did_you_mean(name, AWS_KEYS)
+        elif namespace == "aws" and name not in AWS_PROVIDER_KEYS:
+            hint = _did_you_mean(full_key, sorted(f"aws:{key}" for key in AWS_PROVIDER_KEYS))
             problems.append(f"{full_key} is not a setting of the AWS provider{hint}")
 
 
@@ -846,17 +856,10 @@ def _runtime_config() -> dict[str, str]:
 
 
 def load_settings() -> Settings:
-    """Read and validate the current stack's configuration.
-
-    A bad configuration stops the program with `pulumi.RunError`, which the language host
-    prints as the message alone (any other exception is printed with a traceback around it).
-    """
+    """Read and validate the current stack's configuration (raises SettingsError)."""
     import pulumi
 
-    try:
-        settings = parse_settings(pulumi.get_project(), pulumi.get_stack(), _runtime_config())
-    except SettingsError as error:
-        raise pulumi.RunError(str(error)) from error
+    settings = parse_settings(pulumi.get_project(), pulumi.get_stack(), _runtime_config())
     for notice in settings.notices:
         pulumi.log.info(notice)
     return settings

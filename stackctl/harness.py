@@ -16,6 +16,7 @@ import asyncio
 import gc
 import json
 import logging
+import re
 import runpy
 import sys
 from collections import Counter
@@ -255,7 +256,12 @@ def stack_config(
 
     `overrides` are `key=value` strings: a key without a namespace is the project's
     (`nat=gateway`), `aws:region=eu-west-1` names one; `api.count=3` sets one field of an
-    object setting. Values are YAML scalars or JSON (`api={"count": 3}`).
+    object setting. Each value is stored the way `pulumi config set` stores it, so the program
+    sees what it would see on a real stack: a top-level value is always the string given
+    (`flowLogs=yes` stays "yes", which the program refuses, and `api={"count": 3}` is a JSON
+    string the program parses); a field (`pulumi config set --path api.count 3`) is a boolean
+    for `true`/`false`, a number for an integer, and a string otherwise (Pulumi CLI reference,
+    `pulumi config set`).
     """
     project = project_name(root)
     path = root / f"Pulumi.{stack}.yaml"
@@ -263,13 +269,12 @@ def stack_config(
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known)}")
     with open(path, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle) or {}
+        document = yaml.load(handle, Loader=_StackFileLoader) or {}
     values: dict[str, Any] = dict(document.get("config") or {})
     for override in overrides:
         key, sep, text = override.partition("=")
         if not sep or not key:
             raise ValueError(f"override {override!r} is not key=value")
-        parsed = yaml.safe_load(text) if text else ""
         if ":" not in key:
             key = f"{project}:{key}"
         base, dot, field_name = key.partition(".")
@@ -278,11 +283,42 @@ def stack_config(
             if isinstance(current, str):
                 current = json.loads(current)
             merged = dict(current or {})
-            merged[field_name] = parsed
+            merged[field_name] = path_value(text)
             values[base] = merged
         else:
-            values[key] = parsed if isinstance(parsed, (dict, list, bool, int, float)) else text
+            values[key] = text
     return project, {key: _as_config_string(value) for key, value in values.items()}
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def path_value(text: str) -> bool | int | str:
+    """A value set with `pulumi config set --path`: true/false and integers are typed."""
+    if text in ("true", "false"):
+        return text == "true"
+    if _INTEGER.match(text):
+        return int(text)
+    return text
+
+
+class _StackFileLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI reads a stack file (YAML 1.2): only true/false are booleans.
+
+    PyYAML follows YAML 1.1, where `yes`, `no`, `on` and `off` are booleans too; Pulumi would
+    pass `flowLogs: yes` to the program as the string "yes" (which the program refuses).
+    """
+
+
+_StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 # -- running ----------------------------------------------------------------------------------

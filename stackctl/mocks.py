@@ -94,6 +94,12 @@ def _iam_role(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -
     return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{n}", "name": n, "__id__": n}
 
 
+def _instance_profile(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{n}", "name": n, "__id__": n}
+
+
 # Letters and digits only: a valid ElastiCache AUTH token and app secret (see components/cache.py).
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -108,6 +114,13 @@ def _random_password(
         seed += hashlib.sha256(seed).digest()
     result = "".join(_PASSWORD_ALPHABET[b % len(_PASSWORD_ALPHABET)] for b in seed[:length])
     return {"__id__": "none", "result": result, "bcryptHash": f"$2a$10${h}"}
+
+
+def _random_id(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    """A deterministic stand-in for random.RandomId: `byte_length` bytes as hex."""
+    length = int(a.inputs.get("byteLength") or 8)
+    value = hashlib.sha256(f"id/{a.name}".encode()).hexdigest()[: 2 * length]
+    return {"__id__": value, "hex": value, "dec": str(int(value, 16)), "b64Url": value}
 
 
 def _rds_cluster(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
@@ -262,6 +275,7 @@ def _certificate_validation(
 
 _TYPE_OUTPUTS = {
     "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:secretsmanager/secret:Secret": _secret,
@@ -276,6 +290,7 @@ _TYPE_OUTPUTS = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": _prefixed_id("vpce"),
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:ecr/repository:Repository": _ecr_repository,
     "awsx:ecr:Image": _ecr_image,

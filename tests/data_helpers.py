@@ -118,3 +118,19 @@ def run_allow_from_program(root: Path) -> Graph:
     (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (root / "__main__.py").write_text(textwrap.dedent(PROGRAM))
     return run_program("dev", root=root)
+
+
+RANDOM_ID = "random:index/randomId:RandomId"
+
+
+def assert_unique_final_snapshot(graph: Graph, snapshot: str, identifier: str) -> None:
+    """`<identifier>-final-<hex>`, the hex from a RandomId of this stack keyed on the identifier.
+
+    A RandomId is new each time the stack is created, so the snapshot the first destroy left
+    does not block the second destroy of a re-created stack.
+    """
+    ids = [r for r in graph.of_type(RANDOM_ID) if (r.get("keepers") or {}) and identifier in
+           (r.get("keepers") or {}).values()]  # fmt: skip
+    assert len(ids) == 1, f"no RandomId keyed on {identifier}"
+    assert snapshot == f"{identifier}-final-{ids[0].outputs['hex']}"
+    assert len(ids[0].outputs["hex"]) == 2 * ids[0].get("byteLength") >= 8

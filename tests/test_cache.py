@@ -15,6 +15,7 @@ from tests.data_helpers import (
     SECRET_VERSION,
     SECURITY_GROUP,
     assert_no_cidr_ingress,
+    assert_unique_final_snapshot,
     child_of_type,
     component,
     ingress_rules_of,
@@ -157,7 +158,9 @@ def test_snapshots_in_mvp_and_none_in_a_lab(plan: PlanFn) -> None:
     prod = group_of(plan("prod"))
     assert prod.get("snapshotRetentionLimit") == 7
     assert prod.get("snapshotWindow")
-    assert prod.get("finalSnapshotIdentifier") == f"{prod.get('replicationGroupId')}-final"
+    assert_unique_final_snapshot(
+        plan("prod"), prod.get("finalSnapshotIdentifier"), prod.get("replicationGroupId")
+    )
     lab = group_of(plan("dev", "redis=true"))
     assert lab.get("snapshotRetentionLimit") == 0
     assert not lab.get("finalSnapshotIdentifier")
@@ -228,3 +231,8 @@ def test_services_are_admitted_to_the_cache_by_security_group(
     for rule in rules:
         source = graph.by_id(rule.get("referencedSecurityGroupId"))
         assert source.type == SECURITY_GROUP and source.id != group.id, rule.name
+
+
+def test_minor_engine_upgrades_are_explicitly_on(plan: PlanFn) -> None:
+    for graph in (plan("dev", "redis=true"), plan("prod")):
+        assert group_of(graph).get("autoMinorVersionUpgrade") is True

@@ -12,6 +12,7 @@ from tests.conftest import PlanFn
 from tests.data_helpers import (
     SECURITY_GROUP,
     assert_no_cidr_ingress,
+    assert_unique_final_snapshot,
     child_of_type,
     component,
     ingress_rules_of,
@@ -199,6 +200,17 @@ def test_performance_insights_on_the_free_tier(stack_graph: Graph) -> None:
         assert instance.get("performanceInsightsRetentionPeriod") == 7
 
 
+def test_minor_upgrades_are_automatic_and_their_drift_is_ignored(stack_graph: Graph) -> None:
+    """RDS upgrades the minor version in the maintenance window; the next `up` must not try to
+    set the older pinned minor again (a downgrade RDS refuses)."""
+    assert "engineVersion" in cluster_of(stack_graph).ignore_changes
+    instances = stack_graph.of_type(INSTANCE)
+    assert instances
+    for instance in instances:
+        assert instance.get("autoMinorVersionUpgrade") is True
+        assert "engineVersion" in instance.ignore_changes
+
+
 # -- destroy behaviour ----------------------------------------------------------------------------
 
 
@@ -206,9 +218,16 @@ def test_prod_keeps_the_database_on_destroy(plan: PlanFn) -> None:
     cluster = cluster_of(plan("prod"))
     assert cluster.get("deletionProtection") is True
     assert cluster.get("skipFinalSnapshot") is False
-    assert cluster.get("finalSnapshotIdentifier") == f"{cluster.get('clusterIdentifier')}-final"
+    assert_unique_final_snapshot(
+        plan("prod"), cluster.get("finalSnapshotIdentifier"), cluster.get("clusterIdentifier")
+    )
     assert RDS_IDENTIFIER.match(cluster.get("finalSnapshotIdentifier"))
     assert cluster.protect
+    assert all(
+        r.protect
+        for r in plan("prod").of_type("random:index/randomId:RandomId")
+        if r.parent == cluster.parent
+    ), "the snapshot name is kept with the cluster"
 
 
 def test_dev_database_can_be_destroyed_cleanly(plan: PlanFn) -> None:

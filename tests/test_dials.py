@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import re
-from pathlib import Path
 
 import pytest
 
 from components import dials
 from components.dials import BOOLEAN, dial, dials_of
 from components.settings import (
-    AWS_KEYS,
     DIALS,
     PROFILES,
     Settings,
@@ -101,20 +97,3 @@ def test_boolean_dials_take_only_what_pulumi_config_set_stores() -> None:
     assert BOOLEAN.parse("true") is True and BOOLEAN.parse("False") is False
     for refused in ("yes", "1", "on", ""):
         assert BOOLEAN.parse(refused) is None, refused
-
-
-def test_a_misspelt_aws_key_gets_a_did_you_mean() -> None:
-    with pytest.raises(SettingsError) as caught:
-        parse_settings(P, "dev", {**RAW, "aws:regon": "us-east-1"})
-    assert caught.value.problems == [
-        'aws:regon is not a setting of the AWS provider (did you mean "region"?)'
-    ]
-
-
-def test_the_aws_keys_are_the_installed_providers() -> None:
-    spec = importlib.util.find_spec("pulumi_aws")
-    assert spec is not None and spec.origin is not None
-    source = Path(spec.origin).parent / "config" / "vars.py"
-    with source.open(encoding="utf-8") as handle:
-        read = set(re.findall(r"get(?:_object|_bool|_int|_float)?\('(\w+)'\)", handle.read()))
-    assert read == set(AWS_KEYS)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from components.edge import ALL_VIEWER, CACHING_DISABLED, CACHING_OPTIMIZED
-from stackctl.harness import Graph, Resource
+from stackctl.harness import PROJECT_ROOT, Graph, Resource
 from tests.compute_helpers import (
     BUCKET,
     BUCKET_POLICY,
@@ -158,7 +158,7 @@ def test_static_bucket_is_force_destroyed_only_without_deletion_protection(
 ) -> None:
     bucket = static_bucket(plan(stack))
     assert bucket.get("forceDestroy") is force
-    assert bucket.retain_on_delete is (not force)
+    assert bucket.protect is (not force)
 
 
 def test_no_waf_by_default(graph: Graph) -> None:
@@ -192,6 +192,41 @@ def test_access_logs_are_a_dial(plan: PlanFn) -> None:
     config = distribution(graph).get("loggingConfig")
     assert config["bucket"] == logs.outputs["bucketDomainName"]
     assert logs.get("bucket").startswith("fullstack-dev-cdn-logs-")
+
+
+def test_waf_lets_note_bodies_over_8_kb_through(plan: PlanFn) -> None:
+    """SizeRestrictions_BODY blocks bodies over 8 KB; a note body may be 20,000 characters."""
+    schema = (PROJECT_ROOT / "app/api/backend/schemas.py").read_text(encoding="utf-8")
+    match = re.search(r"body: str = Field\(default=\"\", max_length=([\d_]+)\)", schema)
+    assert match and int(match.group(1).replace("_", "")) > 8 * 1024, "app allows big notes"
+    (acl,) = plan("dev", "waf=true").of_type(WEB_ACL)
+    common = only_rule(acl, "AWSManagedRulesCommonRuleSet")
+    statement = common["statement"]["managedRuleGroupStatement"]
+    overrides = {o["name"]: o["actionToUse"] for o in statement.get("ruleActionOverrides") or []}
+    assert set(overrides) == {"SizeRestrictions_BODY"}
+    assert list(overrides["SizeRestrictions_BODY"]) == ["count"]
+    assert "none" in common["overrideAction"], "the rest of the group still blocks"
+
+
+def test_distribution_waits_for_the_log_bucket_to_accept_acls(plan: PlanFn) -> None:
+    graph = plan("dev", "cloudfrontLogs=true")
+    logs = graph.named("edge-logs", BUCKET)
+    (ownership,) = [
+        r
+        for r in graph.of_type("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+        if r.get("bucket") == logs.id
+    ]
+    assert ownership.get("rule")["objectOwnership"] == "BucketOwnerPreferred"
+    assert ownership.urn in distribution(graph).depends_on
+
+
+def only_rule(acl: Resource, group: str) -> dict[str, Any]:
+    (rule,) = [
+        r
+        for r in acl.get("rules")
+        if (r["statement"].get("managedRuleGroupStatement") or {}).get("name") == group
+    ]
+    return dict(rule)
 
 
 def test_without_a_domain_the_cloudfront_name_and_certificate_are_used(plan: PlanFn) -> None:

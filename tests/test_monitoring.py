@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -87,14 +88,27 @@ def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
     }
 
 
+def queries(alarm: Resource) -> dict[str, dict[str, Any]]:
+    return {q["id"]: q for q in alarm.get("metricQueries") or []}
+
+
 def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
+    """With Container Insights: running compared with desired, whatever sets the desired."""
     with_insights = alarms(plan("prod", "imageTag=abc1234", "containerInsights=true"))[
         "api-running"
     ]
-    assert (with_insights.get("namespace"), with_insights.get("metricName")) == (
-        "ECS/ContainerInsights",
+    found = queries(with_insights)
+    assert {q["metric"]["metricName"] for q in found.values() if "metric" in q} == {
         "RunningTaskCount",
-    )
+        "DesiredTaskCount",
+    }
+    assert all(q["metric"]["namespace"] == "ECS/ContainerInsights"
+               for q in found.values() if "metric" in q)  # fmt: skip
+    (returned,) = [q for q in found.values() if q["returnData"]]
+    assert returned["expression"] == "FILL(desired, 0) - FILL(running, 0)"
+    assert with_insights.get("comparisonOperator") == "GreaterThanThreshold"
+    assert with_insights.get("threshold") == 0
+    assert not with_insights.get("metricName"), "a metric math alarm names no single metric"
     without = alarms(plan(*RUNNING))["api-running"]
     assert (without.get("namespace"), without.get("metricName"), without.get("statistic")) == (
         "AWS/ECS",
@@ -105,6 +119,32 @@ def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
         without.get("threshold") == 1 and without.get("comparisonOperator") == "LessThanThreshold"
     )
     assert without.get("treatMissingData") == "breaching", "no data means no task runs"
+
+
+SLEEPING = ("dev", "imageTag=abc1234", "sleep=weekdays 08-20 Europe/Berlin")
+
+
+def test_a_sleeping_stack_counts_running_tasks_only_in_working_hours(plan: PlanFn) -> None:
+    """At night and at weekends no task runs by design: the alarm must not fire then."""
+    alarm = alarms(plan(*SLEEPING))["api-running"]
+    found = queries(alarm)
+    assert found["samples"]["metric"]["stat"] == "SampleCount"
+    assert found["tasks"]["expression"] == "FILL(samples, 0)"
+    expression = found["awake"]["expression"]
+    assert found["awake"]["returnData"] is True
+    # Europe/Berlin is UTC+1 in winter and UTC+2 in summer: 09-20 local (after the start hour)
+    # is surely 08-18 UTC, Monday (1) to Friday (5); outside it the expression is the desired
+    # count itself, which is never below the threshold.
+    clauses = [f"(DAY(tasks)=={d} AND HOUR(tasks)>=8 AND HOUR(tasks)<18)" for d in range(1, 6)]
+    assert expression == f"IF({' OR '.join(clauses)}, tasks, 1)"
+    assert alarm.get("threshold") == 1 and alarm.get("comparisonOperator") == "LessThanThreshold"
+    assert alarm.get("treatMissingData") == "notBreaching"
+
+
+def test_a_sleeping_stack_with_insights_compares_with_desired(plan: PlanFn) -> None:
+    alarm = alarms(plan(*SLEEPING, "containerInsights=true"))["api-running"]
+    assert "DesiredTaskCount" in json.dumps(alarm.get("metricQueries"))
+    assert alarm.get("treatMissingData") == "notBreaching", "a sleeping service may report none"
 
 
 def test_target_group_alarms_watch_each_group_of_the_load_balancer(stack_graph: Graph) -> None:

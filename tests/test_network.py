@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 
 import pytest
 
@@ -203,11 +204,37 @@ def test_nat_instance_is_hardened(nat_instance: Graph) -> None:
     assert "ami" in instance.ignore_changes
 
 
-def test_nat_instance_ami_comes_from_the_public_al2023_arm64_parameter(nat_instance: Graph) -> None:
+def test_nat_instance_ami_is_resolved_by_the_program_from_the_al2023_arm64_parameter(
+    nat_instance: Graph,
+) -> None:
+    """With a root_block_device the provider calls DescribeImages on `ami`: it must be an id."""
     (instance,) = nat_instance.of_type(INSTANCE)
-    assert instance.get("ami") == (
-        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
-    )
+    reads = [
+        args["name"]
+        for token, args in nat_instance.calls
+        if token == "aws:ssm/getParameter:getParameter"
+    ]
+    assert "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" in reads
+    assert instance.get("rootBlockDevice") is not None
+    assert instance.get("ami") == "ami-0a1b2c3d4e5f67890"  # the mocked parameter's value
+    assert not str(instance.get("ami")).startswith("resolve:")
+
+
+def test_nat_instance_has_an_ssm_instance_profile_and_ebs_optimization(nat_instance: Graph) -> None:
+    (instance,) = nat_instance.of_type(INSTANCE)
+    assert instance.get("ebsOptimized") is True
+    profile = nat_instance.by_id(instance.get("iamInstanceProfile"))
+    assert profile.type == "aws:iam/instanceProfile:InstanceProfile"
+    role = nat_instance.by_id(profile.get("role"))
+    trust = json.loads(role.get("assumeRolePolicy"))
+    assert [s["Principal"]["Service"] for s in trust["Statement"]] == ["ec2.amazonaws.com"]
+    attached = {
+        a.get("policyArn")
+        for a in nat_instance.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.get("role") == profile.get("role")
+    }
+    assert attached == {"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+    assert role.get("path") == profile.get("path") != "/"
 
 
 def test_nat_instance_user_data_masquerades_the_vpc_and_persists(nat_instance: Graph) -> None:

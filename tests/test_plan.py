@@ -65,6 +65,45 @@ def test_dotted_override_sets_one_field_of_an_object() -> None:
     assert json.loads(config["fullstack:api"]) == {"count": 2, "maxCount": 4}
 
 
+@pytest.mark.parametrize("value", ["yes", "on", "1", "no"])
+def test_set_values_are_strings_as_pulumi_config_set_stores_them(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """`pulumi config set flowLogs yes` stores the string "yes", which the program refuses."""
+    _, config = stack_config("dev", [f"flowLogs={value}"])
+    assert config["fullstack:flowLogs"] == value
+    assert main(["plan", "--stack", "dev", "--set", f"flowLogs={value}"]) == 2
+    assert f"fullstack:flowLogs = {json.dumps(value)} is not valid" in capsys.readouterr().err
+
+
+def test_set_top_level_json_stays_a_string_the_program_parses() -> None:
+    _, config = stack_config("dev", ['api={"count": 1}', "azCount=3"])
+    assert config["fullstack:api"] == '{"count": 1}' and config["fullstack:azCount"] == "3"
+
+
+def test_set_fields_are_typed_as_pulumi_config_set_path_types_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With --path, true/false become booleans and integers numbers; the rest stays text."""
+    _, config = stack_config("dev", ["api.count=2", "api.spot=true", "worker.spot=yes"])
+    assert json.loads(config["fullstack:api"]) == {"count": 2, "spot": True}
+    assert json.loads(config["fullstack:worker"]) == {"spot": "yes"}
+    assert main(["plan", "--stack", "dev", "--set", "api.spot=yes"]) == 2
+    assert 'fullstack:api.spot = "yes" is not valid' in capsys.readouterr().err
+
+
+def test_stack_files_are_read_as_pulumi_reads_them(tmp_path: Path) -> None:
+    """Pulumi reads YAML 1.2: only true/false are booleans, `yes` is a string."""
+    (tmp_path / "Pulumi.yaml").write_text("name: fullstack\n", encoding="utf-8")
+    (tmp_path / "Pulumi.lab.yaml").write_text(
+        "config:\n  fullstack:flowLogs: yes\n  fullstack:waf: true\n  fullstack:redis: False\n",
+        encoding="utf-8",
+    )
+    _, config = stack_config("lab", root=tmp_path)
+    assert config["fullstack:flowLogs"] == "yes"
+    assert (config["fullstack:waf"], config["fullstack:redis"]) == ("true", "false")
+
+
 @pytest.mark.timing
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_runs_in_under_three_seconds_in_a_fresh_process(stack: str) -> None:

@@ -24,15 +24,9 @@ from stackctl.preflight.botocore_rules import CALLS, _operation
 from stackctl.preflight.mapping import NOT_RENDERED, TYPES
 from tests.conftest import plan_stack
 
-NAT_INSTANCE_AMI = pytest.mark.xfail(
-    strict=True,
-    reason="defect: the NAT instance sets root_block_device with ami=resolve:ssm:..., which the "
-    "provider's DescribeImages refuses (fix: resolve the AMI in the program)",
-)
-
 MATRIX: list[Any] = [
-    pytest.param("dev", (), id="dev", marks=NAT_INSTANCE_AMI),
-    pytest.param("prod", (), id="prod", marks=NAT_INSTANCE_AMI),
+    pytest.param("dev", (), id="dev"),
+    pytest.param("prod", (), id="prod"),
     pytest.param(
         "prod",
         (
@@ -44,15 +38,12 @@ MATRIX: list[Any] = [
             "alarmEmail=ops@example.com",
         ),
         id="prod-domain-waf-https-logs-ci-alarms",
-        marks=NAT_INSTANCE_AMI,
     ),
     pytest.param("dev", ("edge=public", "nat=gateway"), id="dev-public-natgateway"),
     pytest.param(
         "dev", ("nat=none", "redis=true", "sleep=weekdays 08-20"), id="dev-nonat-redis-sleep"
     ),
-    pytest.param(
-        "dev", ("cpuArchitecture=X86_64", "azCount=3"), id="dev-x86-3az", marks=NAT_INSTANCE_AMI
-    ),
+    pytest.param("dev", ("cpuArchitecture=X86_64", "azCount=3"), id="dev-x86-3az"),
     pytest.param(
         "prod",
         (
@@ -84,32 +75,6 @@ MATRIX: list[Any] = [
 def test_no_findings(stack: str, overrides: tuple[str, ...]) -> None:
     findings = preflight(plan_stack(stack, *overrides))
     assert not findings, "\n".join(f.line() for f in findings)
-
-
-KNOWN_DEFECT_RULES = {"cross-field root-device-ami"}
-
-
-@pytest.mark.parametrize(
-    ("stack", "overrides"),
-    [pytest.param(*p.values, id=p.id) for p in MATRIX if NAT_INSTANCE_AMI in p.marks],
-)
-def test_the_known_defect_is_all_that_the_xfail_cases_find(
-    stack: str, overrides: tuple[str, ...]
-) -> None:
-    """The xfail above must not hide anything else: any other finding fails here."""
-    findings = preflight(plan_stack(stack, *overrides))
-    assert not [f.line() for f in findings if f.rule not in KNOWN_DEFECT_RULES]
-
-
-def test_with_the_ami_resolved_the_nat_instance_stacks_are_clean() -> None:
-    """What the xfail cases become once the program resolves the AMI (the id the SSM mock
-    returns): nothing else about the NAT instance is refused."""
-
-    def change(graph: Graph) -> None:
-        first(graph, "aws:ec2/instance:Instance").inputs["ami"] = "ami-0a1b2c3d4e5f67890"
-
-    findings = seeded(change, "dev")
-    assert not findings, [f.line() for f in findings]
 
 
 @pytest.mark.timing

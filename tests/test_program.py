@@ -27,11 +27,10 @@ TAGS = {"project": "fullstack", "managed-by": "pulumi"}
 def test_bad_config_stops_the_program_before_any_resource(override: str, key: str) -> None:
     with pytest.raises(ProgramError) as caught:
         run_program("dev", [override])
-    # pulumi.RunError: the language host prints its message alone, without a traceback.
+    # A pulumi.RunError: the language host prints its message alone, without a traceback.
     error = caught.value.error
-    assert isinstance(error, pulumi.RunError), type(error)
-    assert isinstance(error.__cause__, SettingsError)
-    assert any(p.startswith(key) for p in error.__cause__.problems)
+    assert isinstance(error, SettingsError) and isinstance(error, pulumi.RunError)
+    assert any(p.startswith(key) for p in error.problems)
     assert f"  - {key}" in str(error), "the message lists each problem"
     assert caught.value.graph.resources == [], "nothing may be registered before validation"
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pulumi
 import pytest
 
 from components.settings import (
+    AWS_PROVIDER_KEYS,
     KNOWN_KEYS,
     PROFILES,
     ServiceSize,
@@ -12,6 +17,7 @@ from components.settings import (
     SettingsError,
     parse_settings,
 )
+from stackctl.harness import ProgramError, run_program
 
 P = "fullstack"
 
@@ -97,6 +103,39 @@ def test_unknown_key_suggests_the_closest_known_key() -> None:
 def test_keys_of_other_namespaces_are_not_ours_to_judge() -> None:
     raw = {"aws:region": "us-east-1", f"{P}:profile": "lab", "aws:profile": "work"}
     assert parse_settings(P, "dev", raw).region == "us-east-1"
+
+
+def test_a_misspelled_aws_provider_key_gets_a_suggestion() -> None:
+    """The provider ignores keys it does not know: `aws:regon` would deploy to the default."""
+    raw = {"aws:region": "us-east-1", f"{P}:profile": "lab", "aws:regon": "eu-west-1"}
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(P, "dev", raw)
+    (problem,) = caught.value.problems
+    assert "aws:regon is not a setting of the AWS provider" in problem
+    assert 'did you mean "aws:region"' in problem
+
+
+def test_aws_provider_keys_are_the_ones_the_pinned_provider_reads() -> None:
+    """The list in settings.py is pulumi_aws/config/vars.py's, key for key."""
+    import pulumi_aws
+
+    vars_py = Path(pulumi_aws.__file__).parent / "config" / "vars.py"
+    read = set(re.findall(r"__config__\.get\w*\('(\w+)'", vars_py.read_text(encoding="utf-8")))
+    assert read and read == AWS_PROVIDER_KEYS
+
+
+def test_settings_errors_are_run_errors_so_pulumi_prints_only_the_message() -> None:
+    """The Python language host logs a RunError's text; anything else gets a traceback."""
+    with pytest.raises(pulumi.RunError):
+        settings(nat="nope")
+
+
+def test_the_program_raises_the_run_error_itself() -> None:
+    """Through `__main__.py`, unwrapped: what the language host sees is the RunError."""
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", ["natt=gateway", "aws:regon=eu-west-1"])
+    assert isinstance(caught.value.error, pulumi.RunError)
+    assert 'did you mean "aws:region"' in str(caught.value.error)
 
 
 def test_all_problems_are_reported_together() -> None:

@@ -31,6 +31,7 @@ FREE_TYPES = frozenset(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "aws:iam/policy:Policy",
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:iam/instanceProfile:InstanceProfile",
         "aws:lb/targetGroup:TargetGroup",
         "aws:lb/listener:Listener",
         "aws:lb/listenerRule:ListenerRule",

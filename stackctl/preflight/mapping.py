@@ -553,6 +553,9 @@ TYPES: dict[str, CfnType] = {
         "AWS::ElastiCache::SubnetGroup",
         {"name": "CacheSubnetGroupName", "description": "Description", "subnetIds": "SubnetIds"},
     ),
+    "aws:iam/instanceProfile:InstanceProfile": CfnType(
+        "AWS::IAM::InstanceProfile", {"name": "InstanceProfileName", "path": "Path"}
+    ),
     "aws:iam/role:Role": CfnType(
         "AWS::IAM::Role",
         {
@@ -643,6 +646,7 @@ TYPES: dict[str, CfnType] = {
 NOT_RENDERED: dict[str, str] = {
     "pulumi:providers:aws": "the provider itself, not an AWS resource",
     "random:index/randomPassword:RandomPassword": "generated locally, not an AWS resource",
+    "random:index/randomId:RandomId": "generated locally, not an AWS resource",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "adopts the VPC's default group",
     "aws:acm/certificateValidation:CertificateValidation": "waits for validation; no API input",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a property of AWS::ECR::Repository (botocore)",
