@@ -27,7 +27,6 @@ Cost: none (IAM and OIDC providers are free).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +112,9 @@ SERVICE_LINKED_ROLES = (
     "ecs.application-autoscaling.amazonaws.com",  # service auto scaling and sleep schedules
     "elasticache.amazonaws.com",  # the Redis/Valkey replication group
     "elasticloadbalancing.amazonaws.com",  # the ALB
+    # CloudWatch runs alarms' EC2 actions (the NAT instance's recover and reboot) under
+    # AWSServiceRoleForCloudWatchEvents, made when the first such alarm is created
+    "events.amazonaws.com",
     "rds.amazonaws.com",  # Aurora
     "vpcorigin.cloudfront.amazonaws.com",  # CloudFront's VPC origin to the internal ALB
 )
@@ -179,6 +181,14 @@ IAM_READS = (
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
 )
+# Why the deploy role's IAM statements with `"Resource": "*"` cannot name a resource (the table's
+# statements carry their reasons in components/deploy_actions.py).
+STAR_REASONS = {
+    "FindTheGithubProvider": (
+        "iam:ListOpenIDConnectProviders lists the account's providers: no resource type"
+    ),
+}
+
 # The managed policies of the deploy role, in this order (IAM allows 10 per role by default).
 DEPLOY_POLICIES = ("identity", "network", "compute", "data", "edge")
 MANAGED_POLICY_LIMIT = 6144  # characters, white space not counted (IAM quotas)
@@ -308,17 +318,17 @@ class CiIdentity(pulumi.ComponentResource):
 
     def _deploy_policies(self) -> dict[str, aws.iam.Policy]:
         """One managed policy per part of the program, attached to the deploy role."""
-        grouped = self.deploy_statements_by_policy()
+        inputs = pulumi.Output.all(
+            self.args.boundary_arn, self.preview_role.arn, self.deploy_role.arn
+        )
         policies: dict[str, aws.iam.Policy] = {}
         for group in DEPLOY_POLICIES:
-            document = pulumi.Output.all(
-                boundary=self.args.boundary_arn,
-                ci_roles=pulumi.Output.all(self.preview_role.arn, self.deploy_role.arn),
-            ).apply(
-                lambda values, group=group: _document(
-                    grouped[group](str(values["boundary"]), [str(a) for a in values["ci_roles"]])
-                )
-            )
+
+            def render(values: list[Any], group: str = group) -> str:
+                boundary, *ci_roles = (str(v) for v in values)
+                return _document(self.deploy_statements(group, boundary, ci_roles))
+
+            document = inputs.apply(render)
             policy = aws.iam.Policy(
                 f"{self._name}-deploy-{group}",
                 aws.iam.PolicyArgs(
@@ -394,20 +404,18 @@ class CiIdentity(pulumi.ComponentResource):
             *self._state_statements(write=False),
         ]
 
-    def deploy_statements_by_policy(
-        self,
-    ) -> dict[str, Callable[[str, list[str]], list[dict[str, Any]]]]:
-        """For each deploy policy: (boundary ARN, CI role ARNs) -> its statements."""
-        table = self._table_statements()
-        built: dict[str, Callable[[str, list[str]], list[dict[str, Any]]]] = {
-            group: (lambda _b, _c, group=group: table.get(group, [])) for group in DEPLOY_POLICIES
-        }
-        built["identity"] = lambda boundary, ci_roles: [
-            *self._iam_statements(boundary, ci_roles),
-            *table.get("identity", []),
-            *self._state_statements(write=True),
-        ]
-        return built
+    def deploy_statements(
+        self, policy: str, boundary_arn: str, ci_role_arns: list[str]
+    ) -> list[dict[str, Any]]:
+        """The statements of one deploy policy (`DEPLOY_POLICIES`)."""
+        statements = self._table_statements().get(policy, [])
+        if policy == "identity":
+            return [
+                *self._iam_statements(boundary_arn, ci_role_arns),
+                *statements,
+                *self._state_statements(write=True),
+            ]
+        return statements
 
     def _regions(self, which: str) -> list[str]:
         return sorted(

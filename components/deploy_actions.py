@@ -132,9 +132,10 @@ SCOPES: dict[str, Scope] = {
             "Alarms",
             "compute",
             (
-                "arn:aws:cloudwatch:{region}:{account}:alarm:{prefix}-*",
-                # the alarms target tracking makes for the ECS services of this stack's cluster
-                "arn:aws:cloudwatch:{region}:{account}:alarm:TargetTracking-service/{prefix}-*",
+                # the monitoring alarms are `<prefix>-...`, but the NAT instance's recovery alarms
+                # are auto-named from their logical names and target tracking names its own
+                # (`TargetTracking-service/<cluster>/...`): alarms of the account and region
+                "arn:aws:cloudwatch:{region}:{account}:alarm:*",
                 "arn:aws:cloudwatch::{account}:dashboard/{prefix}*",
             ),
         ),
@@ -288,22 +289,20 @@ class Grant:
     actions: tuple[str, ...]
 
 
-def _g(scope: str, *actions: str) -> Grant:
-    return Grant(scope, actions)
+def _g(scope: str, actions: str) -> Grant:
+    """`_g("Buckets", "s3:CreateBucket s3:DeleteBucket")`: actions as one space-separated string."""
+    return Grant(scope, tuple(actions.split()))
 
 
 _READ = "ReadConfiguration"
 _EC2 = "Ec2CreateAndModify"
 _EC2_DELETE = "Ec2DeleteOnlyThisStack"
-_EC2_TAGS = _g(_EC2, "ec2:CreateTags", "ec2:DeleteTags", "ec2:DescribeTags")
-_S3_BUCKET_SETTING = _g("Buckets", "s3:GetBucket*", "s3:PutBucket*", "s3:DeleteBucket*")
+_EC2_TAGS = _g(_EC2, "ec2:CreateTags ec2:DeleteTags ec2:DescribeTags")
+_S3_BUCKET_SETTING = _g("Buckets", "s3:GetBucket* s3:PutBucket* s3:DeleteBucket*")
 _ALARM = _g(
     "Alarms",
-    "cloudwatch:PutMetricAlarm",
-    "cloudwatch:DeleteAlarms",
-    "cloudwatch:TagResource",
-    "cloudwatch:UntagResource",
-    "cloudwatch:ListTagsForResource",
+    "cloudwatch:PutMetricAlarm cloudwatch:DeleteAlarms cloudwatch:TagResource "
+    "cloudwatch:UntagResource cloudwatch:ListTagsForResource",
 )
 
 # Pulumi type -> what the provider calls for it. `()` for types that call no AWS API.
@@ -312,14 +311,14 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "random:index/randomPassword:RandomPassword": (),
     # -- network -------------------------------------------------------------------------------
     "aws:ec2/vpc:Vpc": (
-        _g(_READ, "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"),
-        _g(_EC2, "ec2:CreateVpc", "ec2:ModifyVpcAttribute"),
+        _g(_READ, "ec2:DescribeVpcs ec2:DescribeVpcAttribute"),
+        _g(_EC2, "ec2:CreateVpc ec2:ModifyVpcAttribute"),
         _g(_EC2_DELETE, "ec2:DeleteVpc"),
         _EC2_TAGS,
     ),
     "aws:ec2/subnet:Subnet": (
         _g(_READ, "ec2:DescribeSubnets"),
-        _g(_EC2, "ec2:CreateSubnet", "ec2:ModifySubnetAttribute"),
+        _g(_EC2, "ec2:CreateSubnet ec2:ModifySubnetAttribute"),
         _g(_EC2_DELETE, "ec2:DeleteSubnet"),
         _EC2_TAGS,
     ),
@@ -327,13 +326,11 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(_READ, "ec2:DescribeInternetGateways"),
         _g(
             _EC2,
-            "ec2:CreateInternetGateway",
-            "ec2:AttachInternetGateway",
-            "ec2:DetachInternetGateway",
+            "ec2:CreateInternetGateway ec2:AttachInternetGateway ec2:DetachInternetGateway",
         ),
         _g(_EC2_DELETE, "ec2:DeleteInternetGateway"),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:ec2/routeTable:RouteTable": (
         _g(_READ, "ec2:DescribeRouteTables"),
         _g(_EC2, "ec2:CreateRouteTable"),
@@ -342,20 +339,18 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     "aws:ec2/route:Route": (
         _g(_READ, "ec2:DescribeRouteTables"),
-        _g(_EC2, "ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute"),
+        _g(_EC2, "ec2:CreateRoute ec2:ReplaceRoute ec2:DeleteRoute"),
     ),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": (
         _g(_READ, "ec2:DescribeRouteTables"),
         _g(
             _EC2,
-            "ec2:AssociateRouteTable",
-            "ec2:DisassociateRouteTable",
-            "ec2:ReplaceRouteTableAssociation",
+            "ec2:AssociateRouteTable ec2:DisassociateRouteTable ec2:ReplaceRouteTableAssociation",
         ),
-    ),  # fmt: skip
+    ),
     "aws:ec2/eip:Eip": (
-        _g(_READ, "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute"),
-        _g(_EC2, "ec2:AllocateAddress", "ec2:AssociateAddress", "ec2:DisassociateAddress"),
+        _g(_READ, "ec2:DescribeAddresses ec2:DescribeAddressesAttribute"),
+        _g(_EC2, "ec2:AllocateAddress ec2:AssociateAddress ec2:DisassociateAddress"),
         _g(_EC2_DELETE, "ec2:ReleaseAddress"),
         _EC2_TAGS,
     ),
@@ -368,90 +363,72 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:ec2/instance:Instance": (
         _g(
             _READ,
-            "ec2:DescribeInstances",
-            "ec2:DescribeInstanceAttribute",
-            "ec2:DescribeInstanceTypes",
-            "ec2:DescribeImages",
-            "ec2:DescribeVolumes",
-            "ec2:DescribeInstanceCreditSpecifications",
-            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeInstances ec2:DescribeInstanceAttribute "
+            "ec2:DescribeInstanceTypes ec2:DescribeImages ec2:DescribeVolumes "
+            "ec2:DescribeInstanceCreditSpecifications ec2:DescribeNetworkInterfaces",
         ),
         _g(
             _EC2,
-            "ec2:RunInstances",
-            "ec2:ModifyInstanceAttribute",
-            "ec2:ModifyInstanceMetadataOptions",
-            "ec2:ModifyNetworkInterfaceAttribute",
-            "ec2:StopInstances",
-            "ec2:StartInstances",
-            "ec2:MonitorInstances",
-            "ec2:UnmonitorInstances",
-            "ec2:AssociateIamInstanceProfile",
-            "ec2:DisassociateIamInstanceProfile",
-            "ec2:ReplaceIamInstanceProfileAssociation",
+            "ec2:RunInstances ec2:ModifyInstanceAttribute "
+            "ec2:ModifyInstanceMetadataOptions ec2:ModifyNetworkInterfaceAttribute "
+            "ec2:StopInstances ec2:StartInstances ec2:MonitorInstances "
+            "ec2:UnmonitorInstances ec2:AssociateIamInstanceProfile "
+            "ec2:DisassociateIamInstanceProfile ec2:ReplaceIamInstanceProfileAssociation "
             "ec2:DescribeIamInstanceProfileAssociations",
         ),
         _g(_EC2_DELETE, "ec2:TerminateInstances"),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:ec2/securityGroup:SecurityGroup": (
         _g(
             _READ,
-            "ec2:DescribeSecurityGroups",
-            "ec2:DescribeSecurityGroupRules",
+            "ec2:DescribeSecurityGroups ec2:DescribeSecurityGroupRules "
             "ec2:DescribeNetworkInterfaces",
         ),
         _g(
             _EC2,
-            "ec2:CreateSecurityGroup",
-            "ec2:RevokeSecurityGroupEgress",
+            "ec2:CreateSecurityGroup ec2:RevokeSecurityGroupEgress "
             "ec2:AuthorizeSecurityGroupEgress",
         ),
         _g(_EC2_DELETE, "ec2:DeleteSecurityGroup"),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
-        _g(_READ, "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"),
+        _g(_READ, "ec2:DescribeSecurityGroups ec2:DescribeSecurityGroupRules"),
         _g(
             _EC2,
-            "ec2:RevokeSecurityGroupIngress",
-            "ec2:RevokeSecurityGroupEgress",
-            "ec2:AuthorizeSecurityGroupIngress",
-            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress ec2:RevokeSecurityGroupEgress "
+            "ec2:AuthorizeSecurityGroupIngress ec2:AuthorizeSecurityGroupEgress",
         ),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         _g(_READ, "ec2:DescribeSecurityGroupRules"),
         _g(
             _EC2,
-            "ec2:AuthorizeSecurityGroupIngress",
-            "ec2:RevokeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupIngress ec2:RevokeSecurityGroupIngress "
             "ec2:ModifySecurityGroupRules",
         ),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
         _g(_READ, "ec2:DescribeSecurityGroupRules"),
         _g(
             _EC2,
-            "ec2:AuthorizeSecurityGroupEgress",
-            "ec2:RevokeSecurityGroupEgress",
+            "ec2:AuthorizeSecurityGroupEgress ec2:RevokeSecurityGroupEgress "
             "ec2:ModifySecurityGroupRules",
         ),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:ec2/vpcEndpoint:VpcEndpoint": (
         _g(
             _READ,
-            "ec2:DescribeVpcEndpoints",
-            "ec2:DescribePrefixLists",
-            "ec2:DescribeVpcEndpointServices",
+            "ec2:DescribeVpcEndpoints ec2:DescribePrefixLists ec2:DescribeVpcEndpointServices",
         ),
-        _g(_EC2, "ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"),
+        _g(_EC2, "ec2:CreateVpcEndpoint ec2:ModifyVpcEndpoint"),
         _g(_EC2_DELETE, "ec2:DeleteVpcEndpoints"),
         _EC2_TAGS,
-    ),  # fmt: skip
+    ),
     "aws:ec2/flowLog:FlowLog": (
         _g(_READ, "ec2:DescribeFlowLogs"),
         _g(_EC2, "ec2:CreateFlowLogs"),
@@ -462,472 +439,372 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(_READ, "logs:DescribeLogGroups"),
         _g(
             "LogGroups",
-            "logs:CreateLogGroup",
-            "logs:DeleteLogGroup",
-            "logs:PutRetentionPolicy",
-            "logs:DeleteRetentionPolicy",
-            "logs:TagResource",
-            "logs:UntagResource",
-            "logs:ListTagsForResource",
-            "logs:TagLogGroup",
-            "logs:ListTagsLogGroup",
+            "logs:CreateLogGroup logs:DeleteLogGroup logs:PutRetentionPolicy "
+            "logs:DeleteRetentionPolicy logs:TagResource logs:UntagResource "
+            "logs:ListTagsForResource logs:TagLogGroup logs:ListTagsLogGroup",
         ),
-    ),  # fmt: skip
+    ),
     # -- compute -------------------------------------------------------------------------------
     "aws:ecr/repository:Repository": (
         _g(_READ, "ecr:DescribeRepositories"),
         _g(
             "Repositories",
-            "ecr:CreateRepository",
-            "ecr:DeleteRepository",
-            "ecr:PutImageScanningConfiguration",
-            "ecr:PutImageTagMutability",
-            "ecr:TagResource",
-            "ecr:UntagResource",
-            "ecr:ListTagsForResource",
+            "ecr:CreateRepository ecr:DeleteRepository "
+            "ecr:PutImageScanningConfiguration ecr:PutImageTagMutability "
+            "ecr:TagResource ecr:UntagResource ecr:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": (
         _g(
             "Repositories",
-            "ecr:PutLifecyclePolicy",
-            "ecr:GetLifecyclePolicy",
-            "ecr:DeleteLifecyclePolicy",
+            "ecr:PutLifecyclePolicy ecr:GetLifecyclePolicy ecr:DeleteLifecyclePolicy",
         ),
-    ),  # fmt: skip
+    ),
     # `images: build`: awsx builds locally and pushes to the repository
     "awsx:ecr:Image": (
         _g("EcrToken", "ecr:GetAuthorizationToken"),
         _g(
             "Repositories",
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:InitiateLayerUpload",
-            "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload",
-            "ecr:PutImage",
-            "ecr:BatchGetImage",
-            "ecr:GetDownloadUrlForLayer",
-            "ecr:DescribeImages",
+            "ecr:BatchCheckLayerAvailability ecr:InitiateLayerUpload "
+            "ecr:UploadLayerPart ecr:CompleteLayerUpload ecr:PutImage "
+            "ecr:BatchGetImage ecr:GetDownloadUrlForLayer ecr:DescribeImages",
         ),
-    ),  # fmt: skip
+    ),
     "aws:ecs/cluster:Cluster": (
         _g(
             "EcsClusterAndServices",
-            "ecs:CreateCluster",
-            "ecs:DeleteCluster",
-            "ecs:DescribeClusters",
-            "ecs:UpdateCluster",
-            "ecs:UpdateClusterSettings",
-            "ecs:TagResource",
-            "ecs:UntagResource",
-            "ecs:ListTagsForResource",
+            "ecs:CreateCluster ecs:DeleteCluster ecs:DescribeClusters "
+            "ecs:UpdateCluster ecs:UpdateClusterSettings "
+            "ecs:TagResource ecs:UntagResource ecs:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
-        _g("EcsClusterAndServices", "ecs:PutClusterCapacityProviders", "ecs:DescribeClusters"),
+        _g("EcsClusterAndServices", "ecs:PutClusterCapacityProviders ecs:DescribeClusters"),
     ),
     "aws:ecs/taskDefinition:TaskDefinition": (
         _g(
             "EcsTaskDefinitions",
-            "ecs:RegisterTaskDefinition",
-            "ecs:DeregisterTaskDefinition",
-            "ecs:DescribeTaskDefinition",
+            "ecs:RegisterTaskDefinition ecs:DeregisterTaskDefinition ecs:DescribeTaskDefinition",
         ),
-        _g("EcsClusterAndServices", "ecs:TagResource", "ecs:ListTagsForResource"),
-    ),  # fmt: skip
+        _g("EcsClusterAndServices", "ecs:TagResource ecs:ListTagsForResource"),
+    ),
     "aws:ecs/service:Service": (
         _g(
             "EcsClusterAndServices",
-            "ecs:CreateService",
-            "ecs:UpdateService",
-            "ecs:DeleteService",
-            "ecs:DescribeServices",
-            "ecs:TagResource",
-            "ecs:UntagResource",
+            "ecs:CreateService ecs:UpdateService ecs:DeleteService "
+            "ecs:DescribeServices ecs:TagResource ecs:UntagResource "
             "ecs:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:lb/loadBalancer:LoadBalancer": (
         _g(
             _READ,
-            "elasticloadbalancing:DescribeLoadBalancers",
-            "elasticloadbalancing:DescribeLoadBalancerAttributes",
-            "elasticloadbalancing:DescribeTags",
-            "elasticloadbalancing:DescribeCapacityReservation",
+            "elasticloadbalancing:DescribeLoadBalancers "
+            "elasticloadbalancing:DescribeLoadBalancerAttributes "
+            "elasticloadbalancing:DescribeTags "
+            "elasticloadbalancing:DescribeCapacityReservation "
             "elasticloadbalancing:DescribeListenerAttributes",
         ),
         _g(
             "LoadBalancing",
-            "elasticloadbalancing:CreateLoadBalancer",
-            "elasticloadbalancing:DeleteLoadBalancer",
-            "elasticloadbalancing:ModifyLoadBalancerAttributes",
-            "elasticloadbalancing:SetSecurityGroups",
-            "elasticloadbalancing:SetSubnets",
-            "elasticloadbalancing:SetIpAddressType",
-            "elasticloadbalancing:AddTags",
-            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateLoadBalancer "
+            "elasticloadbalancing:DeleteLoadBalancer "
+            "elasticloadbalancing:ModifyLoadBalancerAttributes "
+            "elasticloadbalancing:SetSecurityGroups "
+            "elasticloadbalancing:SetSubnets "
+            "elasticloadbalancing:SetIpAddressType "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
         ),
-    ),  # fmt: skip
+    ),
     "aws:lb/targetGroup:TargetGroup": (
         _g(
             _READ,
-            "elasticloadbalancing:DescribeTargetGroups",
-            "elasticloadbalancing:DescribeTargetGroupAttributes",
-            "elasticloadbalancing:DescribeTargetHealth",
-            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:DescribeTargetGroups "
+            "elasticloadbalancing:DescribeTargetGroupAttributes "
+            "elasticloadbalancing:DescribeTargetHealth elasticloadbalancing:DescribeTags",
         ),
         _g(
             "LoadBalancing",
-            "elasticloadbalancing:CreateTargetGroup",
-            "elasticloadbalancing:DeleteTargetGroup",
-            "elasticloadbalancing:ModifyTargetGroup",
-            "elasticloadbalancing:ModifyTargetGroupAttributes",
-            "elasticloadbalancing:AddTags",
-            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateTargetGroup "
+            "elasticloadbalancing:DeleteTargetGroup "
+            "elasticloadbalancing:ModifyTargetGroup "
+            "elasticloadbalancing:ModifyTargetGroupAttributes "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
         ),
-    ),  # fmt: skip
+    ),
     "aws:lb/listener:Listener": (
         _g(
             _READ,
-            "elasticloadbalancing:DescribeListeners",
-            "elasticloadbalancing:DescribeListenerAttributes",
-            "elasticloadbalancing:DescribeTags",
+            "elasticloadbalancing:DescribeListeners "
+            "elasticloadbalancing:DescribeListenerAttributes "
+            "elasticloadbalancing:DescribeTags "
             "elasticloadbalancing:DescribeListenerCertificates",
         ),
         _g(
             "LoadBalancing",
-            "elasticloadbalancing:CreateListener",
-            "elasticloadbalancing:ModifyListener",
-            "elasticloadbalancing:DeleteListener",
-            "elasticloadbalancing:ModifyListenerAttributes",
-            "elasticloadbalancing:AddTags",
-            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateListener "
+            "elasticloadbalancing:ModifyListener "
+            "elasticloadbalancing:DeleteListener "
+            "elasticloadbalancing:ModifyListenerAttributes "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
         ),
         _g("Certificates", "acm:DescribeCertificate"),
-    ),  # fmt: skip
+    ),
     "aws:lb/listenerRule:ListenerRule": (
-        _g(_READ, "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags"),
+        _g(_READ, "elasticloadbalancing:DescribeRules elasticloadbalancing:DescribeTags"),
         _g(
             "LoadBalancing",
-            "elasticloadbalancing:CreateRule",
-            "elasticloadbalancing:ModifyRule",
-            "elasticloadbalancing:DeleteRule",
-            "elasticloadbalancing:SetRulePriorities",
-            "elasticloadbalancing:AddTags",
-            "elasticloadbalancing:RemoveTags",
+            "elasticloadbalancing:CreateRule elasticloadbalancing:ModifyRule "
+            "elasticloadbalancing:DeleteRule "
+            "elasticloadbalancing:SetRulePriorities "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
         ),
-    ),  # fmt: skip
+    ),
     "aws:appautoscaling/target:Target": (
         _g(
             "Autoscaling",
-            "application-autoscaling:RegisterScalableTarget",
-            "application-autoscaling:DeregisterScalableTarget",
-            "application-autoscaling:DescribeScalableTargets",
-            "application-autoscaling:TagResource",
-            "application-autoscaling:UntagResource",
+            "application-autoscaling:RegisterScalableTarget "
+            "application-autoscaling:DeregisterScalableTarget "
+            "application-autoscaling:DescribeScalableTargets "
+            "application-autoscaling:TagResource "
+            "application-autoscaling:UntagResource "
             "application-autoscaling:ListTagsForResource",
         ),
         # registering an ECS service as a scalable target reads and updates the service
-        _g("EcsClusterAndServices", "ecs:DescribeServices", "ecs:UpdateService"),
-    ),  # fmt: skip
+        _g("EcsClusterAndServices", "ecs:DescribeServices ecs:UpdateService"),
+    ),
     "aws:appautoscaling/policy:Policy": (
         _g(
             "Autoscaling",
-            "application-autoscaling:PutScalingPolicy",
-            "application-autoscaling:DeleteScalingPolicy",
+            "application-autoscaling:PutScalingPolicy "
+            "application-autoscaling:DeleteScalingPolicy "
             "application-autoscaling:DescribeScalingPolicies",
         ),
         _ALARM,
-    ),  # fmt: skip
+    ),
     "aws:appautoscaling/scheduledAction:ScheduledAction": (
         _g(
             "Autoscaling",
-            "application-autoscaling:PutScheduledAction",
-            "application-autoscaling:DeleteScheduledAction",
+            "application-autoscaling:PutScheduledAction "
+            "application-autoscaling:DeleteScheduledAction "
             "application-autoscaling:DescribeScheduledActions",
         ),
-    ),  # fmt: skip
+    ),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (
-        _g(_READ, "cloudwatch:DescribeAlarms"),
+        # an alarm with an EC2 action (the NAT instance's recover and reboot) checks the instance
+        _g(_READ, "cloudwatch:DescribeAlarms ec2:DescribeInstanceStatus ec2:DescribeInstances"),
         _ALARM,
     ),
     "aws:cloudwatch/dashboard:Dashboard": (
         _g(
             "Alarms",
-            "cloudwatch:PutDashboard",
-            "cloudwatch:GetDashboard",
-            "cloudwatch:DeleteDashboards",
+            "cloudwatch:PutDashboard cloudwatch:GetDashboard cloudwatch:DeleteDashboards",
         ),
-    ),  # fmt: skip
+    ),
     # -- data ----------------------------------------------------------------------------------
     "aws:rds/subnetGroup:SubnetGroup": (
         _g(_READ, "rds:DescribeDBSubnetGroups"),
         _g(
             "Database",
-            "rds:CreateDBSubnetGroup",
-            "rds:ModifyDBSubnetGroup",
-            "rds:DeleteDBSubnetGroup",
-            "rds:AddTagsToResource",
-            "rds:RemoveTagsFromResource",
-            "rds:ListTagsForResource",
+            "rds:CreateDBSubnetGroup rds:ModifyDBSubnetGroup "
+            "rds:DeleteDBSubnetGroup rds:AddTagsToResource "
+            "rds:RemoveTagsFromResource rds:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:rds/cluster:Cluster": (
         _g(
             _READ,
-            "rds:DescribeDBClusters",
-            "rds:DescribeGlobalClusters",
-            "rds:DescribeDBClusterSnapshots",
+            "rds:DescribeDBClusters rds:DescribeGlobalClusters rds:DescribeDBClusterSnapshots",
         ),
         _g(
             "Database",
-            "rds:CreateDBCluster",
-            "rds:ModifyDBCluster",
-            "rds:DeleteDBCluster",
-            "rds:CreateDBClusterSnapshot",
-            "rds:AddTagsToResource",
-            "rds:RemoveTagsFromResource",
-            "rds:ListTagsForResource",
+            "rds:CreateDBCluster rds:ModifyDBCluster rds:DeleteDBCluster "
+            "rds:CreateDBClusterSnapshot rds:AddTagsToResource "
+            "rds:RemoveTagsFromResource rds:ListTagsForResource",
         ),
         # manage_master_user_password: RDS creates and tags the secret as the caller
         _g(
             "Secrets",
-            "secretsmanager:CreateSecret",
-            "secretsmanager:TagResource",
-            "secretsmanager:RotateSecret",
-            "secretsmanager:DescribeSecret",
+            "secretsmanager:CreateSecret secretsmanager:TagResource "
+            "secretsmanager:RotateSecret secretsmanager:DescribeSecret",
         ),
         _g(
             "KmsForRdsAndSecretsManager",
-            "kms:DescribeKey",
-            "kms:CreateGrant",
-            "kms:Decrypt",
-            "kms:GenerateDataKey",
+            "kms:DescribeKey kms:CreateGrant kms:Decrypt kms:GenerateDataKey",
         ),
-    ),  # fmt: skip
+    ),
     "aws:rds/clusterInstance:ClusterInstance": (
-        _g(_READ, "rds:DescribeDBInstances", "rds:DescribeOrderableDBInstanceOptions"),
+        _g(_READ, "rds:DescribeDBInstances rds:DescribeOrderableDBInstanceOptions"),
         _g(
             "Database",
-            "rds:CreateDBInstance",
-            "rds:ModifyDBInstance",
-            "rds:DeleteDBInstance",
-            "rds:RebootDBInstance",
-            "rds:AddTagsToResource",
-            "rds:RemoveTagsFromResource",
+            "rds:CreateDBInstance rds:ModifyDBInstance rds:DeleteDBInstance "
+            "rds:RebootDBInstance rds:AddTagsToResource rds:RemoveTagsFromResource "
             "rds:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:elasticache/subnetGroup:SubnetGroup": (
         _g(_READ, "elasticache:DescribeCacheSubnetGroups"),
         _g(
             "Cache",
-            "elasticache:CreateCacheSubnetGroup",
-            "elasticache:ModifyCacheSubnetGroup",
-            "elasticache:DeleteCacheSubnetGroup",
-            "elasticache:AddTagsToResource",
-            "elasticache:RemoveTagsFromResource",
-            "elasticache:ListTagsForResource",
+            "elasticache:CreateCacheSubnetGroup elasticache:ModifyCacheSubnetGroup "
+            "elasticache:DeleteCacheSubnetGroup elasticache:AddTagsToResource "
+            "elasticache:RemoveTagsFromResource elasticache:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         _g(
             _READ,
-            "elasticache:DescribeReplicationGroups",
-            "elasticache:DescribeCacheClusters",
+            "elasticache:DescribeReplicationGroups elasticache:DescribeCacheClusters "
             "elasticache:DescribeSnapshots",
         ),
         _g(
             "Cache",
-            "elasticache:CreateReplicationGroup",
-            "elasticache:ModifyReplicationGroup",
-            "elasticache:DeleteReplicationGroup",
-            "elasticache:CreateSnapshot",
-            "elasticache:AddTagsToResource",
-            "elasticache:RemoveTagsFromResource",
+            "elasticache:CreateReplicationGroup elasticache:ModifyReplicationGroup "
+            "elasticache:DeleteReplicationGroup elasticache:CreateSnapshot "
+            "elasticache:AddTagsToResource elasticache:RemoveTagsFromResource "
             "elasticache:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:secretsmanager/secret:Secret": (
         _g(
             "Secrets",
-            "secretsmanager:CreateSecret",
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:UpdateSecret",
-            "secretsmanager:GetResourcePolicy",
-            "secretsmanager:TagResource",
+            "secretsmanager:CreateSecret secretsmanager:DeleteSecret "
+            "secretsmanager:DescribeSecret secretsmanager:UpdateSecret "
+            "secretsmanager:GetResourcePolicy secretsmanager:TagResource "
             "secretsmanager:UntagResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:secretsmanager/secretVersion:SecretVersion": (
         # the provider reads the version back after writing it
         _g(
             "Secrets",
-            "secretsmanager:PutSecretValue",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:UpdateSecretVersionStage",
-            "secretsmanager:ListSecretVersionIds",
-            "secretsmanager:DescribeSecret",
+            "secretsmanager:PutSecretValue secretsmanager:GetSecretValue "
+            "secretsmanager:UpdateSecretVersionStage "
+            "secretsmanager:ListSecretVersionIds secretsmanager:DescribeSecret",
         ),
-    ),  # fmt: skip
+    ),
     "aws:kms/key:Key": (
         _g("KmsCreateKey", "kms:CreateKey"),
         _g(
             "KmsKeysOfThisStack",
-            "kms:DescribeKey",
-            "kms:GetKeyPolicy",
-            "kms:PutKeyPolicy",
-            "kms:GetKeyRotationStatus",
-            "kms:EnableKeyRotation",
-            "kms:DisableKeyRotation",
-            "kms:UpdateKeyDescription",
-            "kms:ListResourceTags",
-            "kms:TagResource",
-            "kms:UntagResource",
-            "kms:ScheduleKeyDeletion",
-            "kms:EnableKey",
-            "kms:DisableKey",
+            "kms:DescribeKey kms:GetKeyPolicy kms:PutKeyPolicy "
+            "kms:GetKeyRotationStatus kms:EnableKeyRotation "
+            "kms:DisableKeyRotation kms:UpdateKeyDescription "
+            "kms:ListResourceTags kms:TagResource kms:UntagResource "
+            "kms:ScheduleKeyDeletion kms:EnableKey kms:DisableKey",
         ),
-    ),  # fmt: skip
+    ),
     "aws:kms/alias:Alias": (
         _g(_READ, "kms:ListAliases"),
-        _g("KmsAliases", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"),
+        _g("KmsAliases", "kms:CreateAlias kms:DeleteAlias kms:UpdateAlias"),
     ),
     "aws:s3/bucket:Bucket": (
         _g(
             "Buckets",
-            "s3:CreateBucket",
-            "s3:DeleteBucket",
-            "s3:ListBucket",
-            "s3:ListBucketVersions",
-            "s3:GetAccelerateConfiguration",
-            "s3:GetLifecycleConfiguration",
-            "s3:GetReplicationConfiguration",
-            "s3:GetEncryptionConfiguration",
+            "s3:CreateBucket s3:DeleteBucket s3:ListBucket s3:ListBucketVersions "
+            "s3:GetAccelerateConfiguration s3:GetLifecycleConfiguration "
+            "s3:GetReplicationConfiguration s3:GetEncryptionConfiguration "
             "s3:GetIntelligentTieringConfiguration",
         ),
         _S3_BUCKET_SETTING,
-        _g("BucketObjects", "s3:DeleteObject", "s3:DeleteObjectVersion"),
-    ),  # fmt: skip
+        # force_destroy empties a bucket that is not kept
+        _g("BucketObjects", "s3:DeleteObject s3:DeleteObjectVersion"),
+    ),
     "aws:s3/bucketPolicy:BucketPolicy": (_S3_BUCKET_SETTING,),
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (_S3_BUCKET_SETTING,),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (_S3_BUCKET_SETTING,),
     "aws:s3/bucketVersioning:BucketVersioning": (_S3_BUCKET_SETTING,),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        _g("Buckets", "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"),
+        _g("Buckets", "s3:PutEncryptionConfiguration s3:GetEncryptionConfiguration"),
     ),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
-        _g("Buckets", "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
+        _g("Buckets", "s3:PutLifecycleConfiguration s3:GetLifecycleConfiguration"),
     ),
     "aws:sns/topic:Topic": (
         _g(
             "AlarmTopic",
-            "sns:CreateTopic",
-            "sns:DeleteTopic",
-            "sns:GetTopicAttributes",
-            "sns:SetTopicAttributes",
-            "sns:TagResource",
-            "sns:UntagResource",
+            "sns:CreateTopic sns:DeleteTopic sns:GetTopicAttributes "
+            "sns:SetTopicAttributes sns:TagResource sns:UntagResource "
             "sns:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:sns/topicSubscription:TopicSubscription": (
         _g(
             "AlarmTopic",
-            "sns:Subscribe",
-            "sns:Unsubscribe",
-            "sns:GetSubscriptionAttributes",
-            "sns:SetSubscriptionAttributes",
-            "sns:ListSubscriptionsByTopic",
+            "sns:Subscribe sns:Unsubscribe sns:GetSubscriptionAttributes "
+            "sns:SetSubscriptionAttributes sns:ListSubscriptionsByTopic",
         ),
-    ),  # fmt: skip
+    ),
     # -- edge ----------------------------------------------------------------------------------
     "aws:cloudfront/distribution:Distribution": (
         _g(
             "CloudFront",
-            "cloudfront:CreateDistribution",
-            "cloudfront:CreateDistributionWithTags",
-            "cloudfront:GetDistribution",
-            "cloudfront:GetDistributionConfig",
-            "cloudfront:UpdateDistribution",
-            "cloudfront:DeleteDistribution",
-            "cloudfront:TagResource",
-            "cloudfront:UntagResource",
-            "cloudfront:ListTagsForResource",
-            "cloudfront:GetCachePolicy",
+            "cloudfront:CreateDistribution cloudfront:CreateDistributionWithTags "
+            "cloudfront:GetDistribution cloudfront:GetDistributionConfig "
+            "cloudfront:UpdateDistribution cloudfront:DeleteDistribution "
+            "cloudfront:TagResource cloudfront:UntagResource "
+            "cloudfront:ListTagsForResource cloudfront:GetCachePolicy "
             "cloudfront:GetOriginRequestPolicy",
         ),
         # attaching the web ACL to the distribution
         _g("WafForCloudFront", "wafv2:GetWebACL"),
         _g("Certificates", "acm:DescribeCertificate"),
-    ),  # fmt: skip
+    ),
     "aws:cloudfront/originAccessControl:OriginAccessControl": (
         _g(
             "CloudFront",
-            "cloudfront:CreateOriginAccessControl",
-            "cloudfront:GetOriginAccessControl",
-            "cloudfront:UpdateOriginAccessControl",
+            "cloudfront:CreateOriginAccessControl "
+            "cloudfront:GetOriginAccessControl "
+            "cloudfront:UpdateOriginAccessControl "
             "cloudfront:DeleteOriginAccessControl",
         ),
-    ),  # fmt: skip
+    ),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (
         _g(
             "CloudFront",
-            "cloudfront:CreateResponseHeadersPolicy",
-            "cloudfront:GetResponseHeadersPolicy",
-            "cloudfront:UpdateResponseHeadersPolicy",
+            "cloudfront:CreateResponseHeadersPolicy "
+            "cloudfront:GetResponseHeadersPolicy "
+            "cloudfront:UpdateResponseHeadersPolicy "
             "cloudfront:DeleteResponseHeadersPolicy",
         ),
-    ),  # fmt: skip
+    ),
     # a VPC origin also reads the ALB, subnets and groups (ReadConfiguration) and needs the
     # service-linked role (ci_identity.SERVICE_LINKED_ROLES)
     "aws:cloudfront/vpcOrigin:VpcOrigin": (
         _g(
             "CloudFront",
-            "cloudfront:CreateVpcOrigin",
-            "cloudfront:GetVpcOrigin",
-            "cloudfront:UpdateVpcOrigin",
-            "cloudfront:DeleteVpcOrigin",
-            "cloudfront:TagResource",
-            "cloudfront:ListTagsForResource",
+            "cloudfront:CreateVpcOrigin cloudfront:GetVpcOrigin "
+            "cloudfront:UpdateVpcOrigin cloudfront:DeleteVpcOrigin "
+            "cloudfront:TagResource cloudfront:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:wafv2/webAcl:WebAcl": (
         _g(
             "WafForCloudFront",
-            "wafv2:CreateWebACL",
-            "wafv2:GetWebACL",
-            "wafv2:UpdateWebACL",
-            "wafv2:DeleteWebACL",
-            "wafv2:TagResource",
-            "wafv2:UntagResource",
+            "wafv2:CreateWebACL wafv2:GetWebACL wafv2:UpdateWebACL "
+            "wafv2:DeleteWebACL wafv2:TagResource wafv2:UntagResource "
             "wafv2:ListTagsForResource",
         ),
-    ),  # fmt: skip
+    ),
     "aws:acm/certificate:Certificate": (
         _g("CertificatesRequest", "acm:RequestCertificate"),
         _g(
             "Certificates",
-            "acm:DescribeCertificate",
-            "acm:DeleteCertificate",
-            "acm:AddTagsToCertificate",
-            "acm:RemoveTagsFromCertificate",
+            "acm:DescribeCertificate acm:DeleteCertificate "
+            "acm:AddTagsToCertificate acm:RemoveTagsFromCertificate "
             "acm:ListTagsForCertificate",
         ),
-    ),  # fmt: skip
+    ),
     "aws:acm/certificateValidation:CertificateValidation": (
         _g("Certificates", "acm:DescribeCertificate"),
     ),
     "aws:route53/record:Record": (
         _g(
             "HostedZoneReads",
-            "route53:GetHostedZone",
-            "route53:ListResourceRecordSets",
-            "route53:GetChange",
+            "route53:GetHostedZone route53:ListResourceRecordSets route53:GetChange",
         ),
         _g("SiteRecords", "route53:ChangeResourceRecordSets"),
-    ),  # fmt: skip
+    ),
     # -- IAM: written out in ci_identity.py (boundary, path and pass-role conditions) ----------
     "aws:iam/role:Role": (),
     "aws:iam/rolePolicy:RolePolicy": (),
@@ -945,17 +822,17 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(_READ, "ec2:DescribeAvailabilityZones"),
     ),
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": (
-        _g(_READ, "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"),
+        _g(_READ, "ec2:DescribeManagedPrefixLists ec2:GetManagedPrefixListEntries"),
     ),
     "aws:ec2/getAmi:getAmi": (_g(_READ, "ec2:DescribeImages"),),
     "aws:ssm/getParameter:getParameter": (
-        _g("PublicParameters", "ssm:GetParameter", "ssm:GetParameters"),
+        _g("PublicParameters", "ssm:GetParameter ssm:GetParameters"),
     ),
     "aws:route53/getZone:getZone": (
-        _g(_READ, "route53:ListHostedZones", "route53:ListHostedZonesByName"),
-        _g("HostedZoneReads", "route53:GetHostedZone", "route53:ListTagsForResource"),
+        _g(_READ, "route53:ListHostedZones route53:ListHostedZonesByName"),
+        _g("HostedZoneReads", "route53:GetHostedZone route53:ListTagsForResource"),
     ),
-    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),  # IAM: ci_identity.py
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),
 }
 
 
