@@ -252,4 +252,6 @@ def test_the_hook_refuses_a_role_with_another_boundary() -> None:
     args.props = {"path": "/fullstack/"}
     result = transform(args)
     assert result is not None
-    assert result.props["permissions_boundary"].endswith("fullstack-dev-boundary")
+    assert result.props["permissions_boundary"] == (
+        "arn:aws:iam::1:policy/fullstack/fullstack-dev-boundary"
+    )
