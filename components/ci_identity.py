@@ -64,12 +64,14 @@ PREVIEW_ACTIONS = (
     "elasticloadbalancing:Describe*",
     "events:Describe*",
     "events:List*",
+    "iam:GetInstanceProfile",
     "iam:GetOpenIDConnectProvider",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfileTags",
     "iam:ListOpenIDConnectProviders",
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
@@ -409,6 +411,8 @@ class CiIdentity(pulumi.ComponentResource):
     ) -> list[dict[str, Any]]:
         """The statements of one deploy policy (`DEPLOY_POLICIES`)."""
         statements = self._table_statements().get(policy, [])
+        if policy == "network":
+            return [*statements, self._never_retag_another_stack()]
         if policy == "identity":
             return [
                 *self._iam_statements(boundary_arn, ci_role_arns),
@@ -433,6 +437,14 @@ class CiIdentity(pulumi.ComponentResource):
                     "aws:RequestedRegion": self._regions(scope.regions),
                     "aws:ResourceTag/project": self.args.project,
                     "aws:ResourceTag/stack": self.args.stack,
+                }
+            }
+        if scope.condition == "request-stack-tag":
+            return {
+                "StringEquals": {
+                    "aws:RequestedRegion": self._regions(scope.regions),
+                    "aws:RequestTag/project": self.args.project,
+                    "aws:RequestTag/stack": self.args.stack,
                 }
             }
         if scope.condition == "via-data-services":
@@ -494,6 +506,20 @@ class CiIdentity(pulumi.ComponentResource):
                 statement["Condition"] = condition
             by_policy.setdefault(scope.policy, []).append(statement)
         return by_policy
+
+    def _never_retag_another_stack(self) -> dict[str, Any]:
+        """Deletes are allowed by the stack's tags: so the role may never re-tag (or untag) a
+        resource that carries another stack's tag, which would hand it that stack's resources."""
+        return {
+            "Sid": "NeverRetagAnotherStack",
+            "Effect": "Deny",
+            "Action": ["ec2:CreateTags", "ec2:DeleteTags", "kms:TagResource", "kms:UntagResource"],
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:ResourceTag/stack": self.args.stack},
+                "Null": {"aws:ResourceTag/stack": "false"},
+            },
+        }
 
     def _iam_statements(self, boundary_arn: str, ci_role_arns: list[str]) -> list[dict[str, Any]]:
         """IAM for the program's own roles: never without the boundary, never the CI roles."""

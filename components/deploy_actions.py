@@ -36,8 +36,9 @@ class Scope:
     "region" (aws:RequestedRegion is one of the stack's regions), "stack-tag" (the resource
     carries this stack's `project` and `stack` default tags), "via-data-services" (a KMS call that
     RDS or Secrets Manager makes for us), "record-names" (Route 53 changes only to the site's
-    names, when a domain is set). `policy` is the managed policy the statement goes to (each stays
-    under IAM's 6,144-character limit for a managed policy).
+    names, when a domain is set), "request-stack-tag" (the request tags the new resource with
+    this stack's `project` and `stack` tags). `policy` is the managed policy the statement goes
+    to (each stays under IAM's 6,144-character limit for a managed policy).
     """
 
     sid: str
@@ -179,9 +180,10 @@ SCOPES: dict[str, Scope] = {
             "KmsCreateKey",
             "data",
             ANY,
-            "kms:CreateKey has no resource type (the key does not exist yet); kept to the "
-            "stack's region",
-            "region",
+            "kms:CreateKey has no resource type (the key does not exist yet), nor has the "
+            "tagging it does on creation; allowed only for a request that tags the key with "
+            "this stack's project and stack tags, in the stack's region",
+            "request-stack-tag",
         ),
         Scope(
             "KmsKeysOfThisStack",
@@ -614,7 +616,8 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:rds/cluster:Cluster": (
         _g(
             _READ,
-            "rds:DescribeDBClusters rds:DescribeGlobalClusters rds:DescribeDBClusterSnapshots",
+            "rds:DescribeDBClusters rds:DescribeGlobalClusters rds:DescribeDBClusterSnapshots "
+            "rds:DescribeDBEngineVersions",
         ),
         _g(
             "Database",
@@ -684,7 +687,8 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "aws:kms/key:Key": (
-        _g("KmsCreateKey", "kms:CreateKey"),
+        # the provider tags the key in the CreateKey call itself
+        _g("KmsCreateKey", "kms:CreateKey kms:TagResource"),
         _g(
             "KmsKeysOfThisStack",
             "kms:DescribeKey kms:GetKeyPolicy kms:PutKeyPolicy "
@@ -771,6 +775,14 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     # a VPC origin also reads the ALB, subnets and groups (ReadConfiguration) and needs the
     # service-linked role (ci_identity.SERVICE_LINKED_ROLES)
     "aws:cloudfront/vpcOrigin:VpcOrigin": (
+        # CloudFront checks that the caller can see the origin it points at
+        _g(
+            _READ,
+            "ec2:DescribeInstances ec2:DescribeInternetGateways ec2:DescribeSecurityGroups "
+            "ec2:DescribeRegions ec2:DescribeSubnets ec2:DescribeVpcs "
+            "elasticloadbalancing:DescribeLoadBalancers elasticloadbalancing:DescribeListeners "
+            "elasticloadbalancing:DescribeTargetGroups",
+        ),
         _g(
             "CloudFront",
             "cloudfront:CreateVpcOrigin cloudfront:GetVpcOrigin "

@@ -398,6 +398,21 @@ def test_deletes_of_network_resources_need_the_stacks_tags(ci_graph: Graph) -> N
     )
 
 
+def test_the_role_cannot_retag_another_stacks_resources(ci_graph: Graph) -> None:
+    """Deletes rely on the stack tag, so tagging another stack's resource is denied."""
+    statements = {s["Sid"]: s for s in deploy_statements(ci_graph)}
+    deny = statements["NeverRetagAnotherStack"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
+    assert {"ec2:CreateTags", "ec2:DeleteTags", "kms:TagResource"} <= set(actions(deny))
+    assert deny["Condition"] == {
+        "StringNotEquals": {"aws:ResourceTag/stack": "prod"},
+        "Null": {"aws:ResourceTag/stack": "false"},
+    }
+    create_key = statements["KmsCreateKey"]
+    assert create_key["Condition"]["StringEquals"]["aws:RequestTag/stack"] == "prod"
+    assert create_key["Condition"]["StringEquals"]["aws:RequestTag/project"] == "fullstack"
+
+
 @pytest.mark.parametrize(("stack", "overrides"), MATRIX_WITH_CI, ids=MATRIX_WITH_CI_IDS)
 def test_named_resources_fall_inside_their_scopes(
     plan: PlanFn, stack: str, overrides: tuple[str, ...]
