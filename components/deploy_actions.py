@@ -100,6 +100,7 @@ SCOPES: dict[str, Scope] = {
                 "arn:aws:ecs:{region}:{account}:cluster/{prefix}-*",
                 "arn:aws:ecs:{region}:{account}:service/{prefix}-*/*",
                 "arn:aws:ecs:{region}:{account}:task-definition/{prefix}-*:*",
+                "arn:aws:ecs:{region}:{account}:task/{prefix}-*/*",
             ),
         ),
         Scope(
@@ -219,6 +220,12 @@ SCOPES: dict[str, Scope] = {
             "data",
             # force_destroy empties a non-kept bucket before deleting it
             ("arn:aws:s3:::{prefix}-*/*",),
+        ),
+        Scope(
+            "StaticAssets",
+            "data",
+            # CI uploads the web's build assets to the static bucket (app/web/scripts)
+            ("arn:aws:s3:::{prefix}-static-*/*",),
         ),
         Scope(
             "AlarmTopic",
@@ -847,11 +854,33 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),
 }
 
+# What the workflows do with the deploy role besides `pulumi up` (.github/actions/deploy-stack,
+# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
+WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
+    "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
+    "upload static assets (aws s3 sync, no --delete)": (
+        _g("Buckets", "s3:ListBucket"),
+        _g("StaticAssets", "s3:PutObject s3:GetObject"),
+    ),
+    "stackctl migrate, status, rollback, logs": (
+        _g(
+            "EcsClusterAndServices",
+            "ecs:RunTask ecs:DescribeTasks ecs:DescribeServices ecs:UpdateService",
+        ),
+        _g(
+            _READ,
+            "ecs:ListTasks ecs:ListTaskDefinitions ecs:DescribeTaskDefinition "
+            "cloudwatch:DescribeAlarms",
+        ),
+        _g("LogGroups", "logs:GetLogEvents logs:FilterLogEvents"),
+    ),
+}
+
 
 def grants_by_scope() -> dict[str, list[str]]:
     """Every action of the table, grouped by scope (sorted, no duplicates)."""
     found: dict[str, set[str]] = {}
-    for grants in (*TYPE_GRANTS.values(), *CALL_GRANTS.values()):
+    for grants in (*TYPE_GRANTS.values(), *CALL_GRANTS.values(), *WORKFLOW_GRANTS.values()):
         for grant in grants:
             if grant.scope not in SCOPES:
                 raise KeyError(f"grant names unknown scope {grant.scope!r}")

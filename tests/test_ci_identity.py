@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from components.ci_identity import (
     STAR_REASONS,
     compact,
 )
-from components.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS
+from components.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS, WORKFLOW_GRANTS
 from stackctl.harness import Graph, Resource
 from tests.conftest import PlanFn
 from tests.iam_helpers import (
@@ -339,7 +341,7 @@ def test_the_table_has_an_entry_for_every_type_and_data_source(
 
 def test_every_table_action_reaches_a_deploy_policy(ci_graph: Graph) -> None:
     granted = {a for s in deploy_statements(ci_graph) if s["Effect"] == "Allow" for a in actions(s)}
-    for grants in (*TYPE_GRANTS.values(), *CALL_GRANTS.values()):
+    for grants in (*TYPE_GRANTS.values(), *CALL_GRANTS.values(), *WORKFLOW_GRANTS.values()):
         for grant in grants:
             assert set(grant.actions) <= granted, grant
 
@@ -353,6 +355,49 @@ def test_deploy_policies_fit_the_managed_policy_size_limit(
         # IAM quotas: a customer managed policy holds at most 6,144 characters, white space aside
         assert len(compact(policy.get("policy"))) <= 6144, policy.name
     assert MANAGED_POLICY_LIMIT == 6144
+
+
+def _boto3_actions(path: Path) -> set[str]:
+    """`ecs.run_task(` and `get_paginator("list_tasks")` in a module -> ecs:RunTask, ..."""
+    text = path.read_text()
+    found = set()
+    for service, method in re.findall(r"\b(ecs|logs|cloudwatch)\.([a-z_]+)\(", text):
+        if method not in ("get_paginator", "get_waiter", "exceptions"):
+            found.add(f"{service}:{''.join(p.title() for p in method.split('_'))}")
+    for service, method in re.findall(
+        r"\b(ecs|logs|cloudwatch)\.get_paginator\(\"([a-z_]+)\"\)", text
+    ):
+        found.add(f"{service}:{''.join(p.title() for p in method.split('_'))}")
+    return found
+
+
+def test_the_deploy_role_can_run_what_the_workflows_run(ci_graph: Graph) -> None:
+    statements = deploy_statements(ci_graph)
+    root = Path(__file__).resolve().parent.parent
+    called = _boto3_actions(root / "stackctl" / "ops.py")
+    assert {"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents"} <= called
+    ecs = "arn:aws:ecs:us-east-1:123456789012"
+    logs = "arn:aws:logs:us-east-1:123456789012:log-group:/fullstack/prod/ecs/api:*"
+    cluster = f"{ecs}:cluster/fullstack-prod-cluster"
+    targets = {
+        "ecs:RunTask": f"{ecs}:task-definition/fullstack-prod-migrate:3",
+        "ecs:DescribeTasks": f"{ecs}:task/fullstack-prod-cluster/abc",
+        "ecs:DescribeServices": f"{ecs}:service/fullstack-prod-cluster/api",
+        "ecs:UpdateService": f"{ecs}:service/fullstack-prod-cluster/api",
+        "logs:GetLogEvents": logs,
+        "logs:FilterLogEvents": logs,
+    }
+    for action in sorted(called):
+        assert allows(statements, action, targets.get(action, "*")) or allows(
+            statements, action, cluster
+        ), action
+    assert "aws s3 sync" in (root / "app" / "web" / "scripts" / "upload-static.sh").read_text()
+    static = ci_graph.exports["staticBucketName"]
+    assert allows(statements, "s3:PutObject", f"arn:aws:s3:::{static}/_next/static/a.js")
+    assert allows(statements, "s3:ListBucket", f"arn:aws:s3:::{static}")
+    uploads = ci_graph.exports["uploadsBucketName"]
+    assert not allows(statements, "s3:PutObject", f"arn:aws:s3:::{uploads}/uploads/a")
+    assert not allows(statements, "s3:GetObject", f"arn:aws:s3:::{uploads}/uploads/a")
 
 
 def test_deploy_role_acts_only_in_the_stack_regions(ci_graph: Graph) -> None:
