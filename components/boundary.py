@@ -1,7 +1,8 @@
 """The permissions boundary every role of the program carries, and the hook that puts it there.
 
 A permissions boundary is a managed policy that caps what a role can do, whatever policies are
-attached to it (IAM allows a call only when both the role's policies and its boundary allow it).
+attached to it (IAM User Guide, permissions boundaries: a role's effective permissions are what
+both its identity policies and its boundary allow; the boundary alone grants nothing).
 The CI deploy role may create and change roles only when they carry this boundary (condition
 `iam:PermissionsBoundary`, components/ci_identity.py), so even a role it writes with
 `AdministratorAccess` could do no more than this policy: run the app's containers and the VPC's
