@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.app_contract import load_contract
 from components.app_storage import AppStorage, AppStorageArgs
+from components.boundary import create_boundary, with_boundary
 from components.cache import Cache, CacheArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs
 from components.cluster import Cluster, ClusterArgs
@@ -36,7 +37,15 @@ from components.settings import ServiceSize, load_settings
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
 provider = create_provider(settings)
-opts = component_options(provider)
+# Every role the components create carries this permissions boundary (components/boundary.py).
+boundary = create_boundary(
+    name_prefix=naming.prefix,
+    log_prefix=naming.log_group(),
+    iam_path=naming.iam_path,
+    region=settings.region,
+    provider=provider,
+)
+opts = with_boundary(component_options(provider), boundary.arn)
 
 network = Network(
     "network",
@@ -420,11 +429,17 @@ ci = (
             iam_path=naming.iam_path,
             region=settings.region,
             github_repo=settings.github_repo,
+            project=settings.project,
+            stack=settings.stack,
+            name_prefix=naming.prefix,
+            boundary_arn=boundary.arn,
+            domain=settings.domain,
             create_oidc_provider=settings.github_oidc_provider == "create",
             state_bucket=settings.state_bucket,
             secrets_key_arn=settings.secrets_key_arn,
         ),
-        opts=opts,
+        # no boundary: the CI roles are a person's to change (README, CI identity)
+        opts=component_options(provider),
     )
     if settings.github_repo
     else None

@@ -33,32 +33,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.deploy_actions import SCOPES, Scope, grants_by_scope
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
 AUDIENCE = "sts.amazonaws.com"
-
-# The services the program manages; the deploy role may act on them in the stack's regions.
-MANAGED_SERVICES = (
-    "acm",
-    "application-autoscaling",
-    "cloudfront",
-    "cloudwatch",
-    "ec2",
-    "ecr",
-    "ecs",
-    "elasticache",
-    "elasticloadbalancing",
-    "events",
-    "kms",
-    "logs",
-    "rds",
-    "route53",
-    "s3",
-    "secretsmanager",
-    "sns",
-    "ssm",
-    "wafv2",
-)
 
 # Read-only actions `pulumi preview` (refresh) needs: configuration, never data.
 PREVIEW_ACTIONS = (
@@ -85,12 +64,14 @@ PREVIEW_ACTIONS = (
     "elasticloadbalancing:Describe*",
     "events:Describe*",
     "events:List*",
+    "iam:GetInstanceProfile",
     "iam:GetOpenIDConnectProvider",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfileTags",
     "iam:ListOpenIDConnectProviders",
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
@@ -126,14 +107,93 @@ PREVIEW_ACTIONS = (
     "wafv2:List*",
 )
 
-# Services whose service-linked roles the first deploy may have to create.
+# The service-linked roles the program's resources need (AWS creates each on first use, as the
+# caller): the deploy role may create exactly these (condition iam:AWSServiceName).
 SERVICE_LINKED_ROLES = (
-    "ecs.amazonaws.com",
-    "elasticloadbalancing.amazonaws.com",
-    "rds.amazonaws.com",
-    "elasticache.amazonaws.com",
-    "ecs.application-autoscaling.amazonaws.com",
+    "ecs.amazonaws.com",  # ECS services (AWSServiceRoleForECS)
+    "ecs.application-autoscaling.amazonaws.com",  # service auto scaling and sleep schedules
+    "elasticache.amazonaws.com",  # the Redis/Valkey replication group
+    "elasticloadbalancing.amazonaws.com",  # the ALB
+    # CloudWatch runs alarms' EC2 actions (the NAT instance's recover and reboot) under
+    # AWSServiceRoleForCloudWatchEvents, made when the first such alarm is created
+    "events.amazonaws.com",
+    "rds.amazonaws.com",  # Aurora
+    "vpcorigin.cloudfront.amazonaws.com",  # CloudFront's VPC origin to the internal ALB
 )
+
+# The services the program passes its roles to (iam:PassedToService): ECS task and execution
+# roles, the VPC flow logs role, the NAT instance's instance profile.
+PASSED_TO_SERVICES = ("ec2.amazonaws.com", "ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+
+# AWS managed policies the program attaches to its roles (the NAT instance's Systems Manager
+# agent); attach and detach are allowed for these only, and only on roles with the boundary.
+ATTACHABLE_MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",)
+
+# IAM writes whose row in the service authorization reference offers iam:PermissionsBoundary:
+# the deploy role may make them only when the role carries (or gets) the stack's boundary.
+BOUNDARY_CONDITIONED_WRITES = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+)
+# IAM writes that cannot be conditioned on the boundary: allowed only under the project's path,
+# and denied on the CI roles. None of them can widen a role's permissions: the boundary caps a
+# role whatever its trust policy, tags or description say.
+PATH_SCOPED_ROLE_WRITES = (
+    "iam:DeleteRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+INSTANCE_PROFILE_WRITES = (
+    "iam:AddRoleToInstanceProfile",
+    "iam:CreateInstanceProfile",
+    "iam:DeleteInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+    "iam:TagInstanceProfile",
+    "iam:UntagInstanceProfile",
+)
+# Writes on managed policies: none is allowed (the boundary and the deploy policies are applied by
+# a person), and all are denied under the project's path in case a later allow adds them.
+POLICY_WRITES = (
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+)
+IAM_READS = (
+    "iam:GetInstanceProfile",
+    "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfileTags",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListPolicyVersions",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+)
+# Why the deploy role's IAM statements with `"Resource": "*"` cannot name a resource (the table's
+# statements carry their reasons in components/deploy_actions.py).
+STAR_REASONS = {
+    "FindTheGithubProvider": (
+        "iam:ListOpenIDConnectProviders lists the account's providers: no resource type"
+    ),
+}
+
+# The managed policies of the deploy role, in this order (IAM allows 10 per role by default).
+DEPLOY_POLICIES = ("identity", "network", "compute", "data", "edge")
+MANAGED_POLICY_LIMIT = 6144  # characters, white space not counted (IAM quotas)
 
 
 @dataclass(frozen=True)
@@ -141,14 +201,28 @@ class CiIdentityArgs:
     iam_path: str  # "/<project>/": Naming.iam_path
     region: str
     github_repo: str
+    project: str
+    stack: str
+    name_prefix: str  # "<project>-<stack>": Naming.prefix
+    boundary_arn: pulumi.Input[str]  # components/boundary.py: every role the deploy role writes
+    domain: str | None = None  # Route 53 changes are limited to its names when set
     create_oidc_provider: bool = True
     state_bucket: str | None = None
     secrets_key_arn: str | None = None
     max_session_seconds: int = 3600
 
+    @property
+    def log_prefix(self) -> str:
+        return f"/{self.project}/{self.stack}"
+
 
 def _document(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=1)
+
+
+def compact(document: str) -> str:
+    """A policy document as IAM counts it against its size limit (no white space)."""
+    return json.dumps(json.loads(document), separators=(",", ":"))
 
 
 class CiIdentity(pulumi.ComponentResource):
@@ -157,6 +231,7 @@ class CiIdentity(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     preview_role: aws.iam.Role
     deploy_role: aws.iam.Role
+    deploy_policies: dict[str, aws.iam.Policy]
 
     def __init__(
         self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None
@@ -171,8 +246,8 @@ class CiIdentity(pulumi.ComponentResource):
             "preview",
             subjects=[f"repo:{args.github_repo}:pull_request"],
             description=f"pulumi preview from pull requests of {args.github_repo}",
-            statements=self._preview_statements(),
         )
+        self._inline_policy(self.preview_role, "preview", self._preview_statements())
         self.deploy_role = self._create_role(
             "deploy",
             subjects=[
@@ -180,8 +255,8 @@ class CiIdentity(pulumi.ComponentResource):
                 f"repo:{args.github_repo}:environment:production",
             ],
             description=f"pulumi up from main and the production environment of {args.github_repo}",
-            statements=self._deploy_statements(),
         )
+        self.deploy_policies = self._deploy_policies()
         self.register_outputs(
             {
                 "oidcProviderArn": self.oidc_provider_arn,
@@ -222,10 +297,8 @@ class CiIdentity(pulumi.ComponentResource):
             )
         )
 
-    def _create_role(
-        self, purpose: str, subjects: list[str], description: str, statements: list[dict[str, Any]]
-    ) -> aws.iam.Role:
-        role = aws.iam.Role(
+    def _create_role(self, purpose: str, subjects: list[str], description: str) -> aws.iam.Role:
+        return aws.iam.Role(
             f"{self._name}-{purpose}",
             aws.iam.RoleArgs(
                 path=self.path,
@@ -235,12 +308,45 @@ class CiIdentity(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicy(
+
+    def _inline_policy(
+        self, role: aws.iam.Role, purpose: str, statements: list[dict[str, Any]]
+    ) -> aws.iam.RolePolicy:
+        return aws.iam.RolePolicy(
             f"{self._name}-{purpose}",
             aws.iam.RolePolicyArgs(role=role.id, policy=_document(statements)),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return role
+
+    def _deploy_policies(self) -> dict[str, aws.iam.Policy]:
+        """One managed policy per part of the program, attached to the deploy role."""
+        inputs = pulumi.Output.all(
+            self.args.boundary_arn, self.preview_role.arn, self.deploy_role.arn
+        )
+        policies: dict[str, aws.iam.Policy] = {}
+        for group in DEPLOY_POLICIES:
+
+            def render(values: list[Any], group: str = group) -> str:
+                boundary, *ci_roles = (str(v) for v in values)
+                return _document(self.deploy_statements(group, boundary, ci_roles))
+
+            document = inputs.apply(render)
+            policy = aws.iam.Policy(
+                f"{self._name}-deploy-{group}",
+                aws.iam.PolicyArgs(
+                    path=self.path,
+                    description=f"pulumi up/destroy of {self.args.name_prefix}: {group}",
+                    policy=document,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-deploy-{group}",
+                aws.iam.RolePolicyAttachmentArgs(role=self.deploy_role.name, policy_arn=policy.arn),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            policies[group] = policy
+        return policies
 
     # -- policies ------------------------------------------------------------------------------
 
@@ -300,84 +406,213 @@ class CiIdentity(pulumi.ComponentResource):
             *self._state_statements(write=False),
         ]
 
-    def _deploy_statements(self) -> list[dict[str, Any]]:
+    def deploy_statements(
+        self, policy: str, boundary_arn: str, ci_role_arns: list[str]
+    ) -> list[dict[str, Any]]:
+        """The statements of one deploy policy (`DEPLOY_POLICIES`)."""
+        statements = self._table_statements().get(policy, [])
+        if policy == "network":
+            return [*statements, self._never_retag_another_stack()]
+        if policy == "identity":
+            return [
+                *self._iam_statements(boundary_arn, ci_role_arns),
+                *statements,
+                *self._state_statements(write=True),
+            ]
+        return statements
+
+    def _regions(self, which: str) -> list[str]:
+        return sorted(
+            {self.args.region, "us-east-1"} if which == "stack+global" else {self.args.region}
+        )
+
+    def _condition(self, scope: Scope) -> dict[str, Any] | None:
+        regions = {"StringEquals": {"aws:RequestedRegion": self._regions(scope.regions)}}
+        region = self.args.region
+        if scope.condition == "region":
+            return regions
+        if scope.condition == "stack-tag":
+            return {
+                "StringEquals": {
+                    "aws:RequestedRegion": self._regions(scope.regions),
+                    "aws:ResourceTag/project": self.args.project,
+                    "aws:ResourceTag/stack": self.args.stack,
+                }
+            }
+        if scope.condition == "request-stack-tag":
+            return {
+                "StringEquals": {
+                    "aws:RequestedRegion": self._regions(scope.regions),
+                    "aws:RequestTag/project": self.args.project,
+                    "aws:RequestTag/stack": self.args.stack,
+                }
+            }
+        if scope.condition == "via-data-services":
+            return {
+                "StringEquals": {
+                    "kms:ViaService": [
+                        f"rds.{region}.amazonaws.com",
+                        f"secretsmanager.{region}.amazonaws.com",
+                    ]
+                }
+            }
+        if scope.condition == "record-names":
+            domain = self.args.domain
+            if not domain:
+                return None
+            return {
+                "ForAllValues:StringLike": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                        domain.lower(),
+                        f"*.{domain.lower()}",
+                    ]
+                }
+            }
+        if scope.condition is None:
+            return None
+        raise ValueError(f"scope {scope.sid}: unknown condition {scope.condition!r}")
+
+    def _resources(self, scope: Scope) -> list[str]:
+        names = {
+            "account": self.account_id,
+            "prefix": self.args.name_prefix,
+            "logs": self.args.log_prefix,
+            "project": self.args.project,
+            "stack": self.args.stack,
+        }
+        found: list[str] = []
+        for template in scope.resources:
+            regions = self._regions(scope.regions) if "{region}" in template else [""]
+            for region in regions:
+                arn = template.format(region=region, **names)
+                if arn not in found:
+                    found.append(arn)
+        return found
+
+    def _table_statements(self) -> dict[str, list[dict[str, Any]]]:
+        """The statements built from components/deploy_actions.py, by deploy policy."""
+        by_policy: dict[str, list[dict[str, Any]]] = {}
+        for sid, actions in sorted(grants_by_scope().items()):
+            scope = SCOPES[sid]
+            resources = self._resources(scope)
+            statement: dict[str, Any] = {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": resources[0] if len(resources) == 1 else resources,
+            }
+            condition = self._condition(scope)
+            if condition:
+                statement["Condition"] = condition
+            by_policy.setdefault(scope.policy, []).append(statement)
+        return by_policy
+
+    def _never_retag_another_stack(self) -> dict[str, Any]:
+        """Deletes are allowed by the stack's tags: so the role may never re-tag (or untag) a
+        resource that carries another stack's tag, which would hand it that stack's resources."""
+        return {
+            "Sid": "NeverRetagAnotherStack",
+            "Effect": "Deny",
+            "Action": ["ec2:CreateTags", "ec2:DeleteTags", "kms:TagResource", "kms:UntagResource"],
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:ResourceTag/stack": self.args.stack},
+                "Null": {"aws:ResourceTag/stack": "false"},
+            },
+        }
+
+    def _iam_statements(self, boundary_arn: str, ci_role_arns: list[str]) -> list[dict[str, Any]]:
+        """IAM for the program's own roles: never without the boundary, never the CI roles."""
         account, path = self.account_id, self.path
-        regions = sorted({self.args.region, "us-east-1"})
+        roles = f"arn:aws:iam::{account}:role{path}*"
+        with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
         return [
             {
-                "Sid": "ManageStackServicesInItsRegions",
+                "Sid": "ReadProjectIam",
                 "Effect": "Allow",
-                "Action": [f"{service}:*" for service in MANAGED_SERVICES],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": regions}},
+                "Action": list(IAM_READS),
+                "Resource": [
+                    roles,
+                    f"arn:aws:iam::{account}:policy{path}*",
+                    f"arn:aws:iam::{account}:instance-profile{path}*",
+                    f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}",
+                ],
             },
             {
-                # CloudFront, Route 53 and WAF's global APIs are served from us-east-1, and
-                # these read-only calls are global.
-                "Sid": "GlobalReads",
+                # a List call with no resource type: only "*"
+                "Sid": "FindTheGithubProvider",
                 "Effect": "Allow",
-                "Action": ["sts:GetCallerIdentity", "iam:ListOpenIDConnectProviders"],
+                "Action": "iam:ListOpenIDConnectProviders",
                 "Resource": "*",
             },
             {
-                "Sid": "ManageProjectRolesAndPolicies",
+                "Sid": "WriteRolesOnlyWithTheBoundary",
                 "Effect": "Allow",
                 "Action": [
-                    "iam:AttachRolePolicy",
-                    "iam:CreatePolicy",
-                    "iam:CreatePolicyVersion",
-                    "iam:CreateRole",
-                    "iam:DeletePolicy",
-                    "iam:DeletePolicyVersion",
-                    "iam:DeleteRole",
-                    "iam:DeleteRolePolicy",
-                    "iam:DetachRolePolicy",
-                    "iam:GetPolicy",
-                    "iam:GetPolicyVersion",
-                    "iam:GetRole",
-                    "iam:GetRolePolicy",
-                    "iam:ListAttachedRolePolicies",
-                    "iam:ListInstanceProfilesForRole",
-                    "iam:ListPolicyVersions",
-                    "iam:ListRolePolicies",
-                    "iam:PutRolePolicy",
-                    "iam:TagPolicy",
-                    "iam:TagRole",
-                    "iam:UntagPolicy",
-                    "iam:UntagRole",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:UpdateRole",
-                    "iam:UpdateRoleDescription",
+                    a
+                    for a in BOUNDARY_CONDITIONED_WRITES
+                    if a not in ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
                 ],
-                "Resource": [
-                    f"arn:aws:iam::{account}:role{path}*",
-                    f"arn:aws:iam::{account}:policy{path}*",
-                ],
+                "Resource": roles,
+                "Condition": with_boundary,
             },
             {
-                "Sid": "PassOnlyProjectRoles",
+                "Sid": "AttachOnlyKnownPoliciesToBoundedRoles",
+                "Effect": "Allow",
+                "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                "Resource": roles,
+                "Condition": {
+                    **with_boundary,
+                    "ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_MANAGED_POLICIES)},
+                },
+            },
+            {
+                "Sid": "ChangeProjectRoles",
+                "Effect": "Allow",
+                "Action": list(PATH_SCOPED_ROLE_WRITES),
+                "Resource": roles,
+            },
+            {
+                "Sid": "ProjectInstanceProfiles",
+                "Effect": "Allow",
+                "Action": list(INSTANCE_PROFILE_WRITES),
+                "Resource": f"arn:aws:iam::{account}:instance-profile{path}*",
+            },
+            {
+                "Sid": "PassProjectRolesToTheirServices",
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
-                "Resource": f"arn:aws:iam::{account}:role{path}*",
-            },
-            {
-                "Sid": "ManageGithubOidcProvider",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreateOpenIDConnectProvider",
-                    "iam:DeleteOpenIDConnectProvider",
-                    "iam:GetOpenIDConnectProvider",
-                    "iam:TagOpenIDConnectProvider",
-                    "iam:UpdateOpenIDConnectProviderThumbprint",
-                ],
-                "Resource": f"arn:aws:iam::{account}:oidc-provider/{GITHUB_OIDC_HOST}",
+                "Resource": roles,
+                "Condition": {"StringEquals": {"iam:PassedToService": list(PASSED_TO_SERVICES)}},
             },
             {
                 "Sid": "CreateServiceLinkedRoles",
                 "Effect": "Allow",
                 "Action": "iam:CreateServiceLinkedRole",
-                "Resource": f"arn:aws:iam::{account}:role/aws-service-role/*",
+                "Resource": [
+                    f"arn:aws:iam::{account}:role/aws-service-role/{service}/*"
+                    for service in SERVICE_LINKED_ROLES
+                ],
                 "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLES)}},
             },
-            *self._state_statements(write=True),
+            {
+                "Sid": "NeverRemoveABoundary",
+                "Effect": "Deny",
+                "Action": "iam:DeleteRolePermissionsBoundary",
+                "Resource": "*",
+            },
+            {
+                "Sid": "NeverChangeProjectPolicies",
+                "Effect": "Deny",
+                "Action": list(POLICY_WRITES),
+                "Resource": f"arn:aws:iam::{account}:policy{path}*",
+            },
+            {
+                "Sid": "NeverChangeTheCiRoles",
+                "Effect": "Deny",
+                "Action": sorted(
+                    {*BOUNDARY_CONDITIONED_WRITES, *PATH_SCOPED_ROLE_WRITES, "iam:PassRole"}
+                ),
+                "Resource": ci_role_arns,
+            },
         ]

@@ -161,6 +161,9 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
 
 # -- rules ------------------------------------------------------------------------------------
 
@@ -408,6 +411,41 @@ def check_ecr_scan_on_push(type_: str, props: Mapping[str, Any], ctx: Context) -
     return ["images are not scanned on push: set imageScanningConfiguration.scanOnPush=True"]
 
 
+def check_service_role_bounded(type_: str, props: Mapping[str, Any], ctx: Context) -> list[str]:
+    if type_ != IAM_ROLE:
+        return []
+    trust = _json(get(props, "assumeRolePolicy"))
+    if trust is UNKNOWN:
+        return []
+    services = [
+        service
+        for statement in _as_list(get(trust, "Statement"))
+        for service in _as_list(get(statement, "Principal.Service"))
+    ]
+    if not services or get(props, "permissionsBoundary") not in (None, ""):
+        return []
+    return [
+        f"role assumed by {', '.join(map(str, services))} has no permissions boundary: every "
+        "role of the program carries the stack's boundary (components/boundary.py)"
+    ]
+
+
+def check_iam_no_admin_actions(type_: str, props: Mapping[str, Any], ctx: Context) -> list[str]:
+    if type_ not in (IAM_ROLE_POLICY, IAM_POLICY):
+        return []
+    document = _json(get(props, "policy"))
+    if document is UNKNOWN:
+        return []
+    found = []
+    for statement in _as_list(get(document, "Statement")):
+        if get(statement, "Effect") != "Allow":
+            continue
+        for action in _as_list(get(statement, "Action")):
+            if action in ("*", "iam:*") or str(action).lower() == "iam:*":
+                found.append(f"Allow {action!r}: name the actions (an admin grant)")
+    return found
+
+
 def _denies_insecure_transport(statement: Any) -> bool:
     if get(statement, "Effect") != "Deny" or not _public_principal(get(statement, "Principal")):
         return False
@@ -573,6 +611,23 @@ RULES: tuple[Rule, ...] = (
         "scanning configuration can replace it and a finding should not block a deploy.",
         check_ecr_scan_on_push,
         (ECR_REPOSITORY,),
+    ),
+    Rule(
+        "service-role-has-boundary",
+        MANDATORY,
+        "Every role an AWS service assumes carries a permissions boundary.",
+        "The CI deploy role may only create or change roles that carry the stack's boundary; "
+        "a role without it would fail in CI and could hold more than the app needs.",
+        check_service_role_bounded,
+        (IAM_ROLE,),
+    ),
+    Rule(
+        "iam-no-admin-actions",
+        MANDATORY,
+        "No IAM policy allows `*` or `iam:*`.",
+        "Either makes its holder an administrator of the account.",
+        check_iam_no_admin_actions,
+        (IAM_ROLE_POLICY, IAM_POLICY),
     ),
     Rule(
         "s3-tls-only",

@@ -100,6 +100,11 @@ def _instance_profile(
     return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{n}", "name": n, "__id__": n}
 
 
+def _iam_policy(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    path = a.inputs.get("path") or "/"
+    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:policy{path}{n}", "name": n}
+
+
 # Letters and digits only: a valid ElastiCache AUTH token and app secret (see components/cache.py).
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -291,6 +296,7 @@ _TYPE_OUTPUTS = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
+    "aws:iam/policy:Policy": _iam_policy,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:ecr/repository:Repository": _ecr_repository,
     "awsx:ecr:Image": _ecr_image,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pulumi
 import pytest
 
+from components.boundary import SSM_AGENT_ACTIONS, SSM_SESSION_ACTIONS, bound_roles
 from components.fargate_service import STAR_ONLY_ACTIONS
 from stackctl.harness import Graph, Resource
 from tests.compute_helpers import (
@@ -25,6 +28,12 @@ from tests.compute_helpers import (
     task_definitions,
 )
 from tests.conftest import PlanFn
+from tests.iam_helpers import MATRIX, MATRIX_IDS, allows, boundary
+from tests.iam_helpers import statements_of as iam_statements_of
+
+# What the boundary may allow on "*": calls with no resource type in the service authorization
+# reference (the ECR token, session channels, the Systems Manager agent's calls).
+BOUNDARY_STAR_ONLY = {"ecr:GetAuthorizationToken", *SSM_SESSION_ACTIONS, *SSM_AGENT_ACTIONS}
 
 FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
 
@@ -153,3 +162,96 @@ def test_every_policy_is_attached_to_a_role_of_this_program(graph: Graph) -> Non
     role_ids = {r.id for r in graph.of_type(ROLE)}
     for policy in graph.of_type(ROLE_POLICY):
         assert policy.get("role") in role_ids
+
+
+# -- the permissions boundary ---------------------------------------------------------------------
+
+# The CI roles are the only roles without the boundary: a person's `pulumi up` creates and changes
+# them, and the deploy role is denied every write on them (tests/test_ci_identity.py).
+UNBOUNDED = {"ci-preview", "ci-deploy"}
+
+
+@pytest.mark.parametrize(("stack", "overrides"), MATRIX, ids=MATRIX_IDS)
+def test_every_role_of_the_program_carries_the_boundary(
+    plan: PlanFn, stack: str, overrides: tuple[str, ...]
+) -> None:
+    graph = plan(stack, *overrides)
+    arn = boundary(graph).outputs["arn"]
+    assert arn == f"arn:aws:iam::123456789012:policy/fullstack/fullstack-{stack}-boundary"
+    roles = graph.of_type(ROLE)
+    assert len(roles) > len(UNBOUNDED)
+    for role in roles:
+        if role.name in UNBOUNDED:
+            assert role.get("permissionsBoundary") is None, role.name
+            continue
+        assert role.get("permissionsBoundary") == arn, role.name
+        assert role.get("path") == "/fullstack/", role.name
+    for profile in graph.of_type("aws:iam/instanceProfile:InstanceProfile"):
+        assert profile.get("path") == "/fullstack/", profile.name
+
+
+def test_the_boundary_is_fixed_per_stack_and_under_the_path(stack_graph: Graph) -> None:
+    policy = boundary(stack_graph)
+    assert policy.get("name") == f"fullstack-{stack_graph.stack}-boundary"
+    assert policy.get("path") == "/fullstack/"
+
+
+def _boundary_statements(graph: Graph) -> list[dict[str, Any]]:
+    return list(json.loads(boundary(graph).get("policy"))["Statement"])
+
+
+def test_the_boundary_grants_nothing_of_iam_and_no_wildcard(stack_graph: Graph) -> None:
+    for statement in _boundary_statements(stack_graph):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert not action.startswith(("iam:", "sts:", "organizations:")), action
+            assert "*" not in action, action
+        if "*" in as_list(statement["Resource"]):
+            assert set(as_list(statement["Action"])) <= BOUNDARY_STAR_ONLY, statement["Sid"]
+
+
+@pytest.mark.parametrize(("stack", "overrides"), MATRIX, ids=MATRIX_IDS)
+def test_the_boundary_allows_everything_the_roles_are_given(
+    plan: PlanFn, stack: str, overrides: tuple[str, ...]
+) -> None:
+    """A role's own policy must stay inside the boundary, or its calls fail at run time."""
+    graph = plan(stack, *overrides)
+    ceiling = _boundary_statements(graph)
+    checked = 0
+    for role in graph.of_type(ROLE):
+        if role.name in UNBOUNDED:
+            continue
+        for statement in iam_statements_of(graph, role):
+            for action in as_list(statement["Action"]):
+                for resource in as_list(statement["Resource"]):
+                    assert allows(ceiling, action, resource), (role.name, action, resource)
+                    checked += 1
+    assert checked > 20
+
+
+def test_the_boundary_keeps_roles_to_their_stack(plan: PlanFn) -> None:
+    ceiling = _boundary_statements(plan("dev"))
+    assert allows(ceiling, "s3:GetObject", "arn:aws:s3:::fullstack-dev-uploads-1/uploads/a")
+    assert not allows(ceiling, "s3:GetObject", "arn:aws:s3:::fullstack-prod-uploads-1/uploads/a")
+    assert not allows(ceiling, "logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/x/prod/y")
+    assert not allows(ceiling, "iam:CreateRole", "arn:aws:iam::123456789012:role/fullstack/x")
+    assert not allows(ceiling, "iam:PassRole", "arn:aws:iam::123456789012:role/fullstack/x")
+
+
+def test_the_hook_refuses_a_role_with_another_boundary() -> None:
+    transform = bound_roles("arn:aws:iam::1:policy/fullstack/fullstack-dev-boundary")
+    args = pulumi.ResourceTransformationArgs(
+        resource=None,  # type: ignore[arg-type]
+        type_=ROLE,
+        name="rogue",
+        props={"permissions_boundary": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        opts=pulumi.ResourceOptions(),
+    )
+    with pytest.raises(ValueError, match="rogue"):
+        transform(args)
+    args.props = {"path": "/fullstack/"}
+    result = transform(args)
+    assert result is not None
+    assert result.props["permissions_boundary"] == (
+        "arn:aws:iam::1:policy/fullstack/fullstack-dev-boundary"
+    )

@@ -138,6 +138,32 @@ SECRET_IN_ENV = json.dumps(
 
 # rule name -> (resources with the bad one, profile, edge, the bad resource's name)
 BAD: dict[str, tuple[list[StackResource], str, str, str]] = {
+    "service-role-has-boundary": (
+        [
+            _r(
+                "aws:iam/role:Role",
+                "task-role",
+                assumeRolePolicy=json.dumps(
+                    {"Statement": [{"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+                ),
+            )
+        ],
+        "lab",
+        "vpcOrigin",
+        "task-role",
+    ),
+    "iam-no-admin-actions": (
+        [
+            _r(
+                "aws:iam/rolePolicy:RolePolicy",
+                "admin",
+                policy=json.dumps({"Statement": [{"Effect": "Allow", "Action": "iam:*"}]}),
+            )
+        ],
+        "lab",
+        "vpcOrigin",
+        "admin",
+    ),
     "aurora-encrypted-at-rest": (
         [_r("aws:rds/cluster:Cluster", "db", storageEncrypted=False)],
         "lab",

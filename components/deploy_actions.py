@@ -1,0 +1,891 @@
+"""What `pulumi up` / `pulumi destroy` of this program calls in AWS, by resource type, as data.
+
+`TYPE_GRANTS` maps every Pulumi type the program can declare (and every data source it calls,
+`CALL_GRANTS`) to the API actions the provider makes for it: create, read (refresh), update,
+tag, delete. Each group of actions names a `Scope`: where AWS lets us say *which* resources
+(an ARN pattern built from the stack's names), or `*` when the service authorization reference
+lists no resource type for the action, with a written `reason` and the conditions that still
+narrow it (the stack's regions, the stack's tags, the calling service). The CI deploy role's
+policies are built from this table and nothing else (components/ci_identity.py); a test fails
+when the program declares a type that has no entry here.
+
+IAM itself is not in the table: the deploy role's IAM statements (roles only under the project's
+path, only with the permissions boundary, pass only to the program's services) are written out in
+ci_identity.py, where the tests check them one by one.
+
+Sources, in our words: AWS's *Service Authorization Reference* (the per-service tables of
+actions, resource types and condition keys). Actions whose row has no resource type (EC2's
+Describe*, ecr:GetAuthorizationToken, ecs:RegisterTaskDefinition, kms:CreateKey,
+acm:RequestCertificate, application-autoscaling's actions, the List* calls of most services)
+accept only `"Resource": "*"`. CloudFront, Route 53 and WAF for CloudFront are global:
+their API calls are made in us-east-1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a group of actions may act.
+
+    `resources` are ARN templates: `{account}`, `{region}` (expanded over `regions`), `{prefix}`
+    (`<project>-<stack>`), `{logs}` (`/<project>/<stack>`), `{stack}`, `{project}`. `"*"` needs a
+    `reason`. `condition` names one of the narrowing conditions ci_identity.py knows:
+    "region" (aws:RequestedRegion is one of the stack's regions), "stack-tag" (the resource
+    carries this stack's `project` and `stack` default tags), "via-data-services" (a KMS call that
+    RDS or Secrets Manager makes for us), "record-names" (Route 53 changes only to the site's
+    names, when a domain is set), "request-stack-tag" (the request tags the new resource with
+    this stack's `project` and `stack` tags). `policy` is the managed policy the statement goes
+    to (each stays under IAM's 6,144-character limit for a managed policy).
+    """
+
+    sid: str
+    policy: str
+    resources: tuple[str, ...]
+    reason: str = ""
+    condition: str | None = None
+    regions: str = "stack"  # "stack": the stack's region; "stack+global": and us-east-1
+
+
+ANY = ("*",)
+_DESCRIBE_REASON = (
+    "Describe and List calls of these services have no resource type in the service "
+    "authorization reference, so they accept only '*'; read-only, and kept to the stack's regions"
+)
+
+SCOPES: dict[str, Scope] = {
+    scope.sid: scope
+    for scope in (
+        Scope("ReadConfiguration", "network", ANY, _DESCRIBE_REASON, "region", "stack+global"),
+        Scope(
+            "Ec2CreateAndModify",
+            "network",
+            ANY,
+            "EC2 create and modify calls act on several resource types at once (RunInstances: "
+            "image, subnet, security group, interface, volume; CreateRoute: route table and "
+            "gateway) with ids generated at creation, so no ARN pattern can name them in "
+            "advance; kept to the stack's region",
+            "region",
+        ),
+        Scope(
+            "Ec2DeleteOnlyThisStack",
+            "network",
+            ANY,
+            "EC2 ARNs hold generated ids; the provider's default tags (project, stack) on every "
+            "resource pick out this stack's, so the role cannot delete another stack's network",
+            "stack-tag",
+        ),
+        Scope(
+            "LogGroups",
+            "compute",
+            (
+                "arn:aws:logs:{region}:{account}:log-group:{logs}/*",
+                "arn:aws:logs:{region}:{account}:log-group:/aws/rds/cluster/{prefix}-*",
+            ),
+        ),
+        Scope(
+            "EcrToken",
+            "compute",
+            ANY,
+            "ecr:GetAuthorizationToken has no resource type: the token is per registry (account)",
+            "region",
+        ),
+        Scope("Repositories", "compute", ("arn:aws:ecr:{region}:{account}:repository/{prefix}/*",)),
+        Scope(
+            "EcsClusterAndServices",
+            "compute",
+            (
+                "arn:aws:ecs:{region}:{account}:cluster/{prefix}-*",
+                "arn:aws:ecs:{region}:{account}:service/{prefix}-*/*",
+                "arn:aws:ecs:{region}:{account}:task-definition/{prefix}-*:*",
+                "arn:aws:ecs:{region}:{account}:task/{prefix}-*/*",
+            ),
+        ),
+        Scope(
+            "EcsTaskDefinitions",
+            "compute",
+            ANY,
+            "ecs:RegisterTaskDefinition and DeregisterTaskDefinition have no resource type; "
+            "the roles a task definition names are limited by iam:PassRole",
+            "region",
+        ),
+        Scope(
+            "LoadBalancing",
+            "compute",
+            (
+                "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{prefix}-*/*",
+                "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/{prefix}-*/*",
+                "arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/{prefix}-*/*",
+                # target groups are auto-named from their logical names (no stack prefix)
+                "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/*",
+            ),
+        ),
+        Scope(
+            "Autoscaling",
+            "compute",
+            ANY,
+            "Application Auto Scaling's register, policy and scheduled-action calls have no "
+            "resource type; kept to the stack's region",
+            "region",
+        ),
+        Scope(
+            "Alarms",
+            "compute",
+            (
+                # the monitoring alarms are `<prefix>-...`, but the NAT instance's recovery alarms
+                # are auto-named from their logical names and target tracking names its own
+                # (`TargetTracking-service/<cluster>/...`): alarms of the account and region
+                "arn:aws:cloudwatch:{region}:{account}:alarm:*",
+                "arn:aws:cloudwatch::{account}:dashboard/{prefix}*",
+            ),
+        ),
+        Scope(
+            "Database",
+            "data",
+            (
+                "arn:aws:rds:{region}:{account}:cluster:{prefix}-*",
+                "arn:aws:rds:{region}:{account}:db:{prefix}-*",
+                "arn:aws:rds:{region}:{account}:subgrp:{prefix}-*",
+                "arn:aws:rds:{region}:{account}:cluster-snapshot:{prefix}-*",
+                # the default parameter and option groups a new cluster refers to
+                "arn:aws:rds:{region}:{account}:cluster-pg:*",
+                "arn:aws:rds:{region}:{account}:pg:*",
+                "arn:aws:rds:{region}:{account}:og:*",
+            ),
+        ),
+        Scope(
+            "Cache",
+            "data",
+            (
+                "arn:aws:elasticache:{region}:{account}:replicationgroup:{prefix}-*",
+                "arn:aws:elasticache:{region}:{account}:cluster:{prefix}-*",
+                "arn:aws:elasticache:{region}:{account}:subnetgroup:{prefix}-*",
+                "arn:aws:elasticache:{region}:{account}:snapshot:{prefix}-*",
+                "arn:aws:elasticache:{region}:{account}:parametergroup:*",
+                "arn:aws:elasticache:{region}:{account}:user:*",
+                "arn:aws:elasticache:{region}:{account}:usergroup:*",
+            ),
+        ),
+        Scope(
+            "Secrets",
+            "data",
+            (
+                # the program's secrets are auto-named from their logical names; RDS names the
+                # database's own `rds!cluster-...`
+                "arn:aws:secretsmanager:{region}:{account}:secret:*",
+            ),
+        ),
+        Scope(
+            "KmsCreateKey",
+            "data",
+            ANY,
+            "kms:CreateKey has no resource type (the key does not exist yet), nor has the "
+            "tagging it does on creation; allowed only for a request that tags the key with "
+            "this stack's project and stack tags, in the stack's region",
+            "request-stack-tag",
+        ),
+        Scope(
+            "KmsKeysOfThisStack",
+            "data",
+            ("arn:aws:kms:{region}:{account}:key/*",),
+            condition="stack-tag",
+        ),
+        Scope(
+            "KmsAliases",
+            "data",
+            (
+                "arn:aws:kms:{region}:{account}:alias/{prefix}-*",
+                # CreateAlias and DeleteAlias are also authorized on the key they point at
+                "arn:aws:kms:{region}:{account}:key/*",
+            ),
+        ),
+        Scope(
+            "KmsForRdsAndSecretsManager",
+            "data",
+            ANY,
+            "RDS encrypts the cluster and Secrets Manager the managed master secret with AWS "
+            "managed keys whose ids are not known in advance; kms:ViaService allows these "
+            "calls only when RDS or Secrets Manager makes them for us",
+            "via-data-services",
+        ),
+        Scope(
+            "Buckets",
+            "data",
+            ("arn:aws:s3:::{prefix}-*",),
+        ),
+        Scope(
+            "BucketObjects",
+            "data",
+            # force_destroy empties a non-kept bucket before deleting it
+            ("arn:aws:s3:::{prefix}-*/*",),
+        ),
+        Scope(
+            "StaticAssets",
+            "data",
+            # CI uploads the web's build assets to the static bucket (app/web/scripts)
+            ("arn:aws:s3:::{prefix}-static-*/*",),
+        ),
+        Scope(
+            "AlarmTopic",
+            "data",
+            # the topic is auto-named from its logical name
+            ("arn:aws:sns:{region}:{account}:*",),
+        ),
+        Scope(
+            "PublicParameters",
+            "network",
+            # the NAT instance's AMI comes from AWS's public parameter
+            ("arn:aws:ssm:{region}::parameter/aws/service/*",),
+        ),
+        Scope(
+            "CloudFront",
+            "edge",
+            (
+                "arn:aws:cloudfront::{account}:distribution/*",
+                "arn:aws:cloudfront::{account}:origin-access-control/*",
+                "arn:aws:cloudfront::{account}:response-headers-policy/*",
+                "arn:aws:cloudfront::{account}:vpcorigin/*",
+                "arn:aws:cloudfront::{account}:cache-policy/*",
+                "arn:aws:cloudfront::{account}:origin-request-policy/*",
+            ),
+        ),
+        Scope(
+            "WafForCloudFront",
+            "edge",
+            (
+                "arn:aws:wafv2:us-east-1:{account}:global/*",
+                # AWS's managed rule groups the web ACL refers to
+                "arn:aws:wafv2:us-east-1:*:global/managedruleset/*/*",
+            ),
+        ),
+        Scope(
+            "CertificatesRequest",
+            "edge",
+            ANY,
+            "acm:RequestCertificate has no resource type (the certificate does not exist yet); "
+            "kept to the stack's region and us-east-1 (CloudFront's certificate)",
+            "region",
+            "stack+global",
+        ),
+        Scope(
+            "Certificates",
+            "edge",
+            ("arn:aws:acm:{region}:{account}:certificate/*",),
+            regions="stack+global",
+        ),
+        Scope(
+            "HostedZoneReads",
+            "edge",
+            ("arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"),
+        ),
+        Scope(
+            "SiteRecords",
+            "edge",
+            ("arn:aws:route53:::hostedzone/*",),
+            condition="record-names",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Actions of one resource type that share a scope."""
+
+    scope: str
+    actions: tuple[str, ...]
+
+
+def _g(scope: str, actions: str) -> Grant:
+    """`_g("Buckets", "s3:CreateBucket s3:DeleteBucket")`: actions as one space-separated string."""
+    return Grant(scope, tuple(actions.split()))
+
+
+_READ = "ReadConfiguration"
+_EC2 = "Ec2CreateAndModify"
+_EC2_DELETE = "Ec2DeleteOnlyThisStack"
+_EC2_TAGS = _g(_EC2, "ec2:CreateTags ec2:DeleteTags ec2:DescribeTags")
+_S3_BUCKET_SETTING = _g("Buckets", "s3:GetBucket* s3:PutBucket* s3:DeleteBucket*")
+_ALARM = _g(
+    "Alarms",
+    "cloudwatch:PutMetricAlarm cloudwatch:DeleteAlarms cloudwatch:TagResource "
+    "cloudwatch:UntagResource cloudwatch:ListTagsForResource",
+)
+
+# Pulumi type -> what the provider calls for it. `()` for types that call no AWS API.
+TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
+    "pulumi:providers:aws": (),
+    "random:index/randomPassword:RandomPassword": (),
+    "random:index/randomId:RandomId": (),
+    # -- network -------------------------------------------------------------------------------
+    "aws:ec2/vpc:Vpc": (
+        _g(_READ, "ec2:DescribeVpcs ec2:DescribeVpcAttribute"),
+        _g(_EC2, "ec2:CreateVpc ec2:ModifyVpcAttribute"),
+        _g(_EC2_DELETE, "ec2:DeleteVpc"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/subnet:Subnet": (
+        _g(_READ, "ec2:DescribeSubnets"),
+        _g(_EC2, "ec2:CreateSubnet ec2:ModifySubnetAttribute"),
+        _g(_EC2_DELETE, "ec2:DeleteSubnet"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/internetGateway:InternetGateway": (
+        _g(_READ, "ec2:DescribeInternetGateways"),
+        _g(
+            _EC2,
+            "ec2:CreateInternetGateway ec2:AttachInternetGateway ec2:DetachInternetGateway",
+        ),
+        _g(_EC2_DELETE, "ec2:DeleteInternetGateway"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/routeTable:RouteTable": (
+        _g(_READ, "ec2:DescribeRouteTables"),
+        _g(_EC2, "ec2:CreateRouteTable"),
+        _g(_EC2_DELETE, "ec2:DeleteRouteTable"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/route:Route": (
+        _g(_READ, "ec2:DescribeRouteTables"),
+        _g(_EC2, "ec2:CreateRoute ec2:ReplaceRoute ec2:DeleteRoute"),
+    ),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (
+        _g(_READ, "ec2:DescribeRouteTables"),
+        _g(
+            _EC2,
+            "ec2:AssociateRouteTable ec2:DisassociateRouteTable ec2:ReplaceRouteTableAssociation",
+        ),
+    ),
+    "aws:ec2/eip:Eip": (
+        _g(_READ, "ec2:DescribeAddresses ec2:DescribeAddressesAttribute"),
+        _g(_EC2, "ec2:AllocateAddress ec2:AssociateAddress ec2:DisassociateAddress"),
+        _g(_EC2_DELETE, "ec2:ReleaseAddress"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/natGateway:NatGateway": (
+        _g(_READ, "ec2:DescribeNatGateways"),
+        _g(_EC2, "ec2:CreateNatGateway"),
+        _g(_EC2_DELETE, "ec2:DeleteNatGateway"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/instance:Instance": (
+        _g(
+            _READ,
+            "ec2:DescribeInstances ec2:DescribeInstanceAttribute "
+            "ec2:DescribeInstanceTypes ec2:DescribeImages ec2:DescribeVolumes "
+            "ec2:DescribeInstanceCreditSpecifications ec2:DescribeNetworkInterfaces",
+        ),
+        _g(
+            _EC2,
+            "ec2:RunInstances ec2:ModifyInstanceAttribute "
+            "ec2:ModifyInstanceMetadataOptions ec2:ModifyNetworkInterfaceAttribute "
+            "ec2:StopInstances ec2:StartInstances ec2:MonitorInstances "
+            "ec2:UnmonitorInstances ec2:AssociateIamInstanceProfile "
+            "ec2:DisassociateIamInstanceProfile ec2:ReplaceIamInstanceProfileAssociation "
+            "ec2:DescribeIamInstanceProfileAssociations",
+        ),
+        _g(_EC2_DELETE, "ec2:TerminateInstances"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": (
+        _g(
+            _READ,
+            "ec2:DescribeSecurityGroups ec2:DescribeSecurityGroupRules "
+            "ec2:DescribeNetworkInterfaces",
+        ),
+        _g(
+            _EC2,
+            "ec2:CreateSecurityGroup ec2:RevokeSecurityGroupEgress "
+            "ec2:AuthorizeSecurityGroupEgress",
+        ),
+        _g(_EC2_DELETE, "ec2:DeleteSecurityGroup"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
+        _g(_READ, "ec2:DescribeSecurityGroups ec2:DescribeSecurityGroupRules"),
+        _g(
+            _EC2,
+            "ec2:RevokeSecurityGroupIngress ec2:RevokeSecurityGroupEgress "
+            "ec2:AuthorizeSecurityGroupIngress ec2:AuthorizeSecurityGroupEgress",
+        ),
+        _EC2_TAGS,
+    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        _g(_READ, "ec2:DescribeSecurityGroupRules"),
+        _g(
+            _EC2,
+            "ec2:AuthorizeSecurityGroupIngress ec2:RevokeSecurityGroupIngress "
+            "ec2:ModifySecurityGroupRules",
+        ),
+        _EC2_TAGS,
+    ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
+        _g(_READ, "ec2:DescribeSecurityGroupRules"),
+        _g(
+            _EC2,
+            "ec2:AuthorizeSecurityGroupEgress ec2:RevokeSecurityGroupEgress "
+            "ec2:ModifySecurityGroupRules",
+        ),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (
+        _g(
+            _READ,
+            "ec2:DescribeVpcEndpoints ec2:DescribePrefixLists ec2:DescribeVpcEndpointServices",
+        ),
+        _g(_EC2, "ec2:CreateVpcEndpoint ec2:ModifyVpcEndpoint"),
+        _g(_EC2_DELETE, "ec2:DeleteVpcEndpoints"),
+        _EC2_TAGS,
+    ),
+    "aws:ec2/flowLog:FlowLog": (
+        _g(_READ, "ec2:DescribeFlowLogs"),
+        _g(_EC2, "ec2:CreateFlowLogs"),
+        _g(_EC2_DELETE, "ec2:DeleteFlowLogs"),
+        _EC2_TAGS,
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": (
+        _g(_READ, "logs:DescribeLogGroups"),
+        _g(
+            "LogGroups",
+            "logs:CreateLogGroup logs:DeleteLogGroup logs:PutRetentionPolicy "
+            "logs:DeleteRetentionPolicy logs:TagResource logs:UntagResource "
+            "logs:ListTagsForResource logs:TagLogGroup logs:ListTagsLogGroup",
+        ),
+    ),
+    # -- compute -------------------------------------------------------------------------------
+    "aws:ecr/repository:Repository": (
+        _g(_READ, "ecr:DescribeRepositories"),
+        _g(
+            "Repositories",
+            "ecr:CreateRepository ecr:DeleteRepository "
+            "ecr:PutImageScanningConfiguration ecr:PutImageTagMutability "
+            "ecr:TagResource ecr:UntagResource ecr:ListTagsForResource",
+        ),
+    ),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (
+        _g(
+            "Repositories",
+            "ecr:PutLifecyclePolicy ecr:GetLifecyclePolicy ecr:DeleteLifecyclePolicy",
+        ),
+    ),
+    # `images: build`: awsx builds locally and pushes to the repository
+    "awsx:ecr:Image": (
+        _g("EcrToken", "ecr:GetAuthorizationToken"),
+        _g(
+            "Repositories",
+            "ecr:BatchCheckLayerAvailability ecr:InitiateLayerUpload "
+            "ecr:UploadLayerPart ecr:CompleteLayerUpload ecr:PutImage "
+            "ecr:BatchGetImage ecr:GetDownloadUrlForLayer ecr:DescribeImages",
+        ),
+    ),
+    "aws:ecs/cluster:Cluster": (
+        _g(
+            "EcsClusterAndServices",
+            "ecs:CreateCluster ecs:DeleteCluster ecs:DescribeClusters "
+            "ecs:UpdateCluster ecs:UpdateClusterSettings "
+            "ecs:TagResource ecs:UntagResource ecs:ListTagsForResource",
+        ),
+    ),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
+        _g("EcsClusterAndServices", "ecs:PutClusterCapacityProviders ecs:DescribeClusters"),
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        _g(
+            "EcsTaskDefinitions",
+            "ecs:RegisterTaskDefinition ecs:DeregisterTaskDefinition ecs:DescribeTaskDefinition",
+        ),
+        _g("EcsClusterAndServices", "ecs:TagResource ecs:ListTagsForResource"),
+    ),
+    "aws:ecs/service:Service": (
+        _g(
+            "EcsClusterAndServices",
+            "ecs:CreateService ecs:UpdateService ecs:DeleteService "
+            "ecs:DescribeServices ecs:TagResource ecs:UntagResource "
+            "ecs:ListTagsForResource",
+        ),
+    ),
+    "aws:lb/loadBalancer:LoadBalancer": (
+        _g(
+            _READ,
+            "elasticloadbalancing:DescribeLoadBalancers "
+            "elasticloadbalancing:DescribeLoadBalancerAttributes "
+            "elasticloadbalancing:DescribeTags "
+            "elasticloadbalancing:DescribeCapacityReservation "
+            "elasticloadbalancing:DescribeListenerAttributes",
+        ),
+        _g(
+            "LoadBalancing",
+            "elasticloadbalancing:CreateLoadBalancer "
+            "elasticloadbalancing:DeleteLoadBalancer "
+            "elasticloadbalancing:ModifyLoadBalancerAttributes "
+            "elasticloadbalancing:SetSecurityGroups "
+            "elasticloadbalancing:SetSubnets "
+            "elasticloadbalancing:SetIpAddressType "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
+        ),
+    ),
+    "aws:lb/targetGroup:TargetGroup": (
+        _g(
+            _READ,
+            "elasticloadbalancing:DescribeTargetGroups "
+            "elasticloadbalancing:DescribeTargetGroupAttributes "
+            "elasticloadbalancing:DescribeTargetHealth elasticloadbalancing:DescribeTags",
+        ),
+        _g(
+            "LoadBalancing",
+            "elasticloadbalancing:CreateTargetGroup "
+            "elasticloadbalancing:DeleteTargetGroup "
+            "elasticloadbalancing:ModifyTargetGroup "
+            "elasticloadbalancing:ModifyTargetGroupAttributes "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
+        ),
+    ),
+    "aws:lb/listener:Listener": (
+        _g(
+            _READ,
+            "elasticloadbalancing:DescribeListeners "
+            "elasticloadbalancing:DescribeListenerAttributes "
+            "elasticloadbalancing:DescribeTags "
+            "elasticloadbalancing:DescribeListenerCertificates",
+        ),
+        _g(
+            "LoadBalancing",
+            "elasticloadbalancing:CreateListener "
+            "elasticloadbalancing:ModifyListener "
+            "elasticloadbalancing:DeleteListener "
+            "elasticloadbalancing:ModifyListenerAttributes "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
+        ),
+        _g("Certificates", "acm:DescribeCertificate"),
+    ),
+    "aws:lb/listenerRule:ListenerRule": (
+        _g(_READ, "elasticloadbalancing:DescribeRules elasticloadbalancing:DescribeTags"),
+        _g(
+            "LoadBalancing",
+            "elasticloadbalancing:CreateRule elasticloadbalancing:ModifyRule "
+            "elasticloadbalancing:DeleteRule "
+            "elasticloadbalancing:SetRulePriorities "
+            "elasticloadbalancing:AddTags elasticloadbalancing:RemoveTags",
+        ),
+    ),
+    "aws:appautoscaling/target:Target": (
+        _g(
+            "Autoscaling",
+            "application-autoscaling:RegisterScalableTarget "
+            "application-autoscaling:DeregisterScalableTarget "
+            "application-autoscaling:DescribeScalableTargets "
+            "application-autoscaling:TagResource "
+            "application-autoscaling:UntagResource "
+            "application-autoscaling:ListTagsForResource",
+        ),
+        # registering an ECS service as a scalable target reads and updates the service
+        _g("EcsClusterAndServices", "ecs:DescribeServices ecs:UpdateService"),
+    ),
+    "aws:appautoscaling/policy:Policy": (
+        _g(
+            "Autoscaling",
+            "application-autoscaling:PutScalingPolicy "
+            "application-autoscaling:DeleteScalingPolicy "
+            "application-autoscaling:DescribeScalingPolicies",
+        ),
+        _ALARM,
+    ),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": (
+        _g(
+            "Autoscaling",
+            "application-autoscaling:PutScheduledAction "
+            "application-autoscaling:DeleteScheduledAction "
+            "application-autoscaling:DescribeScheduledActions",
+        ),
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        # an alarm with an EC2 action (the NAT instance's recover and reboot) checks the instance
+        _g(_READ, "cloudwatch:DescribeAlarms ec2:DescribeInstanceStatus ec2:DescribeInstances"),
+        _ALARM,
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": (
+        _g(
+            "Alarms",
+            "cloudwatch:PutDashboard cloudwatch:GetDashboard cloudwatch:DeleteDashboards",
+        ),
+    ),
+    # -- data ----------------------------------------------------------------------------------
+    "aws:rds/subnetGroup:SubnetGroup": (
+        _g(_READ, "rds:DescribeDBSubnetGroups"),
+        _g(
+            "Database",
+            "rds:CreateDBSubnetGroup rds:ModifyDBSubnetGroup "
+            "rds:DeleteDBSubnetGroup rds:AddTagsToResource "
+            "rds:RemoveTagsFromResource rds:ListTagsForResource",
+        ),
+    ),
+    "aws:rds/cluster:Cluster": (
+        _g(
+            _READ,
+            "rds:DescribeDBClusters rds:DescribeGlobalClusters rds:DescribeDBClusterSnapshots "
+            "rds:DescribeDBEngineVersions",
+        ),
+        _g(
+            "Database",
+            "rds:CreateDBCluster rds:ModifyDBCluster rds:DeleteDBCluster "
+            "rds:CreateDBClusterSnapshot rds:AddTagsToResource "
+            "rds:RemoveTagsFromResource rds:ListTagsForResource",
+        ),
+        # manage_master_user_password: RDS creates and tags the secret as the caller
+        _g(
+            "Secrets",
+            "secretsmanager:CreateSecret secretsmanager:TagResource "
+            "secretsmanager:RotateSecret secretsmanager:DescribeSecret",
+        ),
+        _g(
+            "KmsForRdsAndSecretsManager",
+            "kms:DescribeKey kms:CreateGrant kms:Decrypt kms:GenerateDataKey",
+        ),
+    ),
+    "aws:rds/clusterInstance:ClusterInstance": (
+        _g(_READ, "rds:DescribeDBInstances rds:DescribeOrderableDBInstanceOptions"),
+        _g(
+            "Database",
+            "rds:CreateDBInstance rds:ModifyDBInstance rds:DeleteDBInstance "
+            "rds:RebootDBInstance rds:AddTagsToResource rds:RemoveTagsFromResource "
+            "rds:ListTagsForResource",
+        ),
+    ),
+    "aws:elasticache/subnetGroup:SubnetGroup": (
+        _g(_READ, "elasticache:DescribeCacheSubnetGroups"),
+        _g(
+            "Cache",
+            "elasticache:CreateCacheSubnetGroup elasticache:ModifyCacheSubnetGroup "
+            "elasticache:DeleteCacheSubnetGroup elasticache:AddTagsToResource "
+            "elasticache:RemoveTagsFromResource elasticache:ListTagsForResource",
+        ),
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        _g(
+            _READ,
+            "elasticache:DescribeReplicationGroups elasticache:DescribeCacheClusters "
+            "elasticache:DescribeSnapshots",
+        ),
+        _g(
+            "Cache",
+            "elasticache:CreateReplicationGroup elasticache:ModifyReplicationGroup "
+            "elasticache:DeleteReplicationGroup elasticache:CreateSnapshot "
+            "elasticache:AddTagsToResource elasticache:RemoveTagsFromResource "
+            "elasticache:ListTagsForResource",
+        ),
+    ),
+    "aws:secretsmanager/secret:Secret": (
+        _g(
+            "Secrets",
+            "secretsmanager:CreateSecret secretsmanager:DeleteSecret "
+            "secretsmanager:DescribeSecret secretsmanager:UpdateSecret "
+            "secretsmanager:GetResourcePolicy secretsmanager:TagResource "
+            "secretsmanager:UntagResource",
+        ),
+    ),
+    "aws:secretsmanager/secretVersion:SecretVersion": (
+        # the provider reads the version back after writing it
+        _g(
+            "Secrets",
+            "secretsmanager:PutSecretValue secretsmanager:GetSecretValue "
+            "secretsmanager:UpdateSecretVersionStage "
+            "secretsmanager:ListSecretVersionIds secretsmanager:DescribeSecret",
+        ),
+    ),
+    "aws:kms/key:Key": (
+        # the provider tags the key in the CreateKey call itself
+        _g("KmsCreateKey", "kms:CreateKey kms:TagResource"),
+        _g(
+            "KmsKeysOfThisStack",
+            "kms:DescribeKey kms:GetKeyPolicy kms:PutKeyPolicy "
+            "kms:GetKeyRotationStatus kms:EnableKeyRotation "
+            "kms:DisableKeyRotation kms:UpdateKeyDescription "
+            "kms:ListResourceTags kms:TagResource kms:UntagResource "
+            "kms:ScheduleKeyDeletion kms:EnableKey kms:DisableKey",
+        ),
+    ),
+    "aws:kms/alias:Alias": (
+        _g(_READ, "kms:ListAliases"),
+        _g("KmsAliases", "kms:CreateAlias kms:DeleteAlias kms:UpdateAlias"),
+    ),
+    "aws:s3/bucket:Bucket": (
+        _g(
+            "Buckets",
+            "s3:CreateBucket s3:DeleteBucket s3:ListBucket s3:ListBucketVersions "
+            "s3:GetAccelerateConfiguration s3:GetLifecycleConfiguration "
+            "s3:GetReplicationConfiguration s3:GetEncryptionConfiguration "
+            "s3:GetIntelligentTieringConfiguration",
+        ),
+        _S3_BUCKET_SETTING,
+        # force_destroy empties a bucket that is not kept
+        _g("BucketObjects", "s3:DeleteObject s3:DeleteObjectVersion"),
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": (_S3_BUCKET_SETTING,),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (_S3_BUCKET_SETTING,),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (_S3_BUCKET_SETTING,),
+    "aws:s3/bucketVersioning:BucketVersioning": (_S3_BUCKET_SETTING,),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        _g("Buckets", "s3:PutEncryptionConfiguration s3:GetEncryptionConfiguration"),
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        _g("Buckets", "s3:PutLifecycleConfiguration s3:GetLifecycleConfiguration"),
+    ),
+    "aws:sns/topic:Topic": (
+        _g(
+            "AlarmTopic",
+            "sns:CreateTopic sns:DeleteTopic sns:GetTopicAttributes "
+            "sns:SetTopicAttributes sns:TagResource sns:UntagResource "
+            "sns:ListTagsForResource",
+        ),
+    ),
+    "aws:sns/topicSubscription:TopicSubscription": (
+        _g(
+            "AlarmTopic",
+            "sns:Subscribe sns:Unsubscribe sns:GetSubscriptionAttributes "
+            "sns:SetSubscriptionAttributes sns:ListSubscriptionsByTopic",
+        ),
+    ),
+    # -- edge ----------------------------------------------------------------------------------
+    "aws:cloudfront/distribution:Distribution": (
+        # The provider calls the CreateDistributionWithTags API; IAM has no action of that name
+        # (cfn-lint's IAM data, through preflight): CreateDistribution plus TagResource allow it.
+        _g(
+            "CloudFront",
+            "cloudfront:CreateDistribution "
+            "cloudfront:GetDistribution cloudfront:GetDistributionConfig "
+            "cloudfront:UpdateDistribution cloudfront:DeleteDistribution "
+            "cloudfront:TagResource cloudfront:UntagResource "
+            "cloudfront:ListTagsForResource cloudfront:GetCachePolicy "
+            "cloudfront:GetOriginRequestPolicy",
+        ),
+        # attaching the web ACL to the distribution
+        _g("WafForCloudFront", "wafv2:GetWebACL"),
+        _g("Certificates", "acm:DescribeCertificate"),
+    ),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": (
+        _g(
+            "CloudFront",
+            "cloudfront:CreateOriginAccessControl "
+            "cloudfront:GetOriginAccessControl "
+            "cloudfront:UpdateOriginAccessControl "
+            "cloudfront:DeleteOriginAccessControl",
+        ),
+    ),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (
+        _g(
+            "CloudFront",
+            "cloudfront:CreateResponseHeadersPolicy "
+            "cloudfront:GetResponseHeadersPolicy "
+            "cloudfront:UpdateResponseHeadersPolicy "
+            "cloudfront:DeleteResponseHeadersPolicy",
+        ),
+    ),
+    # a VPC origin also reads the ALB, subnets and groups (ReadConfiguration) and needs the
+    # service-linked role (ci_identity.SERVICE_LINKED_ROLES)
+    "aws:cloudfront/vpcOrigin:VpcOrigin": (
+        # CloudFront checks that the caller can see the origin it points at
+        _g(
+            _READ,
+            "ec2:DescribeInstances ec2:DescribeInternetGateways ec2:DescribeSecurityGroups "
+            "ec2:DescribeRegions ec2:DescribeSubnets ec2:DescribeVpcs "
+            "elasticloadbalancing:DescribeLoadBalancers elasticloadbalancing:DescribeListeners "
+            "elasticloadbalancing:DescribeTargetGroups",
+        ),
+        _g(
+            "CloudFront",
+            "cloudfront:CreateVpcOrigin cloudfront:GetVpcOrigin "
+            "cloudfront:UpdateVpcOrigin cloudfront:DeleteVpcOrigin "
+            "cloudfront:TagResource cloudfront:ListTagsForResource",
+        ),
+    ),
+    "aws:wafv2/webAcl:WebAcl": (
+        _g(
+            "WafForCloudFront",
+            "wafv2:CreateWebACL wafv2:GetWebACL wafv2:UpdateWebACL "
+            "wafv2:DeleteWebACL wafv2:TagResource wafv2:UntagResource "
+            "wafv2:ListTagsForResource",
+        ),
+    ),
+    "aws:acm/certificate:Certificate": (
+        _g("CertificatesRequest", "acm:RequestCertificate"),
+        _g(
+            "Certificates",
+            "acm:DescribeCertificate acm:DeleteCertificate "
+            "acm:AddTagsToCertificate acm:RemoveTagsFromCertificate "
+            "acm:ListTagsForCertificate",
+        ),
+    ),
+    "aws:acm/certificateValidation:CertificateValidation": (
+        _g("Certificates", "acm:DescribeCertificate"),
+    ),
+    "aws:route53/record:Record": (
+        _g(
+            "HostedZoneReads",
+            "route53:GetHostedZone route53:ListResourceRecordSets route53:GetChange",
+        ),
+        _g("SiteRecords", "route53:ChangeResourceRecordSets"),
+    ),
+    # -- IAM: written out in ci_identity.py (boundary, path and pass-role conditions) ----------
+    "aws:iam/role:Role": (),
+    "aws:iam/rolePolicy:RolePolicy": (),
+    "aws:iam/policy:Policy": (),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (),
+    "aws:iam/instanceProfile:InstanceProfile": (),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (),
+}
+
+# Data sources (`aws.get_*`) the program calls -> what they call in AWS.
+CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
+    # GetCallerIdentity needs no permission (STS answers it for any caller)
+    "aws:index/getCallerIdentity:getCallerIdentity": (),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (
+        _g(_READ, "ec2:DescribeAvailabilityZones"),
+    ),
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": (
+        _g(_READ, "ec2:DescribeManagedPrefixLists ec2:GetManagedPrefixListEntries"),
+    ),
+    "aws:ec2/getAmi:getAmi": (_g(_READ, "ec2:DescribeImages"),),
+    "aws:ssm/getParameter:getParameter": (
+        _g("PublicParameters", "ssm:GetParameter ssm:GetParameters"),
+    ),
+    "aws:route53/getZone:getZone": (
+        _g(_READ, "route53:ListHostedZones route53:ListHostedZonesByName"),
+        _g("HostedZoneReads", "route53:GetHostedZone route53:ListTagsForResource"),
+    ),
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),
+}
+
+# What the workflows do with the deploy role besides `pulumi up` (.github/actions/deploy-stack,
+# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
+WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
+    "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
+    "upload static assets (aws s3 sync, no --delete)": (
+        _g("Buckets", "s3:ListBucket"),
+        _g("StaticAssets", "s3:PutObject s3:GetObject"),
+    ),
+    "stackctl migrate, status, rollback, logs": (
+        _g(
+            "EcsClusterAndServices",
+            "ecs:RunTask ecs:DescribeTasks ecs:DescribeServices ecs:UpdateService",
+        ),
+        _g(
+            _READ,
+            "ecs:ListTasks ecs:ListTaskDefinitions ecs:DescribeTaskDefinition "
+            "cloudwatch:DescribeAlarms",
+        ),
+        _g("LogGroups", "logs:GetLogEvents logs:FilterLogEvents"),
+    ),
+}
+
+
+def grants_by_scope() -> dict[str, list[str]]:
+    """Every action of the table, grouped by scope (sorted, no duplicates)."""
+    found: dict[str, set[str]] = {}
+    for grants in (*TYPE_GRANTS.values(), *CALL_GRANTS.values(), *WORKFLOW_GRANTS.values()):
+        for grant in grants:
+            if grant.scope not in SCOPES:
+                raise KeyError(f"grant names unknown scope {grant.scope!r}")
+            found.setdefault(grant.scope, set()).update(grant.actions)
+    return {scope: sorted(actions) for scope, actions in found.items()}
