@@ -3,6 +3,7 @@
 Commands:
   plan   run the program offline under mocks and print what the stack would create
   cost   itemized idle cost of a stack, or two side by side (stackctl/cost_cli.py)
+  taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
 
@@ -19,6 +20,7 @@ from stackctl.cost_cli import add_cost_parser
 from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
+from stackctl.taskdefs import add_taskdefs_parser
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -69,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=_plan)
     add_cost_parser(commands)
     add_ops_commands(commands)
+    add_taskdefs_parser(commands)
     return parser
 
 
