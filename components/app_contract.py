@@ -4,9 +4,9 @@ The app helper owns that file (ports, health paths, commands, user, environment 
 names, and the web's fixed run-time environment); the task definitions follow it so the two
 cannot drift. Both health paths answer without touching the database (the web's is a static
 route handler, the api's does no query), so the checks that run every few seconds, forever, never
-open a connection to Aurora, which can then pause. Container health checks are derived here: the api image has Python, the web image has Node.js; the worker serves no port and
-has no health endpoint, so ECS relies on its process (an essential container that exits is
-replaced).
+open a connection to Aurora, which can then pause. Container health checks are derived here:
+the api image has Python, the web image has Node.js; the worker serves no port and has no
+health endpoint, so ECS relies on its process (an essential container that exits is replaced).
 
 Cost: none.
 """

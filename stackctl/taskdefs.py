@@ -80,7 +80,7 @@ def render_task_definitions(graph: Graph) -> dict[str, Any]:
     redis = None
     if "redisHost" in exports:
         redis = {"host": exports["redisHost"], "port": exports["redisPort"]}
-    return _whole_numbers(
+    rendered: dict[str, Any] = _whole_numbers(
         {
             "version": FORMAT_VERSION,
             "project": graph.project,
@@ -98,6 +98,7 @@ def render_task_definitions(graph: Graph) -> dict[str, Any]:
             },
         }
     )
+    return rendered
 
 
 def write_task_definitions(stack: str, path: Path, overrides: Iterable[str] = ()) -> None:

@@ -260,7 +260,9 @@ class Container:
         self.port = port
         return subprocess.Popen(self.argv(self.command()), env=self.environment(), **popen)
 
-    def run(self, command: list[str], *, as_root: bool = False, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, command: list[str], *, as_root: bool = False, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command in the container (like `docker exec`), same volumes and environment."""
         return subprocess.run(
             self.argv(command, as_root=as_root), env=self.environment(), capture_output=True,
@@ -361,7 +363,9 @@ def start_serving(container: Container, port: int, log: Path) -> Iterator[Runnin
         try:
             container.wait_healthy(proc)
         except AssertionError as error:
-            raise AssertionError(f"{error}\n--- {container.role} output:\n{log.read_text()[-4000:]}") from None
+            raise AssertionError(
+                f"{error}\n--- {container.role} output:\n{log.read_text()[-4000:]}"
+            ) from None
         yield Running(container, proc, f"http://127.0.0.1:{port}")
     finally:
         terminate(proc)

@@ -58,6 +58,10 @@ def test_every_contract_variable_is_read_by_the_code() -> None:
     for name in api["env"] + api["secrets"]:
         assert name in read, f"{name} is in contract.json but not read by backend/"
     web_source = (APP_DIR / "web" / "lib" / "notes.mjs").read_text()
-    for name in CONTRACT["web"]["env"]:
+    fixed = CONTRACT["web"]["fixedEnv"]
+    assert set(fixed) <= set(CONTRACT["web"]["env"])
+    for name in set(CONTRACT["web"]["env"]) - set(fixed):
         assert name in web_source
+    # The fixed values are for the Next.js standalone server itself (it listens on $HOSTNAME).
+    assert fixed == {"HOSTNAME": "0.0.0.0"}
     assert "ASSET_PREFIX" in (APP_DIR / "web" / "next.config.mjs").read_text()

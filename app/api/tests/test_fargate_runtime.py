@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from psycopg import sql
@@ -101,13 +102,19 @@ class FakeAws:
 def fake_aws(stack: str, pg: PostgresServer, redis_tls: RedisServer, tmp: Path) -> Iterator[FakeAws]:
     taskdefs = _taskdefs(stack)
     endpoints, arns = taskdefs["endpoints"], taskdefs["secretArns"]
-    api_env = {e["name"]: e["value"] for e in taskdefs["tasks"]["api"]["containerDefinitions"][0]["environment"]}
+    api_env = {
+        e["name"]: e["value"] for e in taskdefs["tasks"]["api"]["containerDefinitions"][0]["environment"]
+    }
     user, password = f"app_{secrets.token_hex(4)}", secrets.token_urlsafe(18)
     db_name = api_env["DB_NAME"]  # the database the stack's cluster creates
     with pg.admin() as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(password)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(password))
+        )
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), sql.Identifier(user)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), sql.Identifier(user))
+        )
     store = {
         arns["database"]: json.dumps({"username": user, "password": password, "engine": "postgres"}),
         arns["app"]: secrets.token_urlsafe(32),
@@ -120,7 +127,9 @@ def fake_aws(stack: str, pg: PostgresServer, redis_tls: RedisServer, tmp: Path) 
         assert redis_tls.ca_file is not None
         redis_tls.client().flushall()
         store[arns["redisAuthToken"]] = redis_tls.password
-        network.route(endpoints["redis"]["host"], endpoints["redis"]["port"], (redis_tls.host, redis_tls.port))
+        network.route(
+            endpoints["redis"]["host"], endpoints["redis"]["port"], (redis_tls.host, redis_tls.port)
+        )
         # ElastiCache's certificate chains to a public CA in the image's trust store; here the
         # throw-away CA stands in for that store.
         trust = tmp / "trust-store"
@@ -138,7 +147,9 @@ def fake_aws(stack: str, pg: PostgresServer, redis_tls: RedisServer, tmp: Path) 
 
 
 @pytest.fixture(params=STACKS)
-def aws(request: pytest.FixtureRequest, pg: PostgresServer, tls_redis: RedisServer, tmp_path: Path) -> Iterator[FakeAws]:
+def aws(
+    request: pytest.FixtureRequest, pg: PostgresServer, tls_redis: RedisServer, tmp_path: Path
+) -> Iterator[FakeAws]:
     with fake_aws(str(request.param), pg, tls_redis, tmp_path) as fake:
         yield fake
 
@@ -164,7 +175,7 @@ def _serve(aws: FakeAws, role: str, tmp: Path, api_url: str | None = None) -> It
     if role == "web":
         _require((STANDALONE / "server.js").is_file(), "run `npm run build` in app/web first")
         alb = aws.taskdefs["endpoints"]["loadBalancer"]["host"]
-        target = urllib.request.urlparse(api_url or f"http://127.0.0.1:{free_port()}")
+        target = urlsplit(api_url or f"http://127.0.0.1:{free_port()}")
         aws.network.route(alb, None, (target.hostname or "127.0.0.1", target.port or 80))
     yield from start_serving(aws.container(role), free_port(), tmp / f"{role}.log")
 
@@ -189,7 +200,9 @@ def test_migration_api_and_worker_run_as_their_task_definitions(aws: FakeAws, tm
         assert status == 200, body
         assert checks["database"] == "ok"
         assert checks["redis"] == ("ok" if aws.taskdefs["endpoints"]["redis"] else "not configured")
-        note = _post_json(f"{api.base_url}/api/notes", {"title": "fargate", "body": "From the task definition. Yes."})
+        note = _post_json(
+            f"{api.base_url}/api/notes", {"title": "fargate", "body": "From the task definition. Yes."}
+        )
         if "worker" not in aws.taskdefs["tasks"]:
             return
         worker = aws.container("worker")
@@ -198,11 +211,9 @@ def test_migration_api_and_worker_run_as_their_task_definitions(aws: FakeAws, tm
             proc = worker.start(stdout=out, stderr=subprocess.STDOUT)
         try:
             job = _post_json(f"{api.base_url}/api/notes/{note['id']}/summarize", {})
+            status_url = f"{api.base_url}/api/jobs/{job['job_id']}"
             deadline = time.monotonic() + 30
-            while (state := json.loads(_http(f"{api.base_url}/api/jobs/{job['job_id']}")[1]))["status"] not in (
-                "finished",
-                "failed",
-            ):
+            while (state := json.loads(_http(status_url)[1]))["status"] not in ("finished", "failed"):
                 assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
                 time.sleep(0.2)
             assert state["status"] == "finished", log.read_text()
@@ -230,7 +241,9 @@ def test_secrets_resolve_by_arn_and_json_key_like_ecs() -> None:
 
 def test_web_listens_on_all_interfaces_whatever_hostname_fargate_sets(aws: FakeAws, tmp_path: Path) -> None:
     web = aws.container("web")
-    assert web.environment()["HOSTNAME"] != FARGATE_RUNTIME_ENV["HOSTNAME"], "the task definition must set HOSTNAME"
+    assert web.environment()["HOSTNAME"] != FARGATE_RUNTIME_ENV["HOSTNAME"], (
+        "the task definition must set HOSTNAME"
+    )
     web.cleanup()
     with _serve(aws, "web", tmp_path) as running:  # waits for the container health check on 127.0.0.1
         assert _http(f"{running.base_url}/")[0] == 200
@@ -357,4 +370,3 @@ def test_exec_on_in_the_lab_only() -> None:
     dev, prod = _taskdefs("dev"), _taskdefs("prod")
     assert dev["tasks"]["api"]["enableExecuteCommand"] and dev["tasks"]["web"]["enableExecuteCommand"]
     assert not any(task["enableExecuteCommand"] for task in prod["tasks"].values())
-
