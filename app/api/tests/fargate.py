@@ -18,7 +18,9 @@ builds the container from it and from the image's Dockerfile:
   the task's host name, which wins over the image's ENV), then the definition's `environment`,
   then its `secrets`, read from a fake Secrets Manager by the `valueFrom` ARN and JSON key;
 - command: the definition's `command`, else the image's CMD; `healthCheck` runs inside the
-  container like ECS runs it.
+  container like ECS runs it;
+- the task's host name resolves to an address of this machine other than 127.0.0.1 (when it has
+  one), as the Fargate host name resolves to the task's own address.
 
 Two deliberate differences. The containers share the host's network (awsvpc gives each task its
 own), so the container port is replaced by a free port wherever it appears (command, environment,
@@ -32,10 +34,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +61,17 @@ FARGATE_RUNTIME_ENV = {
 }
 # The SSM agent of ECS Exec writes here (it runs as root inside the container).
 ECS_EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+
+
+def _task_address() -> str | None:
+    """A non-loopback IPv4 address of this machine, standing for the task's ENI address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP: picks the outgoing address, sends nothing
+        except OSError:
+            return None
+        address: str = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
 
 
 def sandbox_usable() -> bool:
@@ -242,6 +256,15 @@ class Container:
         for mount in self.definition.get("mountPoints", []):
             bind = "--ro-bind" if mount.get("readOnly") else "--bind"
             args += [bind, str(self.volume_dirs[mount["sourceVolume"]]), mount["containerPath"]]
+        # The task's host name resolves to the task's address (not to 127.0.0.1), as on Fargate.
+        address = _task_address()
+        if address is not None:
+            hosts = self._base / "hosts"
+            hosts.write_text(
+                f"{Path('/etc/hosts').read_text()}\n{address} {FARGATE_RUNTIME_ENV['HOSTNAME']}\n"
+            )
+            hosts.chmod(0o644)
+            args += ["--ro-bind", str(hosts), "/etc/hosts"]
         # A checkout under /tmp (CI) stays visible: the venv's scripts name their interpreter by it.
         if any(CHECKOUT.is_relative_to(m["containerPath"]) for m in self.definition.get("mountPoints", [])):
             args += ["--ro-bind", str(CHECKOUT), str(CHECKOUT)]
@@ -355,7 +378,7 @@ class Running:
     base_url: str
 
 
-def start_serving(container: Container, port: int, log: Path) -> Iterator[Running]:
+def start_serving(container: Container, port: int, log: Path) -> Generator[Running, None, None]:
     """Start a serving container on `port`, wait for its health check, stop it afterwards."""
     with log.open("w") as out:
         proc = container.start(port, stdout=out, stderr=subprocess.STDOUT)
