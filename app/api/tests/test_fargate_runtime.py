@@ -4,6 +4,8 @@ Input: `app/.taskdefs/<stack>.json` (see tests/fargate.py). Secrets come from a 
 Manager keyed by ARN, the AWS endpoints are routed to the local PostgreSQL (TLS only) and Redis.
 Without bwrap/setpriv (or not as root), the task definitions or the web build these tests skip,
 unless APP_TESTS_STRICT=1 (app/scripts/test.sh sets it), which turns a skip into a failure.
+APP_HEALTH_WINDOW_SECONDS shortens the run of health checks at their real rates (default: the
+longest check interval of the task definitions, 30 s) for a quicker local loop.
 """
 
 from __future__ import annotations
