@@ -319,7 +319,10 @@ web = FargateService(
         # Server-side API calls: straight to the internal ALB; a public ALB's name resolves to
         # public addresses (reached through NAT, so no security group could admit the tasks),
         # so in public mode the web service calls the site URL through CloudFront instead.
-        environment={"API_INTERNAL_URL": site_url if public_alb else load_balancer.internal_url},
+        environment={
+            **contract.web_fixed_env,
+            "API_INTERNAL_URL": site_url if public_alb else load_balancer.internal_url,
+        },
         egress_to=[]
         if public_alb
         else [

@@ -15,7 +15,8 @@ Creates:
    group, 80 to the ALB for the web service's API calls);
 5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, aws-facts#fargate-sizes), CPU
    architecture, the image, user `user` (non-root), a read-only root file system with a
-   writable `/tmp` volume, a container health check, plain `environment` and `secrets`
+   writable `/tmp` volume (plus the ECS Exec agent's three paths when `ecs_exec` is on), a
+   container health check, plain `environment` and `secrets`
    (`valueFrom` full ARNs, `<arn>:<json-key>::` for keys, aws-facts#secret-json-key);
 6. a service in private subnets without public IPs, with a capacity provider strategy (Spot per
    `spot`, `on_demand_base` tasks on FARGATE first), the deployment circuit breaker with
@@ -49,6 +50,24 @@ from components.security import admit_from_group, service_trust_policy
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
+# Writable paths on a read-only root, as (volume name, container path). Each volume is a Fargate
+# bind mount (a task-definition volume with no host and no EFS/Docker configuration): task
+# storage, empty at start, gone when the task stops. Fargate creates it owned by root with mode
+# 0755 unless the image declares the same path with VOLUME, in which case the image's directory
+# (and its owner) is copied in: so each image chowns /tmp to the app user and declares it
+# (app/api/Dockerfile, app/web/Dockerfile; the app tests read that from the Dockerfiles).
+WRITABLE_PATHS: tuple[tuple[str, str], ...] = ((TMP_VOLUME, "/tmp"),)
+# ECS Exec bind-mounts the SSM agent under /managed-agents and the agent writes its state and
+# logs under /var/lib/amazon/ssm and /var/log/amazon/ssm. The ECS developer guide lists a
+# read-only root file system as unsupported with ECS Exec; the agent runs once these three paths
+# are writable volumes (the workaround reported in aws/containers-roadmap#1359 and
+# aws-containers/amazon-ecs-exec-checker#71). The agent runs as root, so root-owned 0755 volumes
+# suit it. Only tasks with ECS Exec on get them.
+ECS_EXEC_PATHS: tuple[tuple[str, str], ...] = (
+    ("ecs-exec-agents", "/managed-agents"),
+    ("ecs-exec-ssm-state", "/var/lib/amazon/ssm"),
+    ("ecs-exec-ssm-logs", "/var/log/amazon/ssm"),
+)
 # Actions that accept no resource narrower than "*" (IAM service authorization reference).
 STAR_ONLY_ACTIONS = frozenset(
     {
@@ -474,10 +493,15 @@ def task_definition_args(
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
         container_definitions=container_definitions,
-        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=TMP_VOLUME)],
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=name) for name, _ in writable_paths(args)],
         # Keep replaced revisions ACTIVE so `stackctl rollback` can return to the previous one.
         skip_destroy=True,
     )
+
+
+def writable_paths(args: FargateServiceArgs) -> tuple[tuple[str, str], ...]:
+    """The (volume, container path) pairs a task gets on its read-only root."""
+    return WRITABLE_PATHS + (ECS_EXEC_PATHS if args.ecs_exec else ())
 
 
 def container_definitions(
@@ -505,7 +529,8 @@ def container_definitions(
             "user": args.user,
             "readonlyRootFilesystem": args.read_only_root,
             "mountPoints": [
-                {"sourceVolume": TMP_VOLUME, "containerPath": "/tmp", "readOnly": False}
+                {"sourceVolume": name, "containerPath": path, "readOnly": False}
+                for name, path in writable_paths(args)
             ],
             "environment": [{"name": k, "value": str(v)} for k, v in sorted(env.items())],
             "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secret_refs.items())],

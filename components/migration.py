@@ -4,6 +4,8 @@ Creates:
 1. a task definition (family `<api family>-migrate`) with the api image and the api's
    environment, secrets, execution role, task role and log group (stream prefix `migrate`), whose
    command is `alembic upgrade head` (configurable) and which has no port and no health check.
+   It has the api's read-only root and volumes (`/tmp`, and the ECS Exec agent's paths where
+   `ecsExec` is on, so `run-task --enable-execute-command` works on it too).
 
 It reuses the api's security group and private subnets: `network_configuration` is the
 `awsvpcConfiguration` that `aws ecs run-task` takes (no public IP, aws-facts#run-task-network), and

@@ -5,6 +5,7 @@ Commands:
   cost   itemized idle cost of a stack, or two side by side (stackctl/cost/)
   preflight  check what a stack declares against AWS's constraint data (stackctl/preflight/)
   docs   write the settings docs (README table, Pulumi.yaml comments) from the declarations
+  taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
 
@@ -23,6 +24,7 @@ from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 from stackctl.preflight.cli import add_preflight_parser
+from stackctl.taskdefs import add_taskdefs_parser
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_preflight_parser(commands)
     add_docs_parser(commands)
     add_ops_commands(commands)
+    add_taskdefs_parser(commands)
     return parser
 
 

@@ -27,6 +27,7 @@ CONTRACT = json.loads(
     (Path(__file__).resolve().parent.parent / "app" / "contract.json").read_text()
 )
 API, WEB = CONTRACT["api"], CONTRACT["web"]
+ECS_EXEC_AGENT_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
 FULL = ("prod", "imageTag=abc1234", "redis=true")
 WITHOUT_REDIS = ("dev", "imageTag=abc1234", "worker.enabled=true")
 
@@ -60,7 +61,8 @@ def test_commands_and_user_match(graph: Graph) -> None:
         assert definition["user"] == side["user"], name
         assert definition["readonlyRootFilesystem"] is side["readonlyRootFilesystem"], name
         mounts = {m["containerPath"] for m in definition.get("mountPoints", [])}
-        assert mounts == set(side["writablePaths"]), name
+        # The app's writable paths, plus the ECS Exec agent's where ECS Exec is on.
+        assert mounts - ECS_EXEC_AGENT_PATHS == set(side["writablePaths"]), name
 
 
 def test_environment_and_secret_names_match(graph: Graph) -> None:
@@ -81,4 +83,6 @@ def test_environment_and_secret_names_match(graph: Graph) -> None:
             selector = secrets(tasks[name])[f"DB_{key.upper()}"]
             assert selector.endswith(f":{key}::"), selector
     assert set(environment(tasks["web"])) == set(WEB["env"])
+    for key, value in WEB["fixedEnv"].items():
+        assert environment(tasks["web"])[key] == value
     assert set(secrets(tasks["web"])) == set(WEB["secrets"])

@@ -73,23 +73,47 @@ def test_cpu_architecture_follows_settings(plan: PlanFn, arch: str) -> None:
         }
 
 
+ECS_EXEC_AGENT_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+
+
 def test_containers_run_as_non_root_on_a_read_only_root_with_a_writable_tmp(graph: Graph) -> None:
     for task in graph.of_type(TASK_DEFINITION):
         spec = container(task)
         assert spec["user"] == "10001"
         assert spec["readonlyRootFilesystem"] is True
-        assert spec["mountPoints"] == [
-            {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
-        ]
+        mounts = {m["containerPath"]: m for m in spec["mountPoints"]}
+        assert mounts["/tmp"] == {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}
         assert {"name": "tmp"} in task.get("volumes")
+
+
+@pytest.mark.parametrize(("stack", "exec_on"), [("dev", True), ("prod", False)])
+def test_ecs_exec_agent_paths_get_writable_volumes_only_with_ecs_exec(
+    plan: PlanFn, stack: str, exec_on: bool
+) -> None:
+    for task in plan(stack).of_type(TASK_DEFINITION):
+        spec = container(task)
+        mounts = {m["containerPath"]: m for m in spec["mountPoints"]}
+        volumes = {v["name"] for v in task.get("volumes")}
+        # Every mount point names a volume of its task, and every volume is a bind mount (no
+        # host path, no EFS or Docker configuration): Fargate task storage.
+        assert {m["sourceVolume"] for m in mounts.values()} == volumes
+        assert all(set(v) == {"name"} for v in task.get("volumes"))
+        assert set(mounts) == {"/tmp"} | (ECS_EXEC_AGENT_PATHS if exec_on else set())
+        assert all(m["readOnly"] is False for m in mounts.values())
 
 
 def test_api_and_web_have_container_health_checks_on_their_health_paths(graph: Graph) -> None:
     tasks = task_definitions(graph)
     api_check = " ".join(container(tasks["api"])["healthCheck"]["command"])
     web_check = " ".join(container(tasks["web"])["healthCheck"]["command"])
-    assert "127.0.0.1:8000/api/healthz" in api_check
-    assert "127.0.0.1:3000/" in web_check
+    assert "127.0.0.1:8000/api/healthz'" in api_check
+    assert "127.0.0.1:3000/healthz'" in web_check
+
+
+def test_web_listens_on_all_interfaces_whatever_hostname_fargate_sets(graph: Graph) -> None:
+    # Fargate sets HOSTNAME to the task's host name (over the image's ENV); the Next.js
+    # standalone server listens on $HOSTNAME, so the task definition sets it.
+    assert environment(task_definitions(graph)["web"])["HOSTNAME"] == "0.0.0.0"
 
 
 def test_ports_and_commands_follow_the_app_contract(plan: PlanFn) -> None:
@@ -155,10 +179,10 @@ def test_secrets_point_at_full_arns_with_the_right_json_keys(graph: Graph) -> No
             assert value_from.startswith(SECRETS_ARN), value_from
 
 
-def test_web_gets_only_the_internal_api_url_and_no_secrets(graph: Graph) -> None:
+def test_web_gets_only_the_internal_api_url_its_listen_address_and_no_secrets(graph: Graph) -> None:
     web = task_definitions(graph)["web"]
     env = environment(web)
-    assert set(env) == {"API_INTERNAL_URL"}
+    assert set(env) == {"API_INTERNAL_URL", "HOSTNAME"}
     if graph.config.get("fullstack:edge") == "public":
         # A public ALB resolves to public IPs: the web service goes through CloudFront.
         assert env["API_INTERNAL_URL"] == graph.exports["siteUrl"]

@@ -106,7 +106,8 @@ def test_target_groups_use_ip_targets_and_the_service_health_checks(graph: Graph
     assert groups["api"].get("port") == 8000
     assert groups["api"].get("healthCheck")["path"] == "/api/healthz"
     assert groups["web"].get("port") == 3000
-    assert groups["web"].get("healthCheck")["path"] == "/"
+    # A static route of the web server: "/" renders from the API and so from the database.
+    assert groups["web"].get("healthCheck")["path"] == "/healthz"
 
 
 def test_target_group_logical_names_leave_room_for_the_autoname(graph: Graph) -> None:

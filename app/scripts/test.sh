@@ -10,12 +10,17 @@
 set -euo pipefail
 
 APP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT_DIR="$(dirname "$APP_DIR")"
 API_DIR="$APP_DIR/api"
 WEB_DIR="$APP_DIR/web"
 VENV="$APP_DIR/.venv"
 export NEXT_TELEMETRY_DISABLED=1
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 export PYTHONDONTWRITEBYTECODE=1
+# The runtime tests read the program's rendered task definitions from here (one file a stack).
+export APP_TASKDEFS_DIR="$APP_DIR/.taskdefs"
+# Here a missing prerequisite of a test (sandbox, task definitions, web build) is a failure.
+export APP_TESTS_STRICT=1
 
 log() { printf '\n==> %s\n' "$*"; }
 started=$SECONDS
@@ -71,6 +76,12 @@ if [[ "$(cat "$WEB_DIR/node_modules/.lock.sha256" 2>/dev/null || true)" != "$loc
   echo "$lock_hash" > "$WEB_DIR/node_modules/.lock.sha256"
 fi
 
+# --- infrastructure venv (renders the task definitions the app's tests run) ---
+if [[ ! -x "$ROOT_DIR/.venv/bin/python" ]]; then
+  log "creating the infrastructure venv (.venv) to render the task definitions"
+  (source "$ROOT_DIR/scripts/_venv.sh" && ensure_venv requirements-dev.txt)
+fi
+
 # --- run everything, remember failures -----------------------------------------
 failed=()
 passed=()
@@ -85,16 +96,26 @@ if [[ "${SKIP_LINT:-}" != "1" ]]; then
   step "ruff format --check" bash -c "cd '$API_DIR' && '$VENV/bin/ruff' format --check ."
   step "mypy" bash -c "cd '$API_DIR' && '$VENV/bin/mypy'"
   step "hadolint" "$VENV/bin/hadolint" "$API_DIR/Dockerfile" "$WEB_DIR/Dockerfile"
-  step "shell syntax" bash -n "$APP_DIR/scripts/test.sh" "$WEB_DIR/scripts/upload-static.sh"
+  step "shell syntax" bash "$APP_DIR/scripts/check-shell.sh" "$APP_DIR/scripts/test.sh" \
+    "$APP_DIR/scripts/check-shell.sh" "$WEB_DIR/scripts/upload-static.sh"
 fi
 
-step "pytest (api + worker, real PostgreSQL and Redis)" \
-  bash -c "cd '$API_DIR' && '$VENV/bin/python' -m pytest -p no:cacheprovider"
+for stack in dev prod; do
+  step "render the $stack task definitions (stackctl taskdefs)" \
+    bash -c "cd '$ROOT_DIR' && .venv/bin/python -m stackctl taskdefs --stack $stack --json '$APP_TASKDEFS_DIR/$stack.json'"
+done
 
 step "web unit tests" bash -c "cd '$WEB_DIR' && npm test --silent"
 
+# Built before pytest: the runtime tests run the standalone server as the web task definition says.
 if step "next build (standalone)" bash -c "cd '$WEB_DIR' && rm -rf .next && npm run build --silent"; then
   step "web typecheck" bash -c "cd '$WEB_DIR' && npx --no-install tsc --noEmit"
+fi
+
+step "pytest (api, worker, migration and web as their task definitions; PostgreSQL, Redis)" \
+  bash -c "cd '$API_DIR' && '$VENV/bin/python' -m pytest -p no:cacheprovider"
+
+if [[ -f "$WEB_DIR/.next/standalone/server.js" ]]; then
   step "web end-to-end (Chromium -> Next.js -> API -> PostgreSQL)" \
     bash -c "cd '$WEB_DIR' && PYTHON='$VENV/bin/python' npm run test:e2e --silent"
 else

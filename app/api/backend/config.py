@@ -21,6 +21,21 @@ def _flag(value: str | None, default: bool) -> bool:
     raise ValueError(f"expected true/false, got {value!r}")
 
 
+# libpq's sslmode values. The default is "require": Aurora PostgreSQL offers TLS on every
+# endpoint, and the credentials (and data) must not cross the VPC in clear text. "verify-full"
+# needs the RDS CA bundle in the image (set PGSSLROOTCERT); the weaker modes exist for a local
+# database without TLS and must be asked for by name.
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+DEFAULT_SSLMODE = "require"
+
+
+def _sslmode(value: str | None) -> str:
+    mode = (value or "").strip() or DEFAULT_SSLMODE
+    if mode not in SSLMODES:
+        raise ValueError(f"DB_SSLMODE={value!r} is not a libpq sslmode; use one of {', '.join(SSLMODES)}")
+    return mode
+
+
 def _optional(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
@@ -58,8 +73,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_host=source.get("DB_HOST", "localhost"),
         db_port=int(source.get("DB_PORT", "5432")),
         db_name=source.get("DB_NAME", "app"),
-        # "prefer" works both locally (no TLS) and on Aurora (TLS offered).
-        db_sslmode=source.get("DB_SSLMODE", "prefer"),
+        db_sslmode=_sslmode(source.get("DB_SSLMODE")),
         # Aurora Serverless v2 needs ~15 s to resume from a pause; wait longer.
         db_connect_timeout=int(source.get("DB_CONNECT_TIMEOUT", "30")),
         db_secret_arn=_optional(source, "DB_SECRET_ARN"),

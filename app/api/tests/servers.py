@@ -2,6 +2,12 @@
 
 PostgreSQL refuses to run as root, so when the tests run as root the cluster is
 initialised and started as the ``postgres`` system user (via runuser).
+
+PostgreSQL speaks TLS only over TCP, like an Aurora cluster that insists on it:
+``ssl=on`` with a throw-away certificate, and pg_hba.conf rejects every TCP
+login without TLS (``hostnossl ... reject``). The Unix socket (trust) is for
+the tests' own admin connections. Every connection is logged
+(``log_connections``), so a test can count the connections the app opened.
 """
 
 from __future__ import annotations
@@ -50,8 +56,17 @@ class PostgresServer:
     socket_dir: Path
     data_dir: Path
     log_file: Path
+    ca_file: Path
 
     host = "127.0.0.1"
+
+    def tcp_connections_logged(self) -> int:
+        """TCP connections the server has accepted so far (the admin uses the Unix socket)."""
+        return sum(
+            1
+            for line in self.log_file.read_text(errors="replace").splitlines()
+            if "connection received: host=" in line and "host=[local]" not in line
+        )
 
     def admin(self, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(
@@ -70,6 +85,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         pg = pwd.getpwnam("postgres")
         for path in (base, socket_dir, log_file):
             os.chown(path, pg.pw_uid, pg.pw_gid)
+    ca_file, cert_file, key_file = write_test_certificates(base)
+    os.chmod(key_file, 0o600)
     port = free_port()
     subprocess.run(
         _as_pg_user(
@@ -89,7 +106,18 @@ def postgres_server() -> Iterator[PostgresServer]:
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    (data_dir / "pg_hba.conf").write_text(
+        "local all all trust\n"
+        "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+        "hostnossl all all 127.0.0.1/32 reject\n"
+    )
+    if os.geteuid() == 0:
+        for path in (cert_file, key_file, data_dir / "pg_hba.conf"):
+            os.chown(path, pg.pw_uid, pg.pw_gid)
+    options = (
+        f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        f" -c ssl=on -c ssl_cert_file={cert_file} -c ssl_key_file={key_file} -c log_connections=on"
+    )
     subprocess.run(
         _as_pg_user(
             [str(bindir / "pg_ctl"), "-D", str(data_dir), "-l", str(log_file), "-o", options, "-w", "start"]
@@ -98,7 +126,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         capture_output=True,
     )
     try:
-        yield PostgresServer(port=port, socket_dir=socket_dir, data_dir=data_dir, log_file=log_file)
+        yield PostgresServer(
+            port=port, socket_dir=socket_dir, data_dir=data_dir, log_file=log_file, ca_file=ca_file
+        )
     finally:
         subprocess.run(
             _as_pg_user([str(bindir / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"]),

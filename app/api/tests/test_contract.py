@@ -11,26 +11,10 @@ from typing import Any
 import pytest
 
 from backend.main import app
+from tests.dockerfile import final_stage
 
 APP_DIR = Path(__file__).resolve().parents[2]
 CONTRACT: dict[str, Any] = json.loads((APP_DIR / "contract.json").read_text())
-
-
-def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            out.append((keyword.upper(), rest.strip()))
-    return out
-
-
-def _final_stage(dockerfile: Path) -> list[tuple[str, str]]:
-    instructions = _instructions(dockerfile)
-    last_from = max(i for i, (k, _) in enumerate(instructions) if k == "FROM")
-    return instructions[last_from:]
 
 
 def _one(stage: list[tuple[str, str]], keyword: str) -> str:
@@ -42,7 +26,7 @@ def _one(stage: list[tuple[str, str]], keyword: str) -> str:
 @pytest.mark.parametrize("component", ["api", "web"])
 def test_dockerfile_matches_contract(component: str) -> None:
     spec = CONTRACT[component]
-    stage = _final_stage(APP_DIR / component / "Dockerfile")
+    stage = final_stage(APP_DIR / component / "Dockerfile")
     assert _one(stage, "USER").split(":")[0] == spec["user"] == "10001"
     assert _one(stage, "EXPOSE") == str(spec["port"])
     assert json.loads(_one(stage, "CMD")) == spec["command"]
@@ -52,7 +36,7 @@ def test_dockerfile_matches_contract(component: str) -> None:
 
 def test_api_command_workdir_and_modules() -> None:
     api = CONTRACT["api"]
-    stage = _final_stage(APP_DIR / "api" / "Dockerfile")
+    stage = final_stage(APP_DIR / "api" / "Dockerfile")
     assert _one(stage, "WORKDIR") == api["workdir"]
     assert any(k == "COPY" and v.startswith("alembic.ini ") for k, v in stage)
     assert (APP_DIR / "api" / "alembic.ini").is_file()
@@ -74,6 +58,10 @@ def test_every_contract_variable_is_read_by_the_code() -> None:
     for name in api["env"] + api["secrets"]:
         assert name in read, f"{name} is in contract.json but not read by backend/"
     web_source = (APP_DIR / "web" / "lib" / "notes.mjs").read_text()
-    for name in CONTRACT["web"]["env"]:
+    fixed = CONTRACT["web"]["fixedEnv"]
+    assert set(fixed) <= set(CONTRACT["web"]["env"])
+    for name in set(CONTRACT["web"]["env"]) - set(fixed):
         assert name in web_source
+    # The fixed values are for the Next.js standalone server itself (it listens on $HOSTNAME).
+    assert fixed == {"HOSTNAME": "0.0.0.0"}
     assert "ASSET_PREFIX" in (APP_DIR / "web" / "next.config.mjs").read_text()

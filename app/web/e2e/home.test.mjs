@@ -3,8 +3,8 @@
 // Needs: `npm run build` done, the API venv at ../.venv (or PYTHON=...), PostgreSQL
 // server binaries, and Chromium at /usr/bin/chromium (or CHROMIUM_PATH=...).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -77,38 +77,29 @@ function startApiStack() {
   return { proc, ready };
 }
 
-// Like the image: uid 10001, read-only root filesystem, writable /tmp only
-// (bubblewrap stands in for the container runtime; E2E_SANDBOX=0 turns it off).
+// As the dev stack's rendered web task definition says, in the Fargate stand-in of the API's
+// tests (tests/fargate.py via tests/run_web.py): uid 10001, read-only root, /tmp on a volume owned
+// as the image declares it, HOSTNAME set by "Fargate" and then by the task definition.
+// Needs root and bubblewrap; E2E_SANDBOX=0 runs server.js directly instead (not under
+// APP_TESTS_STRICT=1, which app/scripts/test.sh sets).
 const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((p) => existsSync(p));
-const SANDBOX =
-  process.env.E2E_SANDBOX !== "0" &&
-  BWRAP !== undefined &&
-  spawnSync(BWRAP, ["--ro-bind", "/", "/", "--unshare-user", "--uid", "10001", "true"]).status === 0;
-// The checkout may itself live under /tmp (CI clones there): bind it again over the fresh tmpfs.
-const CHECKOUT = resolve(WEB_DIR, "..", "..");
-const SANDBOX_ARGS = [
-  "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--ro-bind", CHECKOUT, CHECKOUT,
-  "--proc", "/proc", "--dev", "/dev",
-  "--unshare-user", "--uid", "10001", "--gid", "10001", "--die-with-parent",
-];
+const SANDBOX = process.env.E2E_SANDBOX !== "0" && BWRAP !== undefined && process.getuid?.() === 0;
 
 /** @param {number} port @param {string} apiUrl */
 function startWeb(port, apiUrl) {
-  const command = SANDBOX
-    ? [/** @type {string} */ (BWRAP), [...SANDBOX_ARGS, "--chdir", dirname(SERVER_JS), process.execPath, SERVER_JS]]
-    : [process.execPath, [SERVER_JS]];
-  return spawn(/** @type {string} */ (command[0]), /** @type {string[]} */ (command[1]), {
+  if (SANDBOX) {
+    const args = ["-m", "tests.run_web", "--stack", "dev", "--api-url", apiUrl, "--port", String(port)];
+    return spawn(PYTHON, args, { cwd: API_DIR, stdio: ["pipe", "inherit", "inherit"] });
+  }
+  return spawn(process.execPath, [SERVER_JS], {
     cwd: dirname(SERVER_JS),
     env: { ...process.env, PORT: String(port), HOSTNAME: "127.0.0.1", API_INTERNAL_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
 
-/**
- * @param {import("node:child_process").ChildProcess} proc
- * @param {boolean} [sandboxed] signal the program inside bwrap rather than bwrap itself
- */
-function stop(proc, sandboxed = false) {
+/** @param {import("node:child_process").ChildProcess} proc */
+function stop(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
     const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
@@ -116,19 +107,7 @@ function stop(proc, sandboxed = false) {
       clearTimeout(killer);
       res(undefined);
     });
-    // bwrap does not forward signals: send SIGTERM to the program inside, as ECS would.
-    /** @type {string[]} */
-    let children = [];
-    if (sandboxed) {
-      try {
-        const list = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8");
-        children = list.trim().split(/\s+/).filter(Boolean);
-      } catch {
-        // already gone
-      }
-    }
-    if (children.length) for (const pid of children) process.kill(Number(pid), "SIGTERM");
-    else proc.kill("SIGTERM");
+    proc.kill("SIGTERM");
   });
 }
 
@@ -140,18 +119,19 @@ let webUrl = "";
 
 before(async () => {
   assert.ok(existsSync(SERVER_JS), "run `npm run build` first (no .next/standalone/server.js)");
+  if (process.env.APP_TESTS_STRICT === "1") assert.ok(SANDBOX, "the web must run in the Fargate stand-in (root, bwrap)");
   stack = startApiStack();
   apiUrl = await stack.ready;
   const port = await freePort();
   webServers.push(startWeb(port, apiUrl));
   webUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${webUrl}/`, 30_000);
+  await waitForHttp(`${webUrl}/healthz`, 60_000);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 });
 
 after(async () => {
   await browser?.close();
-  await Promise.all(webServers.map((p) => stop(p, SANDBOX)));
+  await Promise.all(webServers.map((p) => stop(p)));
   if (stack) {
     stack.proc.stdin?.end();
     await stop(stack.proc);
@@ -159,7 +139,7 @@ after(async () => {
 });
 
 test("home page renders notes from the API and creates a note through the form", async () => {
-  console.log(`# web server sandboxed (uid 10001, read-only root): ${SANDBOX}`);
+  console.log(`# web server as its task definition says, in the Fargate stand-in: ${SANDBOX}`);
   const seeded = await fetch(`${apiUrl}/api/notes`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -231,7 +211,7 @@ test("home page still answers 200 with an error notice when the API is down", as
   const deadApi = `http://127.0.0.1:${await freePort()}`;
   const web = startWeb(port, deadApi);
   webServers.push(web);
-  await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
   const res = await fetch(`http://127.0.0.1:${port}/`);
   assert.equal(res.status, 200);
   const html = await res.text();
