@@ -3,8 +3,6 @@
 Read top to bottom, this is the architecture. Resource logic lives in components/.
 """
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
@@ -17,13 +15,8 @@ from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
 from components.edge import Edge, EdgeArgs
-from components.fargate_service import (
-    UPLOADS_PREFIX,
-    EgressRule,
-    FargateService,
-    FargateServiceArgs,
-    app_task_policy_statements,
-)
+from components.fargate_service import FargateService, FargateServiceArgs
+from components.links import Link, connect, merge
 from components.load_balancer import CLOUDFRONT_ORIGIN_FACING, LoadBalancer, LoadBalancerArgs
 from components.migration import MigrationTask, MigrationTaskArgs
 from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
@@ -31,8 +24,9 @@ from components.naming import Naming
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
-from components.scaling import ScaledService, Scaling, ScalingArgs, owns_desired_count
-from components.settings import ServiceSize, load_settings
+from components.scaling import ScaledService, Scaling, ScalingArgs
+from components.services import host_of, service_specs
+from components.settings import load_settings
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
@@ -66,7 +60,7 @@ network = Network(
     opts=opts,
 )
 
-# -- data layer: isolated subnets; services are admitted later with allow_from(name, sg_id) ----
+# -- data layer: isolated subnets; each store admits the services that use it (links below) ---
 keep_data = settings.deletion_protection
 database = Database(
     "database",
@@ -115,12 +109,14 @@ storage = AppStorage(
     opts=opts,
 )
 
-# -- compute: images, cluster, load balancer, the three services, the migration task ----------
+# -- compute: images, cluster, load balancer, the services and tasks of app/contract.json -----
 contract = load_contract()
+specs = service_specs(contract, settings)  # one per enabled service: contract + settings
 registry = Registry(
     "registry",
     RegistryArgs(
         name_prefix=naming.prefix,
+        images=tuple(contract.images),
         keep_tagged=settings.ecr_keep_tagged,
         force_delete=not keep_data,
     ),
@@ -165,10 +161,7 @@ load_balancer = LoadBalancer(
         public_https=public_alb and settings.alb_https,
         deletion_protection=keep_data,
         deregistration_delay=60 if keep_data else 10,
-        api_port=contract.api_port,
-        api_health_path=contract.api_health_path,
-        web_port=contract.web_port,
-        web_health_path=contract.web_health_path,
+        targets={s.name: (s.port, s.health_path) for s in specs if s.port and s.health_path},
     ),
     opts=opts,
 )
@@ -200,10 +193,13 @@ site_url: pulumi.Input[str] = (
     if settings.domain
     else pulumi.Output.concat("https://", edge.domain_name)
 )
-if names:
-    load_balancer.route(site_hosts=[names["apex"], names["www"]], api_host=names["api"])
-else:
-    load_balancer.route(site_hosts=[edge.domain_name])
+# The route list's host groups, by name: the site's names, `api.<domain>`, the ALB's own name.
+host_groups: dict[str, list[pulumi.Input[str]]] = {
+    "site": [names["apex"], names["www"]] if names else [edge.domain_name],
+    "api": [names["api"]] if names else [],
+    "internal": [load_balancer.dns_name],
+}
+load_balancer.route(contract.routes, host_groups)  # type: ignore[arg-type]
 if certificates is not None and settings.domain:
     SiteRecords(
         "records",
@@ -216,186 +212,115 @@ if certificates is not None and settings.domain:
         opts=opts,
     )
 
-# images: build -> `pulumi up` builds and pushes both images (tagged by content) with Docker.
+# images: build -> `pulumi up` builds and pushes every image (tagged by content) with Docker.
 # images: registry -> CI pushed them; parked (0 tasks) until imageTag names them (see settings).
 if settings.images == "build":
     platform = PLATFORMS[settings.cpu_architecture]
-    api_image = registry.build_image("api", "app/api", platform)
-    web_image = registry.build_image("web", "app/web", platform)
+    images = {n: registry.build_image(n, i.context, platform) for n, i in contract.images.items()}
 else:
-    image_tag = settings.image_tag or "bootstrap"
-    api_image = registry.image_uri("api", image_tag)
-    web_image = registry.image_uri("web", image_tag)
-data_environment: dict[str, pulumi.Input[str]] = {
-    "AWS_REGION": settings.region,
-    "DB_HOST": database.endpoint,
-    "DB_PORT": str(database.port),
-    "DB_NAME": database.database_name,
-    "DB_SECRET_ARN": database.master_secret_arn,
-    "UPLOADS_BUCKET": storage.bucket_name,
+    images = {n: registry.image_uri(n, settings.image_tag or "bootstrap") for n in contract.images}
+links: dict[str, Link] = {
+    "database": database.link(settings.region),
+    "storage": storage.link(settings.region),
+    **({"cache": cache.link()} if cache is not None else {}),
 }
-data_secrets: dict[str, pulumi.Input[str]] = {
-    "DB_USERNAME": pulumi.Output.concat(database.master_secret_arn, ":username::"),
-    "DB_PASSWORD": pulumi.Output.concat(database.master_secret_arn, ":password::"),
-    "APP_SECRET_KEY": storage.app_secret_arn,
-}
-data_secret_arns: list[pulumi.Input[str]] = [database.master_secret_arn, storage.app_secret_arn]
-data_egress = [
-    EgressRule("db", database.port, database.security_group.id, "PostgreSQL to Aurora"),
-]
-if cache is not None:
-    data_environment |= {
-        "REDIS_HOST": cache.host,
-        "REDIS_PORT": str(cache.port),
-        "REDIS_TLS": "true" if cache.tls else "false",
+
+services: dict[str, FargateService] = {}
+for spec in specs:
+    linked = merge([links[store] for store in spec.workload.uses if store in links])
+    # Services that call another one reach it through the ingress: the internal ALB's name (its
+    # group admits them), or, when the ALB is public, the site URL through CloudFront (a public
+    # ALB's name resolves to public addresses, reached through NAT: no group could admit them).
+    calls = {
+        f"{called.upper()}_INTERNAL_URL": site_url if public_alb else load_balancer.internal_url
+        for called in spec.workload.calls
     }
-    data_secrets["REDIS_AUTH_TOKEN"] = cache.auth_token_secret_arn
-    data_secret_arns.append(cache.auth_token_secret_arn)
-    data_egress.append(
-        EgressRule("cache", cache.port, cache.security_group.id, "Redis/Valkey (TLS) to the cache")
-    )
-app_task_statements = app_task_policy_statements(
-    storage.bucket_arn, database.master_secret_arn, UPLOADS_PREFIX
-)
-
-
-def service_args(name: str, size: ServiceSize, **extra: Any) -> FargateServiceArgs:
-    """What the three services share: cluster, network, sizes and the operational dials."""
-    spot = size.runs_on_spot(settings.fargate_spot)
-    return FargateServiceArgs(
-        service_name=name,
-        cluster_arn=cluster.arn,
-        capacity_providers=cluster.capacity_providers,
-        vpc_id=network.vpc.id,
-        subnet_ids=network.private_subnet_ids,
-        log_group_name=naming.log_group("ecs", name),
-        region=settings.region,
-        cpu=size.cpu,
-        memory=size.memory,
-        desired_count=0 if settings.parked else size.count,
-        cpu_architecture=settings.cpu_architecture,
-        retention_days=settings.log_retention_days,
-        spot=spot,
-        # mvp keeps one on-demand task if Spot is turned on: Spot is never replaced by on-demand.
-        on_demand_base=1 if spot and settings.profile == "mvp" and name != "worker" else 0,
-        ecs_exec=settings.ecs_exec,
-        autoscaling=owns_desired_count(settings.autoscaling and name != "worker", settings.sleep),
-        user=contract.user,
-        family=naming.physical("generic", name),
-        iam_path=naming.iam_path,
-        **extra,
-    )
-
-
-api = FargateService(
-    "api",
-    service_args(
-        "api",
-        settings.api,
-        image=api_image,
-        repository_arns=[registry.repositories["api"].arn],
-        container_port=contract.api_port,
-        health_check_command=contract.api_health_check,
-        environment=data_environment,
-        secrets=data_secrets,
-        secret_arns=data_secret_arns,
-        task_policy_statements=app_task_statements,
-        egress_to=data_egress,
-        target_group_arn=load_balancer.api_target_group.arn,
-        load_balancer_security_group_id=load_balancer.security_group.id,
-        listener_rules=load_balancer.api_rules,
-    ),
-    opts=opts,
-)
-web = FargateService(
-    "web",
-    service_args(
-        "web",
-        settings.web,
-        image=web_image,
-        repository_arns=[registry.repositories["web"].arn],
-        container_port=contract.web_port,
-        health_check_command=contract.web_health_check,
-        # Server-side API calls: straight to the internal ALB; a public ALB's name resolves to
-        # public addresses (reached through NAT, so no security group could admit the tasks),
-        # so in public mode the web service calls the site URL through CloudFront instead.
-        environment={
-            **contract.web_fixed_env,
-            "API_INTERNAL_URL": site_url if public_alb else load_balancer.internal_url,
-        },
-        egress_to=[]
-        if public_alb
-        else [
-            EgressRule("alb", 80, load_balancer.security_group.id, "HTTP to the ALB (API calls)")
-        ],
-        target_group_arn=load_balancer.web_target_group.arn,
-        load_balancer_security_group_id=load_balancer.security_group.id,
-        listener_rules=load_balancer.web_rules,
-    ),
-    opts=opts,
-)
-if not public_alb:
-    load_balancer.allow_from("web", web.security_group.id)
-services = [api, web]
-if settings.worker.enabled:
-    worker = FargateService(
-        "worker",
-        service_args(
-            "worker",
-            settings.worker,
-            image=api_image,
-            repository_arns=[registry.repositories["api"].arn],
-            command=contract.worker_command,
-            environment=data_environment,
-            secrets=data_secrets,
-            secret_arns=data_secret_arns,
-            task_policy_statements=app_task_statements,
-            egress_to=data_egress,
-            stop_timeout=contract.worker_stop_timeout,
+    service = FargateService(
+        spec.name,
+        FargateServiceArgs(
+            service_name=spec.name,
+            cluster_arn=cluster.arn,
+            capacity_providers=cluster.capacity_providers,
+            vpc_id=network.vpc.id,
+            subnet_ids=network.private_subnet_ids,
+            image=images[spec.image.name],
+            repository_arns=[registry.repositories[spec.image.name].arn],
+            log_group_name=naming.log_group("ecs", spec.name),
+            region=settings.region,
+            cpu=spec.size.cpu,
+            memory=spec.size.memory,
+            desired_count=spec.desired_count,
+            cpu_architecture=settings.cpu_architecture,
+            command=spec.workload.command,
+            container_port=spec.port,
+            health_check_command=spec.workload.health_check,
+            environment={**spec.image.fixed_env, **linked.environment, **calls},
+            secrets=linked.secrets,
+            secret_arns=linked.secret_arns,
+            task_policy_statements=linked.task_statements,
+            target_group_arn=load_balancer.target_groups[spec.name].arn if spec.port else None,
+            listener_rules=load_balancer.rules.get(spec.name, []),
+            retention_days=settings.log_retention_days,
+            spot=spec.spot,
+            on_demand_base=spec.on_demand_base,
+            ecs_exec=settings.ecs_exec,
+            autoscaling=spec.owns_desired_count,
+            user=spec.image.user,
+            read_only_root=spec.image.read_only_root,
+            stop_timeout=spec.workload.stop_timeout,
+            family=naming.physical("generic", spec.name),
+            iam_path=naming.iam_path,
         ),
         opts=opts,
     )
-    services.append(worker)
-for service in services:
-    if service is web:
-        continue  # the web service only calls the API: no database or cache access
-    database.allow_from(service.args.service_name, service.security_group.id)
-    if cache is not None:
-        cache.allow_from(service.args.service_name, service.security_group.id)
-migration = MigrationTask(
-    "migrate",
-    MigrationTaskArgs(
-        family=naming.physical("generic", "migrate"),
-        subnet_ids=network.private_subnet_ids,
-        command=contract.migration_command,
-    ),
-    api=api,
-    opts=opts,
-)
+    services[spec.name] = service
+    for endpoint in linked.endpoints:
+        connect(service.source, endpoint)
+    if spec.port:
+        # (was `<service>-alb-to-tasks` under the service: the alias keeps the same rule)
+        connect(
+            load_balancer.source,
+            service.entry,
+            egress_aliases=[pulumi.Alias(name=f"{spec.name}-alb-to-tasks", parent=service)],
+        )
+    if spec.workload.calls and not public_alb:
+        connect(service.source, load_balancer.entry)
+
+tasks = {
+    name: MigrationTask(
+        name,
+        MigrationTaskArgs(
+            family=naming.physical("generic", name),
+            subnet_ids=network.private_subnet_ids,
+            command=task.command or (),
+        ),
+        api=services[host_of(task, specs).name],
+        opts=opts,
+    )
+    for name, task in contract.tasks.items()
+}
+migration = tasks["migrate"]  # the one `stackctl migrate` and the deploy workflow run
 
 # -- operations: scaling, alarms, CI identity ---------------------------------------------------
-sizes = {"api": settings.api, "web": settings.web, "worker": settings.worker}
-parked = settings.parked  # no image to run yet: every count stays 0
 Scaling(
     "scaling",
     ScalingArgs(
         cluster_name=cluster.name,
         services=[
             ScaledService(
-                label=service.args.service_name,
-                service_name=service.service.name,
-                count=service.args.desired_count,
-                min_count=0 if parked else sizes[service.args.service_name].min_count,
-                max_count=0 if parked else sizes[service.args.service_name].max_count,
-                target_tracking=settings.autoscaling and service.args.service_name != "worker",
+                label=spec.name,
+                service_name=services[spec.name].service.name,
+                count=spec.desired_count,
+                min_count=spec.min_count,
+                max_count=spec.max_count,
+                target_tracking=spec.target_tracking,
             )
-            for service in services
+            for spec in specs
         ],
         sleep=settings.sleep,
     ),
     opts=opts,
 )
-target_groups = {"api": load_balancer.api_target_group, "web": load_balancer.web_target_group}
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -408,14 +333,14 @@ monitoring = Monitoring(
         dashboard=settings.dashboard,
         services=[
             ServiceWatch(
-                label=service.args.service_name,
-                service_name=service.service.name,
-                desired_count=service.args.desired_count,
-                target_group_arn_suffix=target_groups[service.args.service_name].arn_suffix
-                if service.args.service_name in target_groups
+                label=spec.name,
+                service_name=services[spec.name].service.name,
+                desired_count=spec.desired_count,
+                target_group_arn_suffix=load_balancer.target_groups[spec.name].arn_suffix
+                if spec.port
                 else None,
             )
-            for service in services
+            for spec in specs
         ],
         db_cluster_identifier=database.cluster.cluster_identifier,
         db_max_acu=settings.db_max_acu,
@@ -484,7 +409,7 @@ pulumi.export("distributionDomainName", edge.distribution.domain_name)
 pulumi.export("staticBucketName", edge.static_bucket.bucket)
 pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("clusterName", cluster.name)
-pulumi.export("serviceNames", {s.args.service_name: s.service_name for s in services})
+pulumi.export("serviceNames", {name: s.service_name for name, s in services.items()})
 pulumi.export("migrationTaskFamily", migration.family)
 pulumi.export("migrationNetworkConfiguration", migration.network_configuration)
 pulumi.export("migrationContainerName", migration.container_name)
@@ -492,7 +417,7 @@ pulumi.export("capacityProviderStrategy", migration.capacity_provider_strategy)
 pulumi.export(
     "logGroupNames",
     {
-        **{s.args.service_name: s.log_group.name for s in services},
+        **{name: s.log_group.name for name, s in services.items()},
         "migration": migration.log_group_name,
     },
 )

@@ -40,9 +40,11 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.buckets import attached_options, bucket_options
+from components.links import Link
 from components.security import deny_insecure_transport
 
 APP_SECRET_LENGTH = 64
+UPLOADS_PREFIX = "uploads/"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,35 @@ class AppStorage(pulumi.ComponentResource):
                 "bucketArn": self.bucket_arn,
                 "appSecretArn": self.app_secret_arn,
             }
+        )
+
+    def link(self, region: str, prefix: str = UPLOADS_PREFIX) -> Link:
+        """What a workload that uses the storage gets: the bucket's name, the app's secret key
+        as a container secret, and the task role's right to objects under `prefix` only."""
+        bucket = self.bucket_arn
+        return Link(
+            environment={"AWS_REGION": region, "UPLOADS_BUCKET": self.bucket_name},
+            secrets={"APP_SECRET_KEY": self.app_secret_arn},
+            secret_arns=[self.app_secret_arn],
+            task_statements=[
+                bucket.apply(
+                    lambda arn: {
+                        "Sid": "AppObjects",
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        "Resource": f"{arn}/{prefix}*",
+                    }
+                ),
+                bucket.apply(
+                    lambda arn: {
+                        "Sid": "ListAppPrefix",
+                        "Effect": "Allow",
+                        "Action": "s3:ListBucket",
+                        "Resource": arn,
+                        "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+                    }
+                ),
+            ],
         )
 
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:

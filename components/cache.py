@@ -48,7 +48,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.security import admit_from_group
+from components.links import Endpoint, Link
 from components.settings import RedisEngine
 from components.snapshots import final_snapshot_name
 
@@ -80,7 +80,6 @@ class Cache(pulumi.ComponentResource):
     auth_token: random.RandomPassword
     auth_token_secret: aws.secretsmanager.Secret
     replication_group: aws.elasticache.ReplicationGroup
-    ingress_rules: list[aws.vpc.SecurityGroupIngressRule]
     host: pulumi.Output[str]
     port: int
     tls: bool
@@ -94,7 +93,6 @@ class Cache(pulumi.ComponentResource):
             raise ValueError(f"nodes must be 1 to 6, not {args.nodes}")
         self.port = REDIS_PORT
         self.tls = True
-        self.ingress_rules = []
         self.security_group = self._create_security_group()
         self.subnet_group = self._create_subnet_group()
         self.auth_token, self.auth_token_secret = self._create_auth_token()
@@ -128,20 +126,26 @@ class Cache(pulumi.ComponentResource):
         """`rediss://<host>:6379`: the app adds the token from REDIS_AUTH_TOKEN."""
         return pulumi.Output.concat("rediss://", self.host, ":", str(self.port))
 
-    def allow_from(
-        self, name: str, source_security_group_id: pulumi.Input[str]
-    ) -> aws.vpc.SecurityGroupIngressRule:
-        """Admit Redis/Valkey (6379) from one security group (e.g. a service's)."""
-        rule = admit_from_group(
-            self,
-            f"{self._name}-from-{name}",
-            security_group_id=self.security_group.id,
-            port=self.port,
-            source_security_group_id=source_security_group_id,
-            description=f"Redis/Valkey (TLS) from {name}",
+    @property
+    def entry(self) -> Endpoint:
+        """Redis/Valkey (6379, TLS) behind the group's security group: `connect` to it."""
+        return Endpoint(
+            self, self._name, "cache", self.security_group.id, self.port, "Redis/Valkey (TLS)"
         )
-        self.ingress_rules.append(rule)
-        return rule
+
+    def link(self) -> Link:
+        """What a workload that uses the cache gets: host, port and TLS as plain values, the
+        AUTH token as a container secret (and for the execution role), and the endpoint."""
+        return Link(
+            environment={
+                "REDIS_HOST": self.host,
+                "REDIS_PORT": str(self.port),
+                "REDIS_TLS": "true" if self.tls else "false",
+            },
+            secrets={"REDIS_AUTH_TOKEN": self.auth_token_secret_arn},
+            secret_arns=[self.auth_token_secret_arn],
+            endpoint=self.entry,
+        )
 
     # -- steps ---------------------------------------------------------------------------------
 

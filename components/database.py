@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.security import admit_from_group
+from components.links import Endpoint, Link
 from components.snapshots import final_snapshot_name
 
 POSTGRES_PORT = 5432
@@ -100,7 +100,6 @@ class Database(pulumi.ComponentResource):
     cluster: aws.rds.Cluster
     writer: aws.rds.ClusterInstance
     readers: list[aws.rds.ClusterInstance]
-    ingress_rules: list[aws.vpc.SecurityGroupIngressRule]
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: int
@@ -118,7 +117,6 @@ class Database(pulumi.ComponentResource):
         self.port = POSTGRES_PORT
         self.database_name = args.database_name
         self.master_username = args.master_username
-        self.ingress_rules = []
         self.security_group = self._create_security_group()
         self.subnet_group = self._create_subnet_group()
         self.log_group = self._create_log_group()
@@ -142,20 +140,41 @@ class Database(pulumi.ComponentResource):
 
     # -- public --------------------------------------------------------------------------------
 
-    def allow_from(
-        self, name: str, source_security_group_id: pulumi.Input[str]
-    ) -> aws.vpc.SecurityGroupIngressRule:
-        """Admit PostgreSQL (5432) from one security group (e.g. a service's)."""
-        rule = admit_from_group(
-            self,
-            f"{self._name}-from-{name}",
-            security_group_id=self.security_group.id,
-            port=self.port,
-            source_security_group_id=source_security_group_id,
-            description=f"PostgreSQL from {name}",
+    @property
+    def entry(self) -> Endpoint:
+        """PostgreSQL (5432) behind the cluster's security group: `connect` a service to it."""
+        return Endpoint(self, self._name, "db", self.security_group.id, self.port, "PostgreSQL")
+
+    def link(self, region: str) -> Link:
+        """What a workload that uses the database gets: where it is (plain values), the
+        managed secret's two keys as container secrets, the secret itself for the execution
+        role, the task role's right to re-read it after RDS rotates it, and the endpoint."""
+        secret = self.master_secret_arn
+        return Link(
+            environment={
+                "AWS_REGION": region,
+                "DB_HOST": self.endpoint,
+                "DB_PORT": str(self.port),
+                "DB_NAME": self.database_name,
+                "DB_SECRET_ARN": secret,
+            },
+            secrets={
+                "DB_USERNAME": pulumi.Output.concat(secret, ":username::"),
+                "DB_PASSWORD": pulumi.Output.concat(secret, ":password::"),
+            },
+            secret_arns=[secret],
+            task_statements=[
+                secret.apply(
+                    lambda arn: {
+                        "Sid": "RefreshDatabaseCredentials",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": arn,
+                    }
+                )
+            ],
+            endpoint=self.entry,
         )
-        self.ingress_rules.append(rule)
-        return rule
 
     # -- helpers -------------------------------------------------------------------------------
 

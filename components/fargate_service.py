@@ -1,6 +1,7 @@
 """FargateService: one container on ECS Fargate, with its own roles, logs and security group.
 
-Used three times (api, web, worker) and, through `container_definition`, by the migration task.
+One per service of app/contract.json (the wiring builds them from components/services.py),
+and, through `container_definitions`, the migration task.
 
 Creates:
 1. a CloudWatch log group (`retention_days`, one of CloudWatch's values, aws-facts#log-retention);
@@ -9,10 +10,10 @@ Creates:
    injects (no `*` resource except `ecr:GetAuthorizationToken`, which accepts no other);
 3. a *task role* (used by the app) with only `task_policy_statements`, plus `ssmmessages`
    when `ecs_exec` is on (those four actions accept only `*`). Two different roles;
-4. a security group with standalone rules: ingress on the container port only from the load
-   balancer's group (and the matching ALB egress), egress 443 to anywhere (ECR, AWS APIs via
-   NAT or endpoints) and `egress_to` rules (5432 to the database group, 6379 to the cache
-   group, 80 to the ALB for the web service's API calls);
+4. a security group whose only rule of its own is egress 443 to anywhere (ECR, AWS APIs via
+   NAT or endpoints); every group-to-group pair (the load balancer to the container port, the
+   tasks to the database, the cache or the load balancer) is made by `components.links.connect`
+   from the service's `entry` (its container port) or `source`;
 5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, aws-facts#fargate-sizes), CPU
    architecture, the image, user `user` (non-root), a read-only root file system with a
    writable `/tmp` volume (plus the ECS Exec agent's three paths when `ecs_exec` is on), a
@@ -21,9 +22,9 @@ Creates:
 6. a service in private subnets without public IPs, with a capacity provider strategy (Spot per
    `spot`, `on_demand_base` tasks on FARGATE first), the deployment circuit breaker with
    rollback, a health check grace period (load-balanced services only,
-   aws-facts#grace-period), ECS Exec
-   per `ecs_exec`, `ignore_changes` on `desiredCount` with autoscaling, and `depends_on` the
-   listener rules using its target group and the cluster's capacity providers (14, 24).
+   aws-facts#grace-period), ECS Exec per `ecs_exec`, `ignore_changes` on `desiredCount` with
+   autoscaling, and `depends_on` the listener rules using its target group and the cluster's
+   capacity providers (aws-facts#service-after-listener, aws-facts#launch-type-or-strategy).
 
 Inputs (FargateServiceArgs, defaults in brackets): see the dataclass; the important defaults are
 user ["10001"], health_check_grace_seconds [120: start-up ~30 s plus Aurora resume ~15 s plus
@@ -45,8 +46,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cluster import FARGATE, FARGATE_SPOT
+from components.links import Endpoint, Source
 from components.naming import check_logical
-from components.security import admit_from_group, service_trust_policy
+from components.security import service_trust_policy
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -79,52 +81,6 @@ STAR_ONLY_ACTIONS = frozenset(
     }
 )
 ECS_EXEC_ACTIONS = sorted(a for a in STAR_ONLY_ACTIONS if a.startswith("ssmmessages:"))
-UPLOADS_PREFIX = "uploads/"
-
-
-def app_task_policy_statements(
-    bucket_arn: pulumi.Input[str], db_secret_arn: pulumi.Input[str], prefix: str = UPLOADS_PREFIX
-) -> list[pulumi.Output[dict[str, Any]]]:
-    """The api's and worker's own permissions: objects under the app bucket's prefix, and the
-    managed database secret (the app re-reads it after RDS rotates the password)."""
-    bucket = pulumi.Output.from_input(bucket_arn)
-    return [
-        bucket.apply(
-            lambda arn: {
-                "Sid": "AppObjects",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": f"{arn}/{prefix}*",
-            }
-        ),
-        bucket.apply(
-            lambda arn: {
-                "Sid": "ListAppPrefix",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-            }
-        ),
-        pulumi.Output.from_input(db_secret_arn).apply(
-            lambda arn: {
-                "Sid": "RefreshDatabaseCredentials",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": arn,
-            }
-        ),
-    ]
-
-
-@dataclass(frozen=True)
-class EgressRule:
-    """One egress rule of the task's security group to another security group."""
-
-    label: str
-    port: int
-    security_group_id: pulumi.Input[str]
-    description: str
 
 
 @dataclass(frozen=True)
@@ -149,9 +105,7 @@ class FargateServiceArgs:
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_arns: Sequence[pulumi.Input[str]] = ()
     task_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
-    egress_to: Sequence[EgressRule] = ()
     target_group_arn: pulumi.Input[str] | None = None
-    load_balancer_security_group_id: pulumi.Input[str] | None = None
     listener_rules: Sequence[pulumi.Resource] = ()
     retention_days: int = 7
     spot: bool = False
@@ -203,6 +157,25 @@ class FargateService(pulumi.ComponentResource):
     def service_name(self) -> pulumi.Output[str]:
         return self.service.name
 
+    @property
+    def source(self) -> Source:
+        """The tasks' security group as the start of a connection (to the database, ...)."""
+        return Source(self, self.args.service_name, self.security_group.id)
+
+    @property
+    def entry(self) -> Endpoint:
+        """The container port behind the tasks' group: what the load balancer connects to."""
+        if self.args.container_port is None:
+            raise ValueError(f"{self.args.service_name} serves no port")
+        return Endpoint(
+            self,
+            self._name,
+            self.args.service_name,
+            self.security_group.id,
+            self.args.container_port,
+            f"{self.args.service_name} port",
+        )
+
     def container_definitions(
         self,
         container_name: str,
@@ -226,8 +199,6 @@ class FargateService(pulumi.ComponentResource):
     def _check(args: FargateServiceArgs) -> None:
         if (args.target_group_arn is None) != (args.container_port is None):
             raise ValueError(f"{args.service_name}: a target group needs a container port")
-        if args.target_group_arn is not None and args.load_balancer_security_group_id is None:
-            raise ValueError(f"{args.service_name}: a target group needs the ALB security group")
 
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
@@ -346,40 +317,6 @@ class FargateService(pulumi.ComponentResource):
             ),
             opts=self._child(),
         )
-        for rule in args.egress_to:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._name}-to-{rule.label}",
-                aws.vpc.SecurityGroupEgressRuleArgs(
-                    security_group_id=group.id,
-                    ip_protocol="tcp",
-                    from_port=rule.port,
-                    to_port=rule.port,
-                    referenced_security_group_id=rule.security_group_id,
-                    description=rule.description,
-                ),
-                opts=self._child(),
-            )
-        if args.container_port is not None and args.load_balancer_security_group_id is not None:
-            admit_from_group(
-                self,
-                f"{self._name}-from-alb",
-                security_group_id=group.id,
-                port=args.container_port,
-                source_security_group_id=args.load_balancer_security_group_id,
-                description=f"{args.service_name} port from the load balancer only",
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{self._name}-alb-to-tasks",
-                aws.vpc.SecurityGroupEgressRuleArgs(
-                    security_group_id=args.load_balancer_security_group_id,
-                    ip_protocol="tcp",
-                    from_port=args.container_port,
-                    to_port=args.container_port,
-                    referenced_security_group_id=group.id,
-                    description=f"ALB to the {args.service_name} tasks (traffic, health checks)",
-                ),
-                opts=self._child(),
-            )
         return group
 
     def _create_task_definition(self) -> aws.ecs.TaskDefinition:

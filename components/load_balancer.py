@@ -35,25 +35,21 @@ month each ($7.30 with 2 AZs); the internal ALB of `vpcOrigin` has none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from components.links import Endpoint, Source
 from components.naming import check_logical
-from components.security import admit_from_group
+from components.routing import HostGroups, Route, active, priorities
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 HTTP_PORT = 80
 HTTPS_PORT = 443
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-API_PATHS = ("/api/*",)
-# Listener rule priorities (unique per listener, aws-facts#listener-rules).
-PRIORITY_API_HOST = 10
-PRIORITY_API_PATH = 20
-PRIORITY_SITE = 30
-PRIORITY_INTERNAL_API = 5
+INTERNAL_HOSTS = "internal"  # the host group of the load balancer's own name (routing.py)
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 
@@ -70,10 +66,8 @@ class LoadBalancerArgs:
     deletion_protection: bool = False
     idle_timeout: int = 60
     deregistration_delay: int = 30
-    api_port: int = 8000
-    api_health_path: str = "/api/healthz"
-    web_port: int = 3000
-    web_health_path: str = "/healthz"
+    # Service name -> (container port, health path): one target group each.
+    targets: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -83,10 +77,8 @@ class LoadBalancer(pulumi.ComponentResource):
     alb: aws.lb.LoadBalancer
     http_listener: aws.lb.Listener
     https_listener: aws.lb.Listener | None
-    api_target_group: aws.lb.TargetGroup
-    web_target_group: aws.lb.TargetGroup
-    api_rules: list[aws.lb.ListenerRule]
-    web_rules: list[aws.lb.ListenerRule]
+    target_groups: dict[str, aws.lb.TargetGroup]
+    rules: dict[str, list[aws.lb.ListenerRule]]  # service name -> the rules forwarding to it
 
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,17 +86,14 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("fullstack:loadbalancer:LoadBalancer", name, None, opts)
         self._name = name
         self.args = args
-        self.api_rules = []
-        self.web_rules = []
         self.security_group = self._create_security_group()
         self._admit_cloudfront()
         self.alb = self._create_alb()
-        self.api_target_group = self._create_target_group(
-            "api", args.api_port, args.api_health_path
-        )
-        self.web_target_group = self._create_target_group(
-            "web", args.web_port, args.web_health_path
-        )
+        self.target_groups = {
+            service: self._create_target_group(service, port, path)
+            for service, (port, path) in args.targets.items()
+        }
+        self.rules = {service: [] for service in args.targets}
         self.http_listener, self.https_listener = self._create_listeners()
         self.register_outputs(
             {
@@ -139,64 +128,47 @@ class LoadBalancer(pulumi.ComponentResource):
         """The URL services inside the VPC use to call the API through the ALB (plain HTTP)."""
         return self.alb.dns_name.apply(lambda dns: f"http://{dns}")
 
-    def allow_from(self, name: str, source_security_group_id: pulumi.Input[str]) -> None:
-        """Admit a service inside the VPC on port 80 (server-side calls to `/api/*`)."""
-        admit_from_group(
-            self,
-            f"{self._name}-from-{name}",
-            security_group_id=self.security_group.id,
-            port=HTTP_PORT,
-            source_security_group_id=source_security_group_id,
-            description=f"HTTP from the {name} service (internal API calls)",
-        )
+    @property
+    def source(self) -> Source:
+        """The load balancer's group as the start of a connection (to a service's port)."""
+        return Source(self, "alb", self.security_group.id)
 
-    def route(
-        self,
-        site_hosts: Sequence[pulumi.Input[str]],
-        api_host: pulumi.Input[str] | None = None,
-    ) -> None:
-        """Create the listener rules once the host names viewers use are known.
+    @property
+    def entry(self) -> Endpoint:
+        """Port 80 behind the load balancer's group: services that call the API connect here."""
+        return Endpoint(self, self._name, "alb", self.security_group.id, HTTP_PORT, "HTTP")
 
-        `site_hosts`: the names the site is served on (apex and www, or the distribution's
-        own name without a domain). `api_host`: `api.<domain>`, or None.
+    def route(self, routes: Sequence[Route], groups: HostGroups) -> None:
+        """One listener rule per route, in the list's order (priorities 10, 20, 30...).
+
+        `groups` names the hosts of each host group (`site`, `api`, `internal`); a route whose
+        groups have no names in this stack (no domain: no `api` host) gets no rule, and the
+        others keep their priorities. With end-to-end TLS, port 80 redirects to 443 except for
+        the routes that serve the load balancer's own name (the services' internal calls):
+        those also get a rule on port 80, for that name only, in the same order.
         """
+        present = set(map(id, active(routes, groups)))
         listener = self.routing_listener
-        internal_host = self.alb.dns_name
-        if api_host is not None:
-            self.api_rules.append(
-                self._rule(
-                    "api-host",
-                    listener,
-                    PRIORITY_API_HOST,
-                    self.api_target_group,
-                    hosts=[api_host],
+        for priority, route in priorities(routes):
+            if id(route) not in present:
+                continue
+            self.rules[route.target].append(
+                self._rule((route.name or route.target), listener, priority, route, groups)
+            )
+        if self.https_listener is None:
+            return
+        internal_only = {INTERNAL_HOSTS: list(groups.get(INTERNAL_HOSTS, ()))}
+        for priority, route in priorities(routes):
+            if INTERNAL_HOSTS in route.hosts and id(route) in present:
+                self.rules[route.target].append(
+                    self._rule(
+                        f"internal-{(route.name or route.target)}",
+                        self.http_listener,
+                        priority,
+                        Route(route.target, (INTERNAL_HOSTS,), route.paths),
+                        internal_only,
+                    )
                 )
-            )
-        self.api_rules.append(
-            self._rule(
-                "api-path",
-                listener,
-                PRIORITY_API_PATH,
-                self.api_target_group,
-                hosts=[*site_hosts, internal_host],
-                paths=API_PATHS,
-            )
-        )
-        self.web_rules.append(
-            self._rule("site", listener, PRIORITY_SITE, self.web_target_group, hosts=site_hosts)
-        )
-        if self.https_listener is not None:
-            # Port 80 redirects to 443, except the web service's calls to the ALB's own name.
-            self.api_rules.append(
-                self._rule(
-                    "internal-api",
-                    self.http_listener,
-                    PRIORITY_INTERNAL_API,
-                    self.api_target_group,
-                    hosts=[internal_host],
-                    paths=API_PATHS,
-                )
-            )
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -345,22 +317,22 @@ class LoadBalancer(pulumi.ComponentResource):
         label: str,
         listener: aws.lb.Listener,
         priority: int,
-        target_group: aws.lb.TargetGroup,
-        *,
-        hosts: Sequence[pulumi.Input[str]] = (),
-        paths: Sequence[str] = (),
+        route: Route,
+        groups: HostGroups,
     ) -> aws.lb.ListenerRule:
-        conditions = []
-        if hosts:
-            conditions.append(
-                aws.lb.ListenerRuleConditionArgs(
-                    host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=list(hosts))
+        conditions = [
+            aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(
+                    values=list(route.host_names(groups))
                 )
             )
-        if paths:
+        ]
+        if route.paths:
             conditions.append(
                 aws.lb.ListenerRuleConditionArgs(
-                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(paths))
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                        values=list(route.paths)
+                    )
                 )
             )
         return aws.lb.ListenerRule(
@@ -370,7 +342,9 @@ class LoadBalancer(pulumi.ComponentResource):
                 priority=priority,
                 conditions=conditions,
                 actions=[
-                    aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)
+                    aws.lb.ListenerRuleActionArgs(
+                        type="forward", target_group_arn=self.target_groups[route.target].arn
+                    )
                 ],
             ),
             opts=self._child(),

@@ -43,6 +43,7 @@ class Route:
     hosts: tuple[str, ...]
     paths: tuple[str, ...] = ()
     purpose: str = ""  # why the route exists, for the plan and the tests' messages
+    name: str = ""  # a stable label: the listener rule's logical name is made from it
 
     def host_names(self, groups: HostGroups) -> list[str]:
         """The names of this route's host groups (a group without names adds none)."""
@@ -126,6 +127,9 @@ def check_routes(routes: Sequence[Route]) -> list[str]:
     for route in routes:
         if not route.hosts:
             problems.append(f"route to {route.target} names no host group")
+    names = [route.name for route in routes if route.name]
+    if len(set(names)) != len(names):
+        problems.append(f"route names repeat: {names}")
     return problems
 
 

@@ -87,11 +87,12 @@ def plaintext_secret_inputs(graph: Graph) -> list[str]:
 
 
 PROGRAM = '''
-"""A tiny program: one client security group admitted to the database and the cache."""
+"""A tiny program: one client security group connected to the database and the cache."""
 import pulumi_aws as aws
 
 from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
+from components.links import Source, connect
 
 vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
 client = aws.ec2.SecurityGroup("client-sg", vpc_id=vpc.id, description="a service")
@@ -108,8 +109,8 @@ database = Database(
 cache = Cache(
     "cache", CacheArgs(replication_group_id="t-dev-cache", vpc_id=vpc.id, subnet_ids=subnets)
 )
-database.allow_from("api", client.id)
-cache.allow_from("worker", client.id)
+connect(Source(client, "api", client.id), database.entry)
+connect(Source(client, "worker", client.id), cache.entry)
 '''
 
 

@@ -26,7 +26,8 @@ from tests.conftest import PlanFn
 CONTRACT = json.loads(
     (Path(__file__).resolve().parent.parent / "app" / "contract.json").read_text()
 )
-API, WEB = CONTRACT["api"], CONTRACT["web"]
+API, WEB = CONTRACT["images"]["api"], CONTRACT["images"]["web"]
+SERVICES, TASKS = CONTRACT["services"], CONTRACT["tasks"]
 ECS_EXEC_AGENT_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
 FULL = ("prod", "imageTag=abc1234", "redis=true")
 WITHOUT_REDIS = ("dev", "imageTag=abc1234", "worker.enabled=true")
@@ -53,9 +54,9 @@ def test_commands_and_user_match(graph: Graph) -> None:
     tasks = task_definitions(graph)
     assert "command" not in container(tasks["api"]), "the api image's CMD serves the API"
     assert "command" not in container(tasks["web"]), "the web image's CMD serves the site"
-    assert container(tasks["worker"])["command"] == API["workerCommand"]
-    assert container(tasks["migrate"])["command"] == API["migrationCommand"]
-    assert container(tasks["worker"])["stopTimeout"] == API["workerStopTimeoutSeconds"]
+    assert container(tasks["worker"])["command"] == SERVICES["worker"]["command"]
+    assert container(tasks["migrate"])["command"] == TASKS["migrate"]["command"]
+    assert container(tasks["worker"])["stopTimeout"] == SERVICES["worker"]["stopTimeoutSeconds"]
     for name, side in (("api", API), ("worker", API), ("migrate", API), ("web", WEB)):
         definition: dict[str, Any] = container(tasks[name])
         assert definition["user"] == side["user"], name

@@ -190,7 +190,7 @@ def test_cache_sg_admits_no_cidr(plan: PlanFn, stack: str, overrides: tuple[str,
         assert (rule.get("fromPort"), rule.get("toPort")) == (6379, 6379)
 
 
-def test_allow_from_admits_6379_from_the_source_security_group_only(tmp_path: Path) -> None:
+def test_connect_admits_6379_from_the_source_group_and_lets_the_source_out(tmp_path: Path) -> None:
     graph = run_allow_from_program(tmp_path)
     client = graph.named("client-sg", SECURITY_GROUP)
     group = graph.named("cache-sg", SECURITY_GROUP)
@@ -202,6 +202,15 @@ def test_allow_from_admits_6379_from_the_source_security_group_only(tmp_path: Pa
         "tcp",
     )
     assert_no_cidr_ingress(graph, group)
+    # The other side of the pair: the source may reach exactly this group on this port.
+    (egress,) = [
+        r
+        for r in graph.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.get("securityGroupId") == client.id and r.get("referencedSecurityGroupId") == group.id
+    ]
+    assert egress.name == "worker-to-cache"
+    assert egress.get("referencedSecurityGroupId") == group.id
+    assert (egress.get("fromPort"), egress.get("toPort")) == (6379, 6379)
 
 
 # -- names (aws-facts#iam-name) --------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_database_sg_is_the_clusters_only_sg_and_admits_no_cidr(stack_graph: Gra
         )
 
 
-def test_allow_from_admits_5432_from_the_source_security_group_only(tmp_path: Path) -> None:
+def test_connect_admits_5432_from_the_source_group_and_lets_the_source_out(tmp_path: Path) -> None:
     graph = run_allow_from_program(tmp_path)
     client = graph.named("client-sg", SECURITY_GROUP)
     group = graph.named("db-sg", SECURITY_GROUP)
@@ -171,6 +171,15 @@ def test_allow_from_admits_5432_from_the_source_security_group_only(tmp_path: Pa
     )
     assert rule.parent == graph.named("db", "fullstack:data:Database").urn
     assert_no_cidr_ingress(graph, group)
+    # The other side of the pair: the source may reach exactly this group on this port.
+    (egress,) = [
+        r
+        for r in graph.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if r.get("securityGroupId") == client.id and r.get("referencedSecurityGroupId") == group.id
+    ]
+    assert egress.name == "api-to-db"
+    assert egress.get("referencedSecurityGroupId") == group.id
+    assert (egress.get("fromPort"), egress.get("toPort")) == (5432, 5432)
 
 
 # -- storage, backups, observability --------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_rule_priorities_are_unique_per_listener_and_conditions_fit(graph: Graph
 def test_with_tls_the_web_service_still_reaches_the_api_over_port_80(plan: PlanFn) -> None:
     graph = plan("prod", "domain=example.com", "albHttps=true")
     found = {int(lst.get("port")): lst for lst in graph.of_type(LISTENER)}
-    rule = rules_by_name(graph)["lb-internal-api"]
+    rule = rules_by_name(graph)["lb-internal-api-path"]
     assert rule.get("listenerArn") == found[80].outputs["arn"]
     assert rule_hosts(rule) == [alb(graph).outputs["dnsName"]]
     assert rule_paths(rule) == ["/api/*"]
