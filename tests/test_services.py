@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,8 @@ from tests.routing_helpers import alb_lands
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
-def with_two_more_services() -> dict:
-    contract = json.loads(CONTRACT_PATH.read_text())
+def with_two_more_services() -> dict[str, Any]:
+    contract: dict[str, Any] = json.loads(CONTRACT_PATH.read_text())
     contract["services"]["reports"] = {"image": "api", "serves": True, "uses": ["database"]}
     contract["services"]["cron"] = {"image": "api", "command": ["python", "-m", "cron"]}
     site = next(i for i, r in enumerate(contract["routes"]) if r["name"] == "site")
