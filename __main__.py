@@ -173,6 +173,7 @@ edge = Edge(
     EdgeArgs(
         name_prefix=naming.prefix,
         static_bucket_name=naming.physical("s3", f"static-{account_id}"),
+        static_paths=contract.static_paths,
         log_bucket_name=naming.physical("s3", f"cdn-logs-{account_id}"),
         alb_arn=load_balancer.alb.arn,
         alb_dns_name=load_balancer.dns_name,

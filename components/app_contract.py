@@ -57,7 +57,7 @@ class Image:
     writable_paths: tuple[str, ...]
     runtime: str  # "python" or "node": how the container health check calls the port
     fixed_env: dict[str, str] = field(default_factory=dict)
-    static_path_pattern: str | None = None  # files CloudFront serves from S3 (the web's)
+    static_paths: tuple[str, ...] = ()  # path patterns CloudFront serves from S3 (the web's)
 
     @property
     def context(self) -> str:
@@ -112,6 +112,11 @@ class AppContract:
     routes: tuple[Route, ...]
 
     @property
+    def static_paths(self) -> tuple[str, ...]:
+        """Every path pattern the images' static files are served under (CloudFront -> S3)."""
+        return tuple(p for image in self.images.values() for p in image.static_paths)
+
+    @property
     def user(self) -> str:
         users = {image.user for image in self.images.values()}
         if len(users) != 1:
@@ -136,7 +141,7 @@ def _image(name: str, section: dict[str, Any]) -> Image:
         writable_paths=tuple(section.get("writablePaths", ())),
         runtime=_runtime(name, section),
         fixed_env={str(k): str(v) for k, v in section.get("fixedEnv", {}).items()},
-        static_path_pattern=section.get("staticPathPattern"),
+        static_paths=tuple(section.get("staticPathPatterns", ())),
     )
 
 

@@ -49,7 +49,6 @@ from components.security import deny_insecure_transport
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5787d8d5a1ee"
-STATIC_PATHS = ("/_next/static/*", "/static/*")
 ALB_ORIGIN = "alb"
 STATIC_ORIGIN = "static"
 CLOUDFRONT_REGION = "us-east-1"
@@ -69,6 +68,8 @@ class EdgeArgs:
     log_bucket_name: str
     alb_arn: pulumi.Input[str]
     alb_dns_name: pulumi.Input[str]
+    # Path patterns served from the static bucket (app/contract.json's staticPathPatterns).
+    static_paths: Sequence[str] = ("/_next/static/*", "/static/*")
     vpc_origin: bool = True
     origin_https: bool = False
     aliases: Sequence[str] = ()
@@ -372,7 +373,7 @@ class Edge(pulumi.ComponentResource):
                 response_headers_policy_id=self.response_headers_policy.id,
                 compress=True,
             )
-            for path in STATIC_PATHS
+            for path in self.args.static_paths
         ]
         logging_config = None
         if self.log_bucket is not None:

@@ -14,19 +14,19 @@ Creates:
    up first and the ALB never cuts a request CloudFront is still waiting for);
 3. listener 80; with a certificate also 443 (TLS 1.3 policy), and then 80 answers 301 to 443
    except for the web service's internal `/api/*` calls addressed to the ALB's own DNS name;
-4. two target groups (`target_type` ip, required by awsvpc, aws-facts#target-type-ip) with
-   health checks per service: api (8000, `/api/healthz`) and web (3000, `/healthz`), both paths from
-   `app/contract.json` and answered without touching the database: these checks run every 15 s
-   from each ALB node, forever, and one that reached Aurora would keep the lab's cluster from
-   ever pausing (aws-facts#auto-pause);
-5. `route(...)`, called once the site's host names are known: listener rules
-   host `api.<domain>` -> api; path `/api/*` on a site host -> api; site host -> web; anything
-   else -> the default fixed 404 (aws-facts#listener-rules).
+4. one target group per serving service (`target_type` ip, required by awsvpc,
+   aws-facts#target-type-ip) with its health check: api (8000, `/api/healthz`) and web (3000,
+   `/healthz`), ports and paths from `app/contract.json`, answered without touching the
+   database: these checks run every 15 s from each ALB node, forever, and one that reached
+   Aurora would keep the lab's cluster from ever pausing (aws-facts#auto-pause);
+5. `route(routes, host_groups)`, called once the site's host names are known: one listener rule
+   per route of app/contract.json's ordered list, priorities 10, 20, 30... in its order
+   (components/routing.py); anything else -> the default fixed 404 (aws-facts#listener-rules).
 
 Inputs (LoadBalancerArgs, defaults in brackets): alb_name, vpc_id, subnet_ids, internal [True],
 cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [False],
-deletion_protection [False], idle_timeout [60], deregistration_delay [30],
-api_port [8000], api_health_path ["/api/healthz"], web_port [3000], web_health_path ["/healthz"].
+deletion_protection [False], idle_timeout [60], deregistration_delay [30], targets [{}: service
+name -> (container port, health path), one target group each].
 
 Cost (us-east-1, 2026-11): $0.0225 an hour = $16.43 a month, plus $0.008 per LCU-hour (an idle
 ALB uses a fraction of one: ~$0-6). Internet-facing ALBs add one public IPv4 per AZ at $3.65 a
