@@ -39,7 +39,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.buckets import attached_options, bucket_options
+from components.buckets import PrivateBucket, attached_options, private_bucket
 from components.links import Link
 from components.security import deny_insecure_transport
 
@@ -75,11 +75,11 @@ class AppStorage(pulumi.ComponentResource):
         super().__init__("fullstack:data:AppStorage", name, None, opts)
         self._name = name
         self.args = args
-        self.bucket = self._create_bucket()
+        made = self._create_bucket()
+        self.bucket = made.bucket
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
-        self.public_access_block = self._create_public_access_block()
-        self._create_ownership_and_encryption()
+        self.public_access_block = made.public_access_block
         self.bucket_policy = self._create_tls_only_policy()
         self.versioning = self._create_versioning() if args.deletion_protection else None
         self.lifecycle = self._create_lifecycle()
@@ -133,53 +133,17 @@ class AppStorage(pulumi.ComponentResource):
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _create_bucket(self) -> aws.s3.Bucket:
-        keep = self.args.deletion_protection
-        return aws.s3.Bucket(
+    def _create_bucket(self) -> PrivateBucket:
+        # Until the one bucket builder, every child of the uploads bucket was named
+        # `<name>-uploads`: the aliases keep them the same resources.
+        old = f"{self._name}-uploads"
+        return private_bucket(
+            self,
             f"{self._name}-uploads",
-            aws.s3.BucketArgs(bucket=self.args.bucket_name, force_destroy=not keep),
-            opts=bucket_options(self, keep),
-        )
-
-    def _create_public_access_block(self) -> aws.s3.BucketPublicAccessBlock:
-        return aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-uploads",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=self.bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=self._bucket_child(),
-        )
-
-    def _create_ownership_and_encryption(self) -> None:
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-uploads",
-            aws.s3.BucketOwnershipControlsArgs(
-                bucket=self.bucket.id,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            ),
-            opts=self._bucket_child(),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-uploads",
-            # The typed args of this resource are `...InitArgs` in its module: the name
-            # `aws.s3.BucketServerSideEncryptionConfigurationArgs` is the legacy inline block.
-            # (Importing the submodule directly breaks pulumi_aws's lazy loading of aws.s3.)
-            aws.s3.bucket_server_side_encryption_configuration.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=self.bucket.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="AES256"
-                        ),
-                        bucket_key_enabled=True,
-                    )
-                ],
-            ),
-            opts=self._bucket_child(),
+            self.args.bucket_name,
+            keep=self.args.deletion_protection,
+            bucket_key=True,
+            aliases={"no-public": old, "ownership": old, "sse": old},
         )
 
     def _create_tls_only_policy(self) -> aws.s3.BucketPolicy:

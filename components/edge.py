@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.buckets import attached_options, bucket_options
+from components.buckets import attached_options, private_bucket
 from components.security import deny_insecure_transport
 
 # AWS managed policies (CloudFront developer guide, "managed cache/origin request policies").
@@ -134,46 +134,15 @@ class Edge(pulumi.ComponentResource):
         return attached_options(self, self.args.deletion_protection, depends_on)
 
     def _private_bucket(self, label: str, bucket_name: str, ownership: str) -> aws.s3.Bucket:
-        bucket = aws.s3.Bucket(
+        made = private_bucket(
+            self,
             f"{self._name}-{label}",
-            aws.s3.BucketArgs(bucket=bucket_name, force_destroy=not self.args.deletion_protection),
-            opts=bucket_options(self, self.args.deletion_protection),
+            bucket_name,
+            keep=self.args.deletion_protection,
+            object_ownership=ownership,
         )
-        aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-{label}-no-public",
-            aws.s3.BucketPublicAccessBlockArgs(
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-            ),
-            opts=self._attached(),
-        )
-        self._ownership[label] = aws.s3.BucketOwnershipControls(
-            f"{self._name}-{label}-ownership",
-            aws.s3.BucketOwnershipControlsArgs(
-                bucket=bucket.id,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership=ownership),
-            ),
-            opts=self._attached(),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-{label}-sse",
-            # The resource's own args class (the name without "Init" is the legacy inline block).
-            aws.s3.bucket_server_side_encryption_configuration.BucketServerSideEncryptionConfigurationInitArgs(
-                bucket=bucket.id,
-                rules=[
-                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="AES256"
-                        )
-                    )
-                ],
-            ),
-            opts=self._attached(),
-        )
-        return bucket
+        self._ownership[label] = made.ownership
+        return made.bucket
 
     def _create_static_bucket(self) -> aws.s3.Bucket:
         return self._private_bucket("static", self.args.static_bucket_name, "BucketOwnerEnforced")
