@@ -328,6 +328,7 @@ monitoring = Monitoring(
         name_prefix=naming.prefix,
         region=settings.region,
         alarm_email=settings.alarm_email,
+        alarms=settings.alarms,
         load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
         cluster_name=cluster.name,
         container_insights=settings.container_insights,

@@ -70,6 +70,7 @@ class MonitoringArgs:
     db_cluster_identifier: pulumi.Input[str]
     db_max_acu: float
     alarm_email: str | None = None
+    alarms: bool = True  # False: no topic, key or alarms (nothing would receive them)
     container_insights: bool = False
     dashboard: bool = True
     cache_node_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
@@ -109,8 +110,8 @@ class _Alarm:
 class Monitoring(pulumi.ComponentResource):
     """Alarm topic, alarms and dashboard."""
 
-    key: aws.kms.Key
-    topic: aws.sns.Topic
+    key: aws.kms.Key | None
+    topic: aws.sns.Topic | None
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
     dashboard: aws.cloudwatch.Dashboard | None
 
@@ -120,13 +121,15 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("fullstack:monitoring:Monitoring", name, None, opts)
         self._name = name
         self.args = args
-        self.key = self._create_key()
-        self.topic = self._create_topic()
+        # Without alarms (the lab without alarmEmail) there is nothing to notify: no topic, no
+        # key, no alarm at $0.10 a month that no one receives.
+        self.key = self._create_key() if args.alarms else None
+        self.topic = self._create_topic() if args.alarms else None
         self.alarms = {}
-        for alarm in self._alarm_definitions():
+        for alarm in self._alarm_definitions() if args.alarms else ():
             self.alarms[alarm.key] = self._create_alarm(alarm)
         self.dashboard = self._create_dashboard() if args.dashboard else None
-        self.register_outputs({"topicArn": self.topic.arn})
+        self.register_outputs({"topicArn": self.topic.arn if self.topic else ""})
 
     def _child(self, delete_before_replace: bool = False) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, delete_before_replace=delete_before_replace)
@@ -175,6 +178,7 @@ class Monitoring(pulumi.ComponentResource):
         return key
 
     def _create_topic(self) -> aws.sns.Topic:
+        assert self.key is not None  # created just before, whenever there are alarms
         topic = aws.sns.Topic(
             f"{self._name}-alarms",
             aws.sns.TopicArgs(
@@ -411,6 +415,7 @@ class Monitoring(pulumi.ComponentResource):
         return alarms
 
     def _create_alarm(self, alarm: _Alarm) -> aws.cloudwatch.MetricAlarm:
+        assert self.topic is not None  # alarms exist only with their topic
         single = not alarm.queries
         return aws.cloudwatch.MetricAlarm(
             f"{self._name}-{alarm.key}",

@@ -392,6 +392,16 @@ class Settings:
         lab=False,
         mvp=True,
     )
+    alarms: bool = dial(
+        BOOLEAN,
+        doc="CloudWatch alarms on the services, load balancer, database and cache, to an "
+        "encrypted SNS topic. Off: none of them, nor the topic and its KMS key (the NAT "
+        "instance's recovery alarms stay: they act). Turned on when alarmEmail is set.",
+        cost="$0.10 per alarm a month (about 16 in the lab, 24 in mvp) + $1.00 for the topic's "
+        "KMS key",
+        lab=False,
+        mvp=True,
+    )
     alarm_email: str | None = dial(
         dials.pattern(EMAIL_RE, "an email address"),
         doc="Email address subscribed to the alarm topic. Unset: alarms go to the topic only.",
@@ -746,6 +756,12 @@ def _check_across_keys(r: _Reader, v: dict[str, Any], notices: list[str]) -> Non
                 "with nat none the tasks cannot reach ECR, CloudWatch Logs or Secrets Manager; "
                 "allowed: true, or a nat mode other than none",
             )
+    if v["alarm_email"] and not v["alarms"]:
+        if r.is_set("alarms"):
+            r.fail("alarms", "false", "alarmEmail is set: its alarms need alarms true")
+        else:
+            v["alarms"] = True
+            notices.append("alarmEmail is set, so alarms is on: the address gets the alarms")
     if v["hosted_zone_id"] and not r.is_set("domain"):
         r.fail("hostedZoneId", v["hosted_zone_id"], "it needs domain to be set as well")
     for name in ("api", "web", "worker"):

@@ -12,7 +12,14 @@ from tests.conftest import PlanFn
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
-RUNNING = ("dev", "imageTag=abc1234")
+RUNNING = ("dev", "imageTag=abc1234", "alarms=true")
+# Both profiles with their alarms: the lab has none unless asked (alarms, or alarmEmail).
+WITH_ALARMS = [("dev", "alarms=true"), ("prod",)]
+
+
+@pytest.fixture(params=WITH_ALARMS, ids=["dev-alarms", "prod"])
+def alarmed(request: pytest.FixtureRequest, plan: PlanFn) -> Graph:
+    return plan(*request.param)
 
 
 def alarms(graph: Graph) -> dict[str, Resource]:
@@ -29,7 +36,8 @@ def topic(graph: Graph) -> Resource:
     return found
 
 
-def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack_graph: Graph) -> None:
+def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(alarmed: Graph) -> None:
+    stack_graph = alarmed
     (key,) = stack_graph.of_type("aws:kms/key:Key")
     assert key.get("enableKeyRotation") is True
     assert topic(stack_graph).get("kmsMasterKeyId") == key.outputs["arn"]
@@ -40,7 +48,7 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack_graph: Graph) ->
 
 
 def test_email_subscription_only_with_an_address(plan: PlanFn) -> None:
-    assert plan("dev").of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert plan("dev", "alarms=true").of_type("aws:sns/topicSubscription:TopicSubscription") == []
     (subscription,) = plan("prod", "alarmEmail=ops@example.com").of_type(
         "aws:sns/topicSubscription:TopicSubscription"
     )
@@ -49,7 +57,8 @@ def test_email_subscription_only_with_an_address(plan: PlanFn) -> None:
     assert subscription.get("topic") == topic(plan("prod")).outputs["arn"]
 
 
-def test_every_alarm_notifies_on_alarm_and_on_recovery(stack_graph: Graph) -> None:
+def test_every_alarm_notifies_on_alarm_and_on_recovery(alarmed: Graph) -> None:
+    stack_graph = alarmed
     arn = topic(stack_graph).outputs["arn"]
     for alarm in alarms(stack_graph).values():
         assert alarm.get("alarmActions") == [arn], alarm.name
@@ -74,14 +83,14 @@ PROD_ALARMS = {
 
 @pytest.mark.parametrize(
     ("config", "expected"),
-    [(("dev",), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
+    [(("dev", "alarms=true"), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
 )
 def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set[str]) -> None:
     assert set(alarms(plan(*config))) == expected
 
 
 def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
-    assert not any(k.endswith("-running") for k in alarms(plan("dev")))
+    assert not any(k.endswith("-running") for k in alarms(plan("dev", "alarms=true")))
     assert {k for k in alarms(plan(*RUNNING)) if k.endswith("-running")} == {
         "api-running",
         "web-running",
@@ -121,7 +130,7 @@ def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
     assert without.get("treatMissingData") == "breaching", "no data means no task runs"
 
 
-SLEEPING = ("dev", "imageTag=abc1234", "sleep=weekdays 08-20 Europe/Berlin")
+SLEEPING = ("dev", "imageTag=abc1234", "alarms=true", "sleep=weekdays 08-20 Europe/Berlin")
 
 
 def test_a_sleeping_stack_counts_running_tasks_only_in_working_hours(plan: PlanFn) -> None:
@@ -147,7 +156,8 @@ def test_a_sleeping_stack_with_insights_compares_with_desired(plan: PlanFn) -> N
     assert alarm.get("treatMissingData") == "notBreaching", "a sleeping service may report none"
 
 
-def test_target_group_alarms_watch_each_group_of_the_load_balancer(stack_graph: Graph) -> None:
+def test_target_group_alarms_watch_each_group_of_the_load_balancer(alarmed: Graph) -> None:
+    stack_graph = alarmed
     found = alarms(stack_graph)
     (alb,) = stack_graph.of_type("aws:lb/loadBalancer:LoadBalancer")
     for service in ("api", "web"):
@@ -176,7 +186,7 @@ def test_cache_alarms_watch_every_node(plan: PlanFn) -> None:
     assert found["cache-2-evictions"].get("dimensions") == {
         "CacheClusterId": "fullstack-prod-cache-002"
     }
-    assert "cache-1-cpu" not in alarms(plan("dev"))
+    assert "cache-1-cpu" not in alarms(plan("dev", "alarms=true"))
 
 
 def test_dashboard_is_a_dial_off_in_the_lab(plan: PlanFn) -> None:
@@ -196,3 +206,23 @@ def test_dashboard_covers_alb_services_database_and_cache(plan: PlanFn) -> None:
     for widget in body["widgets"]:
         assert widget["properties"]["region"] == "us-east-1"
         assert widget["properties"]["metrics"], widget["properties"]["title"]
+
+
+def test_the_lab_without_an_address_pays_for_no_alarm_no_topic_and_no_key(plan: PlanFn) -> None:
+    """Nothing that costs money and serves no one: without alarmEmail the lab has no topic,
+    no KMS key and no service alarm; the NAT instance's recovery alarms stay (they act)."""
+    lab = plan("dev")
+    assert lab.of_type(TOPIC) == [] and lab.of_type("aws:kms/key:Key") == []
+    assert alarms(lab) == {}
+    recovery = [a for a in lab.of_type(ALARM) if not a.name.startswith("monitoring-")]
+    actions = {json.dumps(a.get("alarmActions")) for a in recovery}
+    assert recovery and all(":ec2:re" in action for action in actions), actions
+    emailed = plan("dev", "alarmEmail=ops@example.com")
+    assert len(emailed.of_type(TOPIC)) == 1 and alarms(emailed)
+
+
+def test_alarm_email_with_alarms_off_is_refused(plan: PlanFn) -> None:
+    from stackctl.harness import ProgramError
+
+    with pytest.raises(ProgramError, match="alarmEmail is set"):
+        plan("dev", "alarms=false", "alarmEmail=ops@example.com")

@@ -107,7 +107,7 @@ def test_preflight_takes_a_few_seconds_in_a_fresh_process() -> None:
 
 # -- seeded mistakes ---------------------------------------------------------------------------
 
-BASE = ("dev", "nat=gateway")  # no NAT instance: today's graph is clean
+BASE = ("dev", "nat=gateway", "alarms=true")  # every kind of resource the lab can have
 
 
 def seeded(change: Callable[[Graph], None], *base: str) -> list[Finding]:

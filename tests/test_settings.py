@@ -162,6 +162,7 @@ def test_error_message_names_stack_and_how_to_fix() -> None:
 RULES = [
     # key, good value, bad value, fragment of the message for the bad value
     ("nat", "gatewayPerAz", "gatway", "allowed: none, instance, gateway, gatewayPerAz"),
+    ("alarms", "true", "yes", "allowed: true, false"),
     ("edge", "public", "private", "allowed: vpcOrigin, public"),
     ("cpuArchitecture", "X86_64", "arm64", 'did you mean "ARM64"'),
     ("azCount", "3", "4", "allowed: a whole number from 2 to 3"),
