@@ -38,9 +38,11 @@ priced from the table), `pricers.py` (one function per group of resource types, 
 The resource types they read are named once, in `stackctl/aws_types.py`.
 """
 
+from stackctl.cost.free import FREE_TYPES
 from stackctl.cost.model import FREE_TIERS, Assumptions, Estimate, LineItem
-from stackctl.cost.pricers import FREE_TYPES, awake_hours_per_week, estimate, split_by_strategy
+from stackctl.cost.pricers import estimate, split_by_strategy
 from stackctl.cost.render import estimates_json, render_compare, render_estimate, render_markdown
+from stackctl.cost.schedule import awake_hours_per_week, instance_awake_hours_per_week
 
 __all__ = [
     "FREE_TIERS",
@@ -51,6 +53,7 @@ __all__ = [
     "awake_hours_per_week",
     "estimate",
     "estimates_json",
+    "instance_awake_hours_per_week",
     "render_compare",
     "render_estimate",
     "render_markdown",
