@@ -15,7 +15,15 @@ import pytest
 from components.settings import KNOWN_KEYS
 from stackctl import docs
 from stackctl.__main__ import main
-from stackctl.cost.scenarios import BY_NAME, SCENARIOS, Scenario, deployed_overrides, price, resolve
+from stackctl.cost.scenarios import (
+    BY_NAME,
+    DIAL_ROWS,
+    SCENARIOS,
+    Scenario,
+    deployed_overrides,
+    price,
+    resolve,
+)
 from stackctl.harness import Graph
 from tests.conftest import plan_stack
 
@@ -123,3 +131,10 @@ def test_the_readme_cost_table_is_what_stackctl_cost_gives() -> None:
     mvp = price(BY_NAME["mvp"], _run)
     assert f"| mvp | `prod` | {mvp.total_monthly:.2f} |" in table
     assert table in text
+
+
+def test_every_dial_row_of_the_readme_names_settings_the_program_has() -> None:
+    for stack, overrides, _ in DIAL_ROWS:
+        Scenario("row", stack, overrides).check()
+    with pytest.raises(ValueError, match="'nat2'"):
+        Scenario("row", "dev", ("nat2=gateway",)).check()

@@ -57,6 +57,30 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 BY_NAME = {s.name: s for s in SCENARIOS}
 
+# The README's "what each dial costs" rows: (stack, overrides, remark). A row without overrides
+# is the base the following rows of its stack are compared with.
+DIAL_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("dev", (), "lab as shipped"),
+    ("dev", ("nat=gateway",), ""),
+    ("dev", ("nat=gatewayPerAz",), ""),
+    ("dev", ("nat=none",), "forces interface endpoints"),
+    ("dev", ("interfaceEndpoints=true",), ""),
+    ("dev", ("fargateSpot=false",), ""),
+    ("dev", ("dbMinAcu=0.5",), ""),
+    ("dev", ("redis=true",), ""),
+    ("dev", ("edge=public",), ""),
+    ("dev", ("waf=true",), ""),
+    ("dev", ("dashboard=true",), ""),
+    ("dev", ("sleep=weekdays 08-20",), ""),
+    ("prod", (), "mvp as shipped"),
+    ("prod", ("worker.spot=false",), ""),
+    ("prod", ("redisNodes=2",), ""),
+    ("prod", ("cpuArchitecture=X86_64",), ""),
+    ("prod", ("fargateSpot=true",), "keeps one on-demand api and web task"),
+    ("prod", ("nat=gateway",), ""),
+    ("prod", ("containerInsights=true",), ""),
+)
+
 
 def resolve(argument: str) -> Scenario:
     """A scenario name, or `STACK` / `STACK:KEY=VALUE[,KEY=VALUE...]`."""
@@ -84,13 +108,13 @@ def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
     return [ESTIMATE_IMAGE_TAG, *overrides]
 
 
-def _run_deployed(stack: str, overrides: list[str]) -> Graph:
+def run_deployed(stack: str, overrides: list[str]) -> Graph:
     return run_program(stack, deployed_overrides(stack, overrides))
 
 
 def price(
     scenario: Scenario,
-    run: Callable[[str, list[str]], Graph] = _run_deployed,
+    run: Callable[[str, list[str]], Graph] = run_deployed,
     region: str | None = None,
     assumptions: Assumptions | None = None,
     extra: tuple[str, ...] = (),
