@@ -439,6 +439,8 @@ def test_cost_cli_prints_an_itemized_table(capsys) -> None:
     out = capsys.readouterr().out
     assert "lb-alb" in out and "TOTAL" in out and "Usage assumptions" in out
     assert "Free tiers" in out
+    # the types with no charge of their own are counted, with the reason
+    assert "No charge of their own" in out and "  - Subnet x 6: VPC networking objects" in out
 
 
 def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> None:
