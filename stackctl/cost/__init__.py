@@ -27,6 +27,44 @@ prices/prices.yaml. What it reflects, resource by resource:
   not the stack's and costs it nothing), WAF web ACLs with their rules, S3 and ECR storage
   (assumptions), CloudFront (stated to be within the always-free tier).
 
+- The lab's HTTP API ingress and the sleep schedule, by this graph contract (what the
+  components must declare for the model to see them; stackctl/cost/serverless.py, schedule.py):
+  - `aws:apigatewayv2/api:Api` with `protocolType: HTTP`: per million requests (assumption
+    httpApiRequestsMillion, default 0.01), no hourly line. Another protocol is unpriced.
+  - `aws:apigatewayv2/vpcLink:VpcLink`, `.../integration:Integration`, `.../route:Route`,
+    `.../stage:Stage`, `.../deployment:Deployment`, `.../authorizer:Authorizer`: free lines.
+  - `aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace` (or publicDnsNamespace): a
+    Route 53 hosted zone, $0.50 a month; an httpNamespace is free.
+  - `aws:servicediscovery/service:Service`: $0.10 per registered instance-month. Its instances
+    are the tasks of every `aws:ecs/service:Service` whose `serviceRegistries` (one block, or a
+    list) has `registryArn` equal to the Cloud Map service's `arn` output, counted as the ECS
+    service's idle tasks (below) times its awake share: asleep, nothing is registered. When an
+    Integration's `integrationUri` is that same ARN, a lookups line (assumption
+    cloudMapLookupsMillion). `healthCheckConfig` (Route 53 health checks) is unpriced.
+  - `aws:lambda/function:Function`: requests + GB-seconds by `architectures` and `memorySize`
+    (assumption lambdaMsPerInvocation); a function whose `arn` output appears in an
+    Authorizer's `authorizerUri` runs per API request (httpApiRequestsMillion), any other
+    lambdaRequestsMillion (default 0). Free tier stated, not applied.
+  - `aws:scheduler/schedule:Schedule`: invocations a month from `scheduleExpression` at
+    $1.00 per million (the account's first 14 million a month are free: stated, not applied);
+    `state: DISABLED` is a free line.
+  - The NAT instance's sleep: an `aws:ec2/instance:Instance` is stopped and started by two
+    enabled Schedules whose `target.arn` is `arn:aws:scheduler:::aws-sdk:ec2:stopInstances` and
+    `...:startInstances`, whose `target.input` is the JSON `{"InstanceIds": [<instance id>]}`
+    (the instance's `id` in the graph), and whose `scheduleExpression`s are
+    `cron(0 <hour> ? * <days> *)` on the same days (`scheduleExpressionTimezone` any zone).
+    Its instance-hours (and an auto-assigned public IPv4, released while stopped) bill the
+    awake share; its root volume and its Elastic IP (an `aws:ec2/eip:Eip` with `instance`, or
+    an `aws:ec2/eipAssociation:EipAssociation`) keep billing all month (aws-facts#stopped-instance).
+  - ECS services sleep by two `aws:appautoscaling/scheduledAction:ScheduledAction`s on their
+    scalable target (`resourceId` `service/<cluster>/<service name>`): one with
+    `scalableTargetAction.maxCapacity` 0 (sleep), one restoring it (wake), same cron shape.
+
+Resource types with no charge of their own are a mapping type -> reason (`FREE_TYPES`,
+stackctl/cost/free.py): the estimate counts them with the reason (`Estimate.free`). Named
+scenarios and their budgets (`cost --compare lab "lab asleep" mvp`) are data in
+stackctl/cost/scenarios.py; the README's cost table is generated from them (`stackctl docs`).
+
 An item or region without a price is listed as *unpriced* with the reason, never as $0.
 Container Insights is billed by AWS as custom metrics and performance-log ingestion: listed
 unpriced. Data transfer out through CloudFront is within its free tier; NAT and endpoint GB
@@ -34,13 +72,18 @@ are assumptions you can change: `cost --stack dev --assume natDataGb=20`.
 
 Layout: `model.py` (assumptions, line items, the estimate), `lines.py` (how one line item is
 priced from the table), `pricers.py` (one function per group of resource types, and
-`estimate`), `render.py` (text, side by side, Markdown, JSON) and `cli.py` (the subcommand).
+`estimate`), `serverless.py` (HTTP API, Cloud Map, Lambda, Scheduler), `schedule.py` (awake
+hours from the sleep schedules), `tasks.py` (idle task counts), `free.py` (free types and
+why), `scenarios.py` (named scenarios, budgets), `render.py` (text, side by side, Markdown,
+JSON) and `cli.py` (the subcommand).
 The resource types they read are named once, in `stackctl/aws_types.py`.
 """
 
+from stackctl.cost.free import FREE_TYPES
 from stackctl.cost.model import FREE_TIERS, Assumptions, Estimate, LineItem
-from stackctl.cost.pricers import FREE_TYPES, awake_hours_per_week, estimate, split_by_strategy
+from stackctl.cost.pricers import estimate, split_by_strategy
 from stackctl.cost.render import estimates_json, render_compare, render_estimate, render_markdown
+from stackctl.cost.schedule import awake_hours_per_week, instance_awake_hours_per_week
 
 __all__ = [
     "FREE_TIERS",
@@ -51,6 +94,7 @@ __all__ = [
     "awake_hours_per_week",
     "estimate",
     "estimates_json",
+    "instance_awake_hours_per_week",
     "render_compare",
     "render_estimate",
     "render_markdown",

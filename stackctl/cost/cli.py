@@ -2,6 +2,8 @@
 
 cost --stack dev                      itemized idle cost of one stack
 cost --compare dev prod               both side by side
+cost --compare lab "lab asleep" mvp   named scenarios (stack + overrides) side by side
+cost --compare dev "dev:sleep=weekdays 08-20,nat=gateway"   a stack with overrides
 cost --stack dev --json               machine-readable (also with --compare)
 cost --compare dev prod --markdown [--baseline main.json]   the pull-request comment
 cost --stack dev --region ap-northeast-2 --assume natDataGb=20 --set nat=gateway
@@ -17,39 +19,36 @@ from typing import Any
 from stackctl.cost import (
     Assumptions,
     Estimate,
-    estimate,
     estimates_json,
     render_compare,
     render_estimate,
     render_markdown,
 )
-from stackctl.harness import ProgramError, run_program, stack_config
+from stackctl.cost.scenarios import (
+    ESTIMATE_IMAGE_TAG,
+    SCENARIOS,
+    Scenario,
+    deployed_overrides,
+    price,
+    resolve,
+)
+from stackctl.harness import ProgramError
 
-# Without `imageTag` the program parks every service at 0 tasks (nothing to run yet). A cost
-# estimate is about the running stack, so it prices the stack as if images were deployed
-# (`images: build` never parks and refuses `imageTag`: nothing to add then).
-ESTIMATE_IMAGE_TAG = "imageTag=cost-estimate"
-
-
-def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
-    """`overrides`, plus an image tag when neither the stack nor the overrides set one."""
-    project, config = stack_config(stack, overrides)
-    if config.get(f"{project}:imageTag") or config.get(f"{project}:images") == "build":
-        return list(overrides)
-    return [ESTIMATE_IMAGE_TAG, *overrides]
+__all__ = ["ESTIMATE_IMAGE_TAG", "add_cost_parser", "deployed_overrides"]
 
 
 def _cost(args: argparse.Namespace) -> int:
-    stacks: list[str] = list(args.compare or ([args.stack] if args.stack else []))
-    if not stacks:
-        print("cost: give --stack NAME or --compare A B", file=sys.stderr)
+    names: list[str] = list(args.compare or ([args.stack] if args.stack else []))
+    if not names:
+        print("cost: give --stack NAME or --compare A B ...", file=sys.stderr)
         return 2
     try:
         assume = Assumptions().with_overrides(args.assume)
-        estimates: list[Estimate] = []
-        for stack in stacks:
-            graph = run_program(stack, deployed_overrides(stack, args.set))
-            estimates.append(estimate(graph, region=args.region, assumptions=assume))
+        scenarios = [resolve(name) for name in names] if args.compare else [Scenario("", names[0])]
+        estimates: list[Estimate] = [
+            price(s, region=args.region, assumptions=assume, extra=tuple(args.set))
+            for s in scenarios
+        ]
         baseline: dict[str, Any] | None = None
         if args.baseline:
             with open(args.baseline, encoding="utf-8") as handle:
@@ -64,8 +63,8 @@ def _cost(args: argparse.Namespace) -> int:
         print(estimates_json(estimates))
     elif args.markdown:
         print(render_markdown(estimates, baseline))
-    elif len(estimates) == 2:
-        print(render_compare(estimates[0], estimates[1]))
+    elif len(estimates) > 1:
+        print(render_compare(estimates))
     else:
         for est in estimates:
             print(render_estimate(est))
@@ -82,7 +81,14 @@ def add_cost_parser(commands: Any) -> None:
     )
     which = cost.add_mutually_exclusive_group(required=True)
     which.add_argument("--stack", help="stack name, e.g. dev or prod")
-    which.add_argument("--compare", nargs=2, metavar="STACK", help="two stacks side by side")
+    which.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="SCENARIO",
+        help="side by side: named scenarios ("
+        + ", ".join(repr(s.name) for s in SCENARIOS)
+        + ") or STACK[:KEY=VALUE,...]",
+    )
     cost.add_argument("--region", help="price in this region instead of the stack's aws:region")
     cost.add_argument(
         "--assume",

@@ -23,6 +23,12 @@ class Assumptions:
     alb_lcu: float = 0.1  # average LCUs of an idle ALB (health checks only)
     waf_requests_million: float = 0.0  # million requests a month through WAF (idle: none)
     nat_instance_root_gb: float = 8.0  # root volume of a NAT instance when the size is not set
+    # An idle lab is not quite idle: a few visitors, bots and uptime checks. 10,000 requests a
+    # month through the HTTP API costs $0.01; set 0 for a truly idle stack.
+    http_api_requests_million: float = 0.01
+    cloud_map_lookups_million: float = 0.01  # one DiscoverInstances per HTTP API request
+    lambda_requests_million: float = 0.0  # invocations a month of a function no API calls
+    lambda_ms_per_invocation: float = 20.0  # billed duration of one Lambda invocation
 
     # camelCase names as the CLI accepts them (`--assume natDataGb=20`).
     @staticmethod
@@ -65,6 +71,10 @@ FREE_TIERS = (
     "Aurora backups up to 100% of the cluster's storage are free; Performance Insights with 7 "
     "days of retention is free",
     "Fargate: 20 GB of ephemeral storage per task is included",
+    "EventBridge Scheduler: the first 14 million invocations a month of an account are free; "
+    "priced here at list price ($1.00 per million beyond)",
+    "Lambda: the first 1 million requests and 400,000 GB-seconds a month are free; priced here "
+    "at list price",
 )
 
 # -- the model ----------------------------------------------------------------------------------
@@ -103,6 +113,14 @@ class Estimate:
     assumptions: dict[str, float] = field(default_factory=dict)
     statements: list[str] = field(default_factory=list)
     region_note: str = ""
+    # Types with no charge of their own: type -> (resources of it, why it is free).
+    free: dict[str, tuple[int, str]] = field(default_factory=dict)
+    scenario: str = ""  # the named scenario of `cost --compare`, when there is one
+
+    @property
+    def name(self) -> str:
+        """The scenario's name, or the stack's."""
+        return self.scenario or self.stack
 
     @property
     def total_monthly(self) -> float:
@@ -129,6 +147,7 @@ class Estimate:
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
+            "scenario": self.scenario,
             "profile": self.profile,
             "region": self.region,
             "hoursPerMonth": self.hours_per_month,
@@ -160,4 +179,8 @@ class Estimate:
             "assumptions": self.assumptions,
             "statements": self.statements,
             "regionNote": self.region_note,
+            "free": {
+                token: {"resources": count, "reason": reason}
+                for token, (count, reason) in self.free.items()
+            },
         }

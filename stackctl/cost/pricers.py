@@ -6,82 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from stackctl import aws_types as types
+from stackctl.cost.free import FREE_TYPES
 from stackctl.cost.lines import Pricer
 from stackctl.cost.model import FREE_TIERS, Assumptions, Estimate
+from stackctl.cost.schedule import HOURS_PER_WEEK, instance_awake_hours_per_week
+from stackctl.cost.serverless import SERVERLESS_STEPS, SERVERLESS_TYPES
+from stackctl.cost.tasks import as_float, idle_tasks
 from stackctl.harness import Graph, Resource
 from stackctl.prices import PriceTable, load_prices
-
-HOURS_PER_WEEK = 168
-
-# Types that cost nothing idle (or only through another line): not listed as unpriced.
-FREE_TYPES = frozenset(
-    {
-        "aws:ec2/vpc:Vpc",
-        "aws:ec2/subnet:Subnet",
-        "aws:ec2/routeTable:RouteTable",
-        "aws:ec2/route:Route",
-        "aws:ec2/routeTableAssociation:RouteTableAssociation",
-        "aws:ec2/internetGateway:InternetGateway",
-        "aws:ec2/securityGroup:SecurityGroup",
-        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-        "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-        "aws:iam/policy:Policy",
-        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-        "aws:iam/instanceProfile:InstanceProfile",
-        "aws:lb/targetGroup:TargetGroup",
-        "aws:lb/listener:Listener",
-        "aws:lb/listenerRule:ListenerRule",
-        "aws:rds/subnetGroup:SubnetGroup",
-        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
-        "aws:elasticache/subnetGroup:SubnetGroup",
-        "aws:secretsmanager/secretVersion:SecretVersion",
-        "aws:s3/bucketPolicy:BucketPolicy",
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-        "aws:s3/bucketVersioning:BucketVersioning",
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
-        "aws:ecs/cluster:Cluster",
-        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
-        "aws:appautoscaling/target:Target",
-        "aws:appautoscaling/policy:Policy",
-        "aws:appautoscaling/scheduledAction:ScheduledAction",
-        "aws:cloudfront/originAccessControl:OriginAccessControl",
-        "aws:cloudfront/vpcOrigin:VpcOrigin",
-        "aws:cloudfront/cachePolicy:CachePolicy",
-        "aws:cloudfront/originRequestPolicy:OriginRequestPolicy",
-        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
-        "aws:cloudfront/function:Function",
-        "aws:acm/certificate:Certificate",
-        "aws:acm/certificateValidation:CertificateValidation",
-        "aws:route53/record:Record",
-        "aws:sns/topic:Topic",
-        "aws:sns/topicSubscription:TopicSubscription",
-        "aws:sns/topicPolicy:TopicPolicy",
-        "aws:kms/alias:Alias",
-        "aws:ec2/flowLog:FlowLog",
-        "aws:s3/bucketObjectv2:BucketObjectv2",
-        "aws:s3/bucketObject:BucketObject",
-        "aws:ecs/taskDefinition:TaskDefinition",
-        "aws:ec2/launchTemplate:LaunchTemplate",
-        "aws:ec2/networkInterface:NetworkInterface",
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-        "aws:lambda/permission:Permission",
-    }
-)
-
-
-def _as_float(value: Any, default: float = 0.0) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _architecture(task_definition: Resource) -> str:
@@ -97,10 +29,10 @@ def split_by_strategy(count: int, strategy: list[dict[str, Any]]) -> dict[str, f
     result = {str(s.get("capacityProvider")): 0.0 for s in strategy}
     remaining = float(count)
     for item in strategy:
-        base = min(remaining, _as_float(item.get("base")))
+        base = min(remaining, as_float(item.get("base")))
         result[str(item.get("capacityProvider"))] += base
         remaining -= base
-    weights = {str(s.get("capacityProvider")): _as_float(s.get("weight")) for s in strategy}
+    weights = {str(s.get("capacityProvider")): as_float(s.get("weight")) for s in strategy}
     total_weight = sum(weights.values())
     if remaining > 0:
         if total_weight <= 0:
@@ -112,46 +44,12 @@ def split_by_strategy(count: int, strategy: list[dict[str, Any]]) -> dict[str, f
     return {k: v for k, v in result.items() if v > 0}
 
 
-def awake_hours_per_week(graph: Graph, resource_id: str) -> int | None:
-    """Hours a week a sleep schedule keeps a service up, or None without one.
-
-    Reads the two scheduled actions Scaling creates: one that sets max capacity 0 (sleep) and
-    one that restores it (wake), both `cron(0 <hour> ? * <days> *)`.
-    """
-    actions = [
-        a for a in graph.of_type(types.SCHEDULED_ACTION) if a.get("resourceId") == resource_id
-    ]
-    sleeps = [a for a in actions if (a.get("scalableTargetAction") or {}).get("maxCapacity") == 0]
-    wakes = [a for a in actions if a not in sleeps]
-    if len(sleeps) != 1 or len(wakes) != 1:
-        return None
-    sleep, wake = (_cron_hour_and_days(str(a.get("schedule"))) for a in (sleeps[0], wakes[0]))
-    if sleep is None or wake is None or sleep[1] != wake[1]:
-        return None
-    days = 5 if sleep[1] == "MON-FRI" else 7 if sleep[1] == "*" else None
-    if days is None:
-        return None
-    return ((sleep[0] - wake[0]) % 24) * days
-
-
-def _cron_hour_and_days(schedule: str) -> tuple[int, str] | None:
-    parts = schedule.removeprefix("cron(").removesuffix(")").split()
-    if len(parts) != 6 or parts[0] != "0" or not parts[1].isdigit():
-        return None
-    return int(parts[1]), parts[4]
-
-
 def _price_services(p: Pricer) -> None:
     graph = p.graph
     task_definitions = {
         str(td.outputs.get("arn")): td for td in graph.of_type(types.TASK_DEFINITION) if td.outputs
     }
     by_family = {str(td.get("family")): td for td in graph.of_type(types.TASK_DEFINITION)}
-    scaling = {
-        str(t.get("resourceId")): t
-        for t in graph.of_type(types.SCALING_TARGET)
-        if str(t.get("scalableDimension")) == "ecs:service:DesiredCount"
-    }
     default_strategy: list[dict[str, Any]] = []
     for capacity in graph.of_type(types.CLUSTER_CAPACITY):
         default_strategy = list(capacity.get("defaultCapacityProviderStrategies") or [])
@@ -164,24 +62,15 @@ def _price_services(p: Pricer) -> None:
             continue
         used.add(task.urn)
         name = str(service.get("name") or service.name)
-        target = next((t for rid, t in scaling.items() if rid.endswith(f"/{name}")), None)
-        awake = None
-        if target is not None:
-            count = int(_as_float(target.get("minCapacity")))
-            count_note = f"scalable target: idle at minCapacity {count}"
-            awake = awake_hours_per_week(graph, str(target.get("resourceId")))
-            if awake is not None:
-                count_note += f"; sleep schedule: up {awake} of {HOURS_PER_WEEK} h a week"
-        else:
-            count = int(_as_float(service.get("desiredCount"), 1))
-            count_note = f"desiredCount {count}"
+        idle = idle_tasks(graph, service)
+        count, count_note, share = idle.count, idle.note, idle.share
         if service.get("launchType") and not service.get("capacityProviderStrategies"):
             strategy = [{"capacityProvider": "FARGATE", "weight": 1}]
         else:
             strategy = list(service.get("capacityProviderStrategies") or default_strategy)
         arch = _architecture(task)
-        vcpu = _as_float(task.get("cpu")) / 1024
-        memory_gb = _as_float(task.get("memory")) / 1024
+        vcpu = as_float(task.get("cpu")) / 1024
+        memory_gb = as_float(task.get("memory")) / 1024
         if count == 0:
             p.hourly(
                 "compute",
@@ -191,7 +80,6 @@ def _price_services(p: Pricer) -> None:
                 0,
                 f"{count_note}: the service runs no task (no image deployed yet?)",
             )
-        share = (awake / HOURS_PER_WEEK) if awake is not None else 1.0
         for provider, tasks in split_by_strategy(count, strategy).items():
             kind = "spot" if provider == "FARGATE_SPOT" else "ondemand"
             label = f"{name}: {tasks:g} x {vcpu:g} vCPU/{memory_gb:g} GB {arch} {provider}"
@@ -224,8 +112,8 @@ def _price_services(p: Pricer) -> None:
 def _strategy_text(strategy: list[dict[str, Any]]) -> str:
     parts = []
     for item in strategy:
-        base = int(_as_float(item.get("base")))
-        text = f"{item.get('capacityProvider')} w{int(_as_float(item.get('weight')))}"
+        base = int(as_float(item.get("base")))
+        text = f"{item.get('capacityProvider')} w{int(as_float(item.get('weight')))}"
         parts.append(text + (f" base {base}" if base else ""))
     return ", ".join(parts)
 
@@ -249,8 +137,18 @@ def _price_network(p: Pricer) -> None:
             p.assume.nat_data_gb,
             "assumption natDataGb",
         )
+    scheduled_eips: set[str] = set()
     for instance in graph.of_type(types.INSTANCE):
         itype = str(instance.get("instanceType"))
+        awake = instance_awake_hours_per_week(graph, instance)
+        share = 1.0 if awake is None else awake / HOURS_PER_WEEK
+        asleep_note = ""
+        if awake is not None:
+            asleep_note = (
+                f"stopped and started by EventBridge Scheduler: runs {awake} of "
+                f"{HOURS_PER_WEEK} h a week"
+            )
+            scheduled_eips.update(_instance_eips(graph, instance))
         p.hourly(
             "network",
             instance,
@@ -258,24 +156,45 @@ def _price_network(p: Pricer) -> None:
             if instance.get("sourceDestCheck") is False
             else f"EC2 {itype}",
             f"ec2.{itype}.hour",
-            1,
+            share,
+            asleep_note,
         )
         root = instance.get("rootBlockDevice") or {}
-        size = _as_float(root.get("volumeSize"), p.assume.nat_instance_root_gb)
+        size = as_float(root.get("volumeSize"), p.assume.nat_instance_root_gb)
         vtype = str(root.get("volumeType") or "gp3")
-        note = "" if root.get("volumeSize") else "size not set: assumption natInstanceRootGb"
+        notes = [] if root.get("volumeSize") else ["size not set: assumption natInstanceRootGb"]
+        if awake is not None:
+            notes.append("EBS bills while the instance is stopped (aws-facts#stopped-instance)")
         p.monthly(
             "network",
             instance,
             f"root volume {size:g} GB {vtype}",
             f"ebs.{vtype}.gb_month",
             size,
-            note,
+            "; ".join(notes),
         )
         if instance.get("associatePublicIpAddress") is True:
-            p.hourly("network", instance, "auto-assigned public IPv4", "public_ipv4.hour", 1)
+            # An auto-assigned public IPv4 is released when the instance stops and a new one
+            # assigned when it starts (aws-facts#stopped-instance): it bills the awake hours.
+            p.hourly(
+                "network",
+                instance,
+                "auto-assigned public IPv4",
+                "public_ipv4.hour",
+                share,
+                "released while stopped" if awake is not None else "",
+            )
     for eip in graph.of_type(types.EIP):
-        p.hourly("network", eip, "Elastic IP (public IPv4, in use or idle)", "public_ipv4.hour", 1)
+        # An Elastic IP bills every hour it is allocated, attached or not
+        # (aws-facts#stopped-instance): it keeps billing while its instance sleeps.
+        p.hourly(
+            "network",
+            eip,
+            "Elastic IP (public IPv4, in use or idle)",
+            "public_ipv4.hour",
+            1,
+            "keeps billing while the instance is stopped" if eip.urn in scheduled_eips else "",
+        )
     for endpoint in graph.of_type(types.VPC_ENDPOINT):
         kind = str(endpoint.get("vpcEndpointType") or "Gateway")
         service = str(endpoint.get("serviceName") or "").split(".")[-1]
@@ -304,6 +223,17 @@ def _price_network(p: Pricer) -> None:
                 "vpc_endpoint.gateway.month",
                 1,
             )
+
+
+def _instance_eips(graph: Graph, instance: Resource) -> set[str]:
+    """URNs of the Elastic IPs attached to `instance` (`instance` input or an association)."""
+    found = {e.urn for e in graph.of_type(types.EIP) if e.get("instance") == instance.id}
+    eips = {e.id: e for e in graph.of_type(types.EIP)}
+    for association in graph.of_type(types.EIP_ASSOCIATION):
+        eip = eips.get(str(association.get("allocationId")))
+        if eip is not None and association.get("instanceId") == instance.id:
+            found.add(eip.urn)
+    return found
 
 
 def _price_edge(p: Pricer) -> None:
@@ -378,7 +308,7 @@ def _price_data(p: Pricer) -> None:
     instances = graph.of_type(types.RDS_CLUSTER_INSTANCE)
     for cluster in graph.of_type(types.RDS_CLUSTER):
         scaling = cluster.get("serverlessv2ScalingConfiguration") or {}
-        min_acu = _as_float(scaling.get("minCapacity"))
+        min_acu = as_float(scaling.get("minCapacity"))
         ident = cluster.get("clusterIdentifier")
         members = [
             i
@@ -443,10 +373,10 @@ def _price_data(p: Pricer) -> None:
         node = str(group.get("nodeType"))
         engine = str(group.get("engine") or "redis")
         if group.get("numCacheClusters") is not None:
-            nodes = int(_as_float(group.get("numCacheClusters"), 1))
+            nodes = int(as_float(group.get("numCacheClusters"), 1))
         else:
-            shards = int(_as_float(group.get("numNodeGroups"), 1))
-            nodes = shards * (1 + int(_as_float(group.get("replicasPerNodeGroup"))))
+            shards = int(as_float(group.get("numNodeGroups"), 1))
+            nodes = shards * (1 + int(as_float(group.get("replicasPerNodeGroup"))))
         p.hourly(
             "cache",
             group,
@@ -503,7 +433,7 @@ def _price_storage_and_ops(p: Pricer) -> None:
         )
     for group in graph.of_type(types.LOG_GROUP):
         ingest = p.assume.log_ingest_gb_per_group
-        retention = int(_as_float(group.get("retentionInDays")))
+        retention = int(as_float(group.get("retentionInDays")))
         kept_days = retention if retention > 0 else 3653  # never expire: ~10 years bound
         stored = ingest * min(kept_days, 3653) / 30
         label = f"{retention} d" if retention else "never expires"
@@ -540,6 +470,7 @@ _STEPS: tuple[Callable[[Pricer], None], ...] = (
     _price_edge,
     _price_data,
     _price_storage_and_ops,
+    *SERVERLESS_STEPS,
 )
 _HANDLED = frozenset(
     {
@@ -564,6 +495,7 @@ _HANDLED = frozenset(
         types.ALARM,
         types.DASHBOARD,
         types.LOG_GROUP,
+        *SERVERLESS_TYPES,
     }
 )
 
@@ -581,10 +513,15 @@ def estimate(
     pricer = Pricer(graph, table, assume, region)
     for step in _STEPS:
         step(pricer)
+    free: dict[str, int] = {}
     for resource in graph.custom_resources():
-        if resource.type in _HANDLED or resource.type in FREE_TYPES:
+        if resource.type in _HANDLED:
             continue
-        if resource.type.startswith(("pulumi:", "random:")):
+        if resource.type in FREE_TYPES:
+            free[resource.type] = free.get(resource.type, 0) + 1
+            continue
+        if resource.type.startswith(("pulumi:providers:", "random:")):
+            # A provider and a generated value are not AWS resources: nothing to bill.
             continue
         pricer.unpriced(
             "other", resource, resource.type.split(":")[-1], "type not known to the cost model"
@@ -604,4 +541,5 @@ def estimate(
         assumptions=assume.described(),
         statements=list(FREE_TIERS),
         region_note=note,
+        free={token: (count, FREE_TYPES[token]) for token, count in sorted(free.items())},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stackctl.cost.model import Estimate
@@ -25,7 +25,7 @@ def render_estimate(est: Estimate) -> str:
     out.append(header)
     out.append("  " + "-" * (len(header) - 2))
     order = ["compute", "network", "edge", "database", "cache", "secrets", "storage",
-             "monitoring", "logs", "dns", "other"]  # fmt: skip
+             "monitoring", "logs", "dns", "ops", "other"]  # fmt: skip
     lines = sorted(
         est.lines,
         key=lambda li: (order.index(li.category) if li.category in order else 99, li.resource),
@@ -53,6 +53,12 @@ def render_estimate(est: Estimate) -> str:
         out.append(f"Unpriced ({len(est.unpriced)}): the total leaves these out")
         for line in est.unpriced:
             out.append(f"  - {line.resource}: {line.description}: {line.note}")
+    if est.free:
+        count = sum(n for n, _ in est.free.values())
+        out.append("")
+        out.append(f"No charge of their own ({count} resources of {len(est.free)} types):")
+        for token, (n, reason) in est.free.items():
+            out.append(f"  - {token.split(':')[-1]} x {n}: {reason}")
     notes = [line for line in lines if line.note and line.priced]
     if notes:
         out.append("")
@@ -88,37 +94,45 @@ def _rows(est: Estimate) -> dict[tuple[str, str, str], tuple[str, float | None]]
     return rows
 
 
-def render_compare(a: Estimate, b: Estimate) -> str:
-    """Two stacks side by side: one row per resource and price item."""
-    ra, rb = _rows(a), _rows(b)
-    keys = sorted(set(ra) | set(rb))
+def render_compare(estimates: Sequence[Estimate]) -> str:
+    """Stacks or scenarios side by side: one row per resource and price item."""
+    rows = [_rows(est) for est in estimates]
+    keys = sorted(set().union(*rows))
     width = 62
+    columns = [max(9, len(est.name)) for est in estimates]
+    rule = "  " + "-" * (width + 12 + sum(c + 1 for c in columns))
     out = [
-        f"Idle monthly cost (USD), {a.stack} ({a.profile}, {a.region}) vs {b.stack} "
-        f"({b.profile}, {b.region})",
+        "Idle monthly cost (USD): "
+        + " vs ".join(f"{est.name} ({est.profile}, {est.region})" for est in estimates),
         "",
-        f"  {'category':<10} {'resource: price item':<{width}} {a.stack:>9} {b.stack:>9}",
-        "  " + "-" * (width + 31),
+        f"  {'category':<10} {'resource: price item':<{width}} "
+        + " ".join(f"{est.name:>{c}}" for est, c in zip(estimates, columns, strict=True)),
+        rule,
     ]
     for key in keys:
-        text = (ra.get(key) or rb[key])[0]
-        va = ra[key][1] if key in ra else 0.0
-        vb = rb[key][1] if key in rb else 0.0
-        if va == 0.0 and vb == 0.0:
+        text = next(r[key][0] for r in rows if key in r)
+        values = [r[key][1] if key in r else 0.0 for r in rows]
+        if all(v == 0.0 for v in values):
             continue
         text = text if len(text) <= width else text[: width - 1] + "…"
-        sa = "unpriced" if va is None else f"{va:.2f}"
-        sb = "unpriced" if vb is None else f"{vb:.2f}"
-        out.append(f"  {key[0]:<10} {text:<{width}} {sa:>9} {sb:>9}")
-    out.append("  " + "-" * (width + 31))
+        cells = [
+            f"{'unpriced' if v is None else f'{v:.2f}':>{c}}"
+            for v, c in zip(values, columns, strict=True)
+        ]
+        out.append(f"  {key[0]:<10} {text:<{width}} " + " ".join(cells))
+    out.append(rule)
     out.append(
-        f"  {'TOTAL':<10} {'$/month':<{width}} {a.total_monthly:>9.2f} {b.total_monthly:>9.2f}"
+        f"  {'TOTAL':<10} {'$/month':<{width}} "
+        + " ".join(f"{e.total_monthly:>{c}.2f}" for e, c in zip(estimates, columns, strict=True))
     )
-    out.append(f"  {'':<10} {'$/hour':<{width}} {a.total_hourly:>9.4f} {b.total_hourly:>9.4f}")
-    for est in (a, b):
+    out.append(
+        f"  {'':<10} {'$/hour':<{width}} "
+        + " ".join(f"{e.total_hourly:>{c}.4f}" for e, c in zip(estimates, columns, strict=True))
+    )
+    for est in estimates:
         if est.unpriced:
             out.append(
-                f"  {est.stack}: {len(est.unpriced)} unpriced item(s), not in the total: "
+                f"  {est.name}: {len(est.unpriced)} unpriced item(s), not in the total: "
                 + "; ".join(f"{u.resource} {u.description}" for u in est.unpriced)
             )
     return "\n".join(out)
@@ -130,24 +144,25 @@ def render_markdown(estimates: list[Estimate], baseline: Mapping[str, Any] | Non
     base_totals: dict[str, float] = {}
     if baseline:
         for item in baseline.get("stacks", []):
-            base_totals[str(item["stack"])] = float(item["totalMonthlyUsd"])
+            name = str(item.get("scenario") or item["stack"])
+            base_totals[name] = float(item["totalMonthlyUsd"])
     out = ["### Idle cost estimate (us-east-1 prices, `stackctl cost`)", ""]
     out.append("| stack | profile | $/month | $/hour | change vs main | unpriced |")
     out.append("|---|---|---:|---:|---:|---|")
     for est in estimates:
-        if est.stack in base_totals:
-            delta = est.total_monthly - base_totals[est.stack]
+        if est.name in base_totals:
+            delta = est.total_monthly - base_totals[est.name]
             change = f"{'+' if delta >= 0 else '-'}${abs(delta):,.2f}"
         else:
             change = "n/a (no baseline)"
         unpriced = ", ".join(f"{u.resource} {u.description}" for u in est.unpriced) or "none"
         out.append(
-            f"| {est.stack} | {est.profile} | {_money(est.total_monthly)} | "
+            f"| {est.name} | {est.profile} | {_money(est.total_monthly)} | "
             f"{_money(est.total_hourly, 4)} | {change} | {unpriced} |"
         )
     for est in estimates:
         out.append("")
-        out.append(f"<details><summary>{est.stack}: itemized</summary>")
+        out.append(f"<details><summary>{est.name}: itemized</summary>")
         out.append("")
         out.append("| category | resource | item | $/month |")
         out.append("|---|---|---|---:|")
