@@ -40,9 +40,10 @@ class Translation:
 
 
 def _key_for(pattern: str) -> str:
-    if pattern.endswith("/*") and not any(c in pattern[:-2] for c in "*?"):
+    plain = pattern.startswith("/")
+    if plain and pattern.endswith("/*") and not any(c in pattern[:-2] for c in "*?"):
         return f"ANY {pattern[:-1]}{GREEDY}"
-    if not any(c in pattern for c in "*?") and pattern.startswith("/"):
+    if plain and not any(c in pattern for c in "*?"):
         return f"ANY {pattern}"
     raise ValueError(
         f"path pattern {pattern!r} has no HTTP API route key: allowed are '/prefix/*' "
