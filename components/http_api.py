@@ -15,14 +15,17 @@ Creates:
 4. per target service an HTTP_PROXY integration over the VPC link to the service's Cloud Map
    ARN (`integration_uri`; method ANY, payload format 1.0, timeout `integration_timeout_ms`,
    at most 30 s), forwarding the request path unchanged (`overwrite:path` = `$request.path`)
-   and removing the origin header, so the tasks never see the secret;
+   and removing the origin header, so the tasks never see the secret
+   (aws-facts#http-api-parameter-mapping);
 5. the origin check: two `random.RandomPassword` slots of which CloudFront sends the current
    one as the custom origin header `x-origin-verify` (`origin_header_value`, a Pulumi secret),
    and a Lambda REQUEST authorizer (components/origin_check_handler.py, Python, arm64, 128 MB,
    its own log group) that accepts the current and the previous value; its identity source is
    that header, so a request without it gets 401 from API Gateway without invoking anything,
    and results are cached per header value for `authorizer_cache_ttl` seconds, so an idle or
-   steadily used API invokes it at most every few minutes;
+   steadily used API invokes it at most every few minutes (aws-facts#http-api-authorizer).
+   CloudFront's custom header replaces any header of that name a viewer sends
+   (aws-facts#cloudfront-origin-header);
 6. the routes from the ordered route list (components/http_api_routing.py): `ANY
    /api/{proxy+}` -> api, `$default` -> web, each with the authorizer;
 7. the `$default` stage, auto-deployed, with throttling (`throttling_rate_limit` requests per
@@ -288,10 +291,10 @@ class HttpApi(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
-        # No inline rules and no ingress: the egress rules come from admit_service. A group
-        # created by the provider starts with AWS's allow-all egress rule removed
-        # (pulumi_aws revokes it when the group declares no inline egress), so until a service
-        # is admitted the VPC link can reach nothing.
+        # No inline rules and no ingress: the egress rules come from admit_service. The
+        # provider removes AWS's allow-all egress rule from a new group
+        # (aws-facts#sg-default-egress), so until a service is admitted the VPC link can
+        # reach nothing.
         return aws.ec2.SecurityGroup(
             f"{self._name}-vpc-link-sg",
             aws.ec2.SecurityGroupArgs(
@@ -485,6 +488,7 @@ class HttpApi(pulumi.ComponentResource):
                 ),
                 access_log_settings=access_logs,
             ),
-            # The routes must exist before the first auto deployment.
-            opts=self._child(depends_on=list(self.routes.values())),
+            # The routes must exist before the first auto deployment. `$default` is unique in
+            # its API: a replacement removes the old stage first.
+            opts=self._child(depends_on=list(self.routes.values()), delete_before_replace=True),
         )

@@ -63,12 +63,12 @@ def select(keys: Sequence[tuple[str, str]], path: str) -> str | None:
     for key in exact:
         if _key_path(key) == path:
             return table[key]
-    greedy = [k for k in table if GREEDY in k]
-    # `/p/{proxy+}` takes paths below `/p/` with at least one character after it.
-    matching = [k for k in greedy if path.startswith(p := _key_path(k)[: -len(GREEDY)])
-                and len(path) > len(p)]  # fmt: skip
+    # `/p/{proxy+}` takes the paths below `/p/` with at least one character after it; of
+    # several, the one with the longest fixed prefix.
+    prefixes = {k: _key_path(k)[: -len(GREEDY)] for k in table if GREEDY in k}
+    matching = [k for k, p in prefixes.items() if path.startswith(p) and len(path) > len(p)]
     if matching:
-        return table[max(matching, key=lambda k: len(_key_path(k)))]
+        return table[max(matching, key=lambda k: len(prefixes[k]))]
     return table.get(DEFAULT_ROUTE)
 
 

@@ -83,7 +83,9 @@ def check_args(args: ServiceDiscoveryArgs) -> None:
                 "hyphens), since it becomes <label>.<namespace>"
             )
         if not 1 <= service.container_port <= 65535:
-            raise ValueError(f"service {label}: container_port {service.container_port} not 1-65535")
+            raise ValueError(
+                f"service {label}: container_port {service.container_port} not 1-65535"
+            )
     if not 0 <= args.dns_ttl <= 2147483647:
         raise ValueError(f"dns_ttl {args.dns_ttl}: 0 to 2147483647 seconds")
 
@@ -111,9 +113,7 @@ class ServiceDiscovery(pulumi.ComponentResource):
             # A fixed name: the old namespace goes first when a change replaces it.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
-        self.services = {
-            label: self._create_service(label) for label in sorted(args.services)
-        }
+        self.services = {label: self._create_service(label) for label in sorted(args.services)}
         self.register_outputs(
             {
                 "namespaceId": self.namespace.id,

@@ -146,14 +146,21 @@ def test_the_chain_is_vpc_link_to_tasks_only(graph: Graph) -> None:
     # Egress: exactly one rule per service, TCP to that service's group on its port.
     egress = [r for r in graph.of_type(EGRESS) if r.get("securityGroupId") == link_group.id]
     reached = {
-        (r.get("referencedSecurityGroupId"), r.get("fromPort"), r.get("toPort"), r.get("ipProtocol"))
+        (
+            r.get("referencedSecurityGroupId"),
+            r.get("fromPort"),
+            r.get("toPort"),
+            r.get("ipProtocol"),
+        )
         for r in egress
     }
     assert reached == {(tasks[label].id, port, port, "tcp") for label, port in PORTS.items()}
     assert all(not r.get("cidrIpv4") and not r.get("cidrIpv6") for r in egress)
     # Each task group admits the link's group on its own port, and from nowhere else here.
     for label, port in PORTS.items():
-        admitted = [r for r in graph.of_type(INGRESS) if r.get("securityGroupId") == tasks[label].id]
+        admitted = [
+            r for r in graph.of_type(INGRESS) if r.get("securityGroupId") == tasks[label].id
+        ]
         assert [(r.get("referencedSecurityGroupId"), r.get("fromPort")) for r in admitted] == [
             (link_group.id, port)
         ]
@@ -165,7 +172,9 @@ def test_the_chain_is_vpc_link_to_tasks_only(graph: Graph) -> None:
 def integration_target(graph: Graph, integration: Resource) -> str:
     """The Cloud Map service (by name) an integration sends to."""
     service = next(
-        s for s in graph.of_type(CLOUD_MAP_SERVICE) if s.outputs["arn"] == integration.get("integrationUri")
+        s
+        for s in graph.of_type(CLOUD_MAP_SERVICE)
+        if s.outputs["arn"] == integration.get("integrationUri")
     )
     return str(service.get("name"))
 
@@ -315,7 +324,9 @@ def test_only_api_gateway_may_invoke_the_authorizer_for_this_authorizer(graph: G
     (function,) = graph.of_type(FUNCTION)
     assert permission.get("principal") == "apigateway.amazonaws.com"
     assert permission.get("function") == function.outputs["name"]
-    assert permission.get("sourceArn") == f"{api.outputs['executionArn']}/authorizers/{authorizer.id}"
+    assert (
+        permission.get("sourceArn") == f"{api.outputs['executionArn']}/authorizers/{authorizer.id}"
+    )
 
 
 def test_the_function_runs_the_handler_module(graph: Graph) -> None:
@@ -325,7 +336,9 @@ def test_the_function_runs_the_handler_module(graph: Graph) -> None:
     assert function.get("architectures") == ["arm64"]
     assert function.get("loggingConfig")["logGroup"] == "/fullstack/dev/http-api/origin-check"
     # Nothing but the standard library: the file is deployed as it stands.
-    imports = re.findall(r"^(?:from|import) ([\w.]+)", Path(handler_module.__file__).read_text(), re.M)
+    imports = re.findall(
+        r"^(?:from|import) ([\w.]+)", Path(handler_module.__file__).read_text(), re.M
+    )
     assert set(imports) <= {"__future__", "hmac", "os", "collections.abc", "typing"}
 
 

@@ -142,15 +142,19 @@ def test_a_daily_schedule_in_utc(tmp_path: Path) -> None:
         ("weekdays 08-20", 10, 10, CronTime(50, 7, "MON-FRI"), CronTime(10, 20, "MON-FRI")),
         ("daily 07-22 America/New_York", 10, 10, CronTime(50, 6, "*"), CronTime(10, 22, "*")),
         # Waking at midnight: the NAT starts the evening before, so the days move back one.
-        ("weekdays 00-06", 10, 10, CronTime(50, 23, "SUN,MON,TUE,WED,THU"), CronTime(10, 6, "MON-FRI")),
+        (
+            "weekdays 00-06",
+            10,
+            10,
+            CronTime(50, 23, "SUN,MON,TUE,WED,THU"),
+            CronTime(10, 6, "MON-FRI"),
+        ),
         ("daily 00-23", 15, 59, CronTime(45, 23, "*"), CronTime(59, 23, "*")),
         # Lead and lag 0: the same minute as the services.
         ("weekdays 09-17", 0, 0, CronTime(0, 9, "MON-FRI"), CronTime(0, 17, "MON-FRI")),
     ],
 )
-def test_nat_times(
-    text: str, lead: int, lag: int, start: CronTime, stop: CronTime
-) -> None:
+def test_nat_times(text: str, lead: int, lag: int, start: CronTime, stop: CronTime) -> None:
     schedule = parse_sleep(text)
     assert schedule is not None
     assert nat_times(schedule, lead, lag) == {"start": start, "stop": stop}
