@@ -18,6 +18,11 @@ expressed and are returned as `unserved` (with the ALB, `api.<domain>` is one of
 Translation of path patterns: `/prefix/*` -> `ANY /prefix/{proxy+}`; a path without `*` or `?`
 -> `ANY /path`; a route without paths -> `$default`. Other patterns (`*` inside a segment, `?`)
 have no HTTP API equivalent and are refused.
+
+One path is left out of the probes: `/prefix/` itself. The ALB's `/prefix/*` matches it (`*`
+may match nothing); whether `{proxy+}` matches an empty remainder the documentation does not
+say, and `select` assumes it does not (the request would fall to `$default`). The app serves
+nothing at `/api/`, so the difference reaches no one; see aws-facts#http-api-routes.
 """
 
 from __future__ import annotations
