@@ -52,7 +52,7 @@ up to CloudFront's origin timeout); request and response payloads are limited to
 (aws-facts#http-api-limits); AWS WAF cannot be attached to an HTTP API, but the web ACL on the
 distribution still filters every request before it reaches the API.
 
-Inputs (HttpApiArgs, defaults in brackets): name_prefix, region, vpc_id, private_subnet_ids,
+Inputs (HttpApiArgs, defaults in brackets): name_prefix, vpc_id, private_subnet_ids,
 targets (label -> Cloud Map service ARN), routes, host_groups, iam_path ["/"],
 log_group_prefix, log_retention_days [7], served_host_group ["site"],
 integration_timeout_ms [30000], throttling_rate_limit [50], throttling_burst_limit [100],
@@ -67,6 +67,7 @@ a handful a day when cached); logs as ingested. Idle: $0.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,9 @@ SECRET_LENGTH = 48
 HANDLER_FILE = Path(origin_check_handler.__file__)
 HANDLER = f"{HANDLER_FILE.stem}.handler"
 LAMBDA_RUNTIME = "python3.13"
+FUNCTION_SUFFIX = "-origin-check"
+# Lambda CreateFunction: a function name is 1 to 64 of these characters.
+FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -109,8 +113,6 @@ ACCESS_LOG_FORMAT = json.dumps(
 class HttpApiArgs:
     # `<project>-<stack>`: prefixes the function's name and the descriptions.
     name_prefix: str
-    # The stack's region (the Lambda invoke permission's source ARN is regional).
-    region: str
     # The VPC of the private subnets and the tasks.
     vpc_id: pulumi.Input[str]
     # The subnets the VPC link's interfaces go in (the tasks' private subnets).
@@ -145,6 +147,12 @@ class HttpApiArgs:
 
 def check_args(args: HttpApiArgs) -> Translation:
     """Refuse values API Gateway would refuse, and translate the routes (ValueError)."""
+    function_name = f"{args.name_prefix}{FUNCTION_SUFFIX}"
+    if not FUNCTION_NAME.match(function_name):
+        raise ValueError(
+            f"name_prefix {args.name_prefix!r}: the function name {function_name!r} must be 1 "
+            "to 64 letters, digits, hyphens or underscores (Lambda CreateFunction)"
+        )
     if not MIN_INTEGRATION_TIMEOUT_MS <= args.integration_timeout_ms <= MAX_INTEGRATION_TIMEOUT_MS:
         raise ValueError(
             f"integration_timeout_ms {args.integration_timeout_ms}: HTTP API integrations allow "
@@ -390,7 +398,7 @@ class HttpApi(pulumi.ComponentResource):
         return aws.lambda_.Function(
             f"{self._name}-authorizer",
             aws.lambda_.FunctionArgs(
-                name=f"{prefix}-origin-check",
+                name=f"{prefix}{FUNCTION_SUFFIX}",
                 description="HTTP API authorizer: only requests CloudFront signed",
                 role=role.arn,
                 runtime=LAMBDA_RUNTIME,

@@ -26,7 +26,11 @@ recovery acts only on running instances (aws-facts#stopped-instance-checks). Not
 watches the NAT. tests/test_nat_schedule.py checks the alarms keep that configuration.
 
 While stopped the instance bills nothing for compute; its Elastic IP (public IPv4) and its
-EBS volume keep billing.
+EBS volume keep billing. A `pulumi up` while it sleeps leaves it stopped, except for a change
+the provider applies by stopping and starting the instance (its type): that leaves it running
+until the next scheduled stop. If the account encrypts new EBS volumes with a customer managed
+KMS key, the role also needs that key (kms:CreateGrant) or StartInstances fails quietly; the
+NAT's volume uses the AWS managed key.
 
 Inputs (NatScheduleArgs, defaults in brackets): name_prefix, instance_id, instance_arn, sleep
 (SleepSchedule), iam_path ["/"], lead_minutes [10], lag_minutes [10].
@@ -39,6 +43,7 @@ about 62 of 168 hours a week.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -50,6 +55,7 @@ START_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"
 STOP_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"
 DAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 MINUTES_PER_DAY = 24 * 60
+SCHEDULE_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,16 @@ def _days(schedule: SleepSchedule, shift: int) -> str:
 def _at(schedule: SleepSchedule, minute_of_day: int) -> CronTime:
     shift, minute = divmod(minute_of_day, MINUTES_PER_DAY)
     return CronTime(minute % 60, minute // 60, _days(schedule, shift))
+
+
+def check_name_prefix(name_prefix: str) -> None:
+    """EventBridge Scheduler: a schedule name is 1 to 64 letters, digits, `-`, `_` or `.`."""
+    longest = f"{name_prefix}-nat-start"
+    if not SCHEDULE_NAME.match(longest):
+        raise ValueError(
+            f"name_prefix {name_prefix!r}: the schedule name {longest!r} must be 1 to 64 "
+            "letters, digits, '-', '_' or '.'"
+        )
 
 
 def nat_times(schedule: SleepSchedule, lead_minutes: int, lag_minutes: int) -> dict[str, CronTime]:
@@ -157,6 +173,7 @@ class NatSchedule(pulumi.ComponentResource):
         self, name: str, args: NatScheduleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("fullstack:network:NatSchedule", name, None, opts)
+        check_name_prefix(args.name_prefix)
         self.times = nat_times(args.sleep, args.lead_minutes, args.lag_minutes)
         child = pulumi.ResourceOptions(parent=self)
         instance_arn = pulumi.Output.from_input(args.instance_arn)

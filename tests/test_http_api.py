@@ -78,7 +78,6 @@ ingress = HttpApi(
     "ingress",
     HttpApiArgs(
         name_prefix="fullstack-dev",
-        region="us-east-1",
         vpc_id=vpc.id,
         private_subnet_ids=[s.id for s in private],
         targets={label: discovery.arn(label) for label in PORTS},
@@ -448,7 +447,6 @@ def test_access_logs_go_to_their_own_log_group_when_asked(
 def args(**changes: object) -> HttpApiArgs:
     base: dict[str, object] = {
         "name_prefix": "fullstack-dev",
-        "region": "us-east-1",
         "vpc_id": "vpc-1",
         "private_subnet_ids": ["subnet-1"],
         "targets": {"api": "arn:api", "web": "arn:web"},
@@ -470,6 +468,8 @@ def args(**changes: object) -> HttpApiArgs:
         ({"private_subnet_ids": []}, "at least one subnet"),
         ({"targets": {"api": "arn:api"}}, r"\['web'\]"),
         ({"host_groups": {"api": ["api.example.com"]}}, "host group 'site' has no names"),
+        ({"name_prefix": "x" * 60}, "must be 1 to 64"),
+        ({"name_prefix": "a b"}, "name_prefix 'a b'"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_value(changes: dict[str, object], message: str) -> None:

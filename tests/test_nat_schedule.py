@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from components.nat_schedule import START_TARGET, STOP_TARGET, CronTime, nat_times
+from components.nat_schedule import (
+    START_TARGET,
+    STOP_TARGET,
+    CronTime,
+    check_name_prefix,
+    nat_times,
+)
 from components.settings import SleepSchedule, parse_sleep
 from stackctl.harness import Graph
 from stackctl.preflight import preflight
@@ -169,3 +175,10 @@ def test_lead_and_lag_stay_within_the_hour(lead: int, lag: int) -> None:
 def test_preflight_finds_nothing_in_the_schedule(graph: Graph) -> None:
     findings = preflight(graph)
     assert findings == [], "\n".join(str(f) for f in findings)
+
+
+@pytest.mark.parametrize("prefix", ["x" * 60, "a/b", "fullstack dev"])
+def test_schedule_names_aws_would_refuse_are_refused(prefix: str) -> None:
+    with pytest.raises(ValueError, match="must be 1 to 64"):
+        check_name_prefix(prefix)
+    check_name_prefix("fullstack-dev")  # the shape the program uses

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from components.service_discovery import RegisteredService, ServiceDiscoveryArgs, check_args
@@ -109,7 +107,7 @@ def test_bad_arguments_are_refused_with_the_value(changes: dict[str, object], me
         check_args(ServiceDiscoveryArgs(**{**base, **changes}))  # type: ignore[arg-type]
 
 
-def test_the_shipped_arguments_pass(tmp_path: Path) -> None:
+def test_the_shipped_arguments_pass() -> None:
     check_args(
         ServiceDiscoveryArgs("a-b.internal", "vpc-1", {"web": RegisteredService("web", 3000)})
     )
