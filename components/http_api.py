@@ -10,8 +10,8 @@ Creates:
    rules, aws-facts#sg-standalone-rules). The chain is CloudFront -> HTTP API -> VPC link
    group -> tasks, and nothing else reaches the tasks this way;
 3. a VPC link (for HTTP APIs) in the private subnets with that group (aws-facts#http-api:
-   no charge of its own; it goes INACTIVE after 60 days without traffic and wakes on the
-   next request);
+   no charge of its own; after 60 days without traffic it goes INACTIVE and AWS removes its
+   interfaces; the next requests fail for the few minutes it takes to bring them back);
 4. per target service an HTTP_PROXY integration over the VPC link to the service's Cloud Map
    ARN (`integration_uri`; method ANY, payload format 1.0, timeout `integration_timeout_ms`,
    at most 30 s), forwarding the request path unchanged (`overwrite:path` = `$request.path`)
@@ -60,8 +60,9 @@ authorizer_cache_ttl [300], access_log_retention_days [None: no access logs],
 origin_secret_rotation [0].
 
 Cost (us-east-1): HTTP API $1.00 per million requests, no hourly charge; VPC link free
-(aws-facts#http-api); the authorizer's Lambda invocations ($0.20 per million plus compute,
-a handful a day when cached); logs as ingested. Idle: $0.
+(aws-facts#http-api); the authorizer's Lambda invocations ($0.20 per million plus compute): at
+most one per `authorizer_cache_ttl` per header value while requests flow (288 a day at 300 s),
+none when idle; logs as ingested. Idle: $0.
 """
 
 from __future__ import annotations
