@@ -286,6 +286,59 @@ SCOPES: dict[str, Scope] = {
             ("arn:aws:route53:::hostedzone/*",),
             condition="record-names",
         ),
+        # -- lab ingress (HTTP API, VPC link, Cloud Map) and the NAT schedule ----------------
+        Scope(
+            "HttpApis",
+            "edge",
+            # API Gateway's ARNs carry no account; ids are generated, sub-resources sit under
+            # their API (`/apis/<id>/routes/<id>`)
+            (
+                "arn:aws:apigateway:{region}::/apis",
+                "arn:aws:apigateway:{region}::/apis/*",
+                "arn:aws:apigateway:{region}::/vpclinks",
+                "arn:aws:apigateway:{region}::/vpclinks/*",
+                "arn:aws:apigateway:{region}::/tags/*",
+            ),
+        ),
+        Scope(
+            "ApiAccessLogDelivery",
+            "edge",
+            ANY,
+            "API Gateway sets up a stage's access logs through CloudWatch Logs' log delivery "
+            "calls, which have no resource type; kept to the stack's region",
+            "region",
+        ),
+        Scope(
+            "AuthorizerFunction",
+            "edge",
+            ("arn:aws:lambda:{region}:{account}:function:{prefix}-*",),
+        ),
+        Scope(
+            "CloudMapCreate",
+            "network",
+            ANY,
+            "servicediscovery:CreatePrivateDnsNamespace and GetOperation have no resource type "
+            "(the namespace does not exist yet; operations are ids), nor has "
+            "route53:CreateHostedZone, which Cloud Map calls as the caller for the namespace's "
+            "private zone; kept to the stack's region and us-east-1 (Route 53)",
+            "region",
+            "stack+global",
+        ),
+        Scope(
+            "CloudMap",
+            "network",
+            (
+                "arn:aws:servicediscovery:{region}:{account}:namespace/*",
+                "arn:aws:servicediscovery:{region}:{account}:service/*",
+                # the namespace's private hosted zone, deleted with it
+                "arn:aws:route53:::hostedzone/*",
+            ),
+        ),
+        Scope(
+            "NatSchedules",
+            "network",
+            ("arn:aws:scheduler:{region}:{account}:schedule/default/{prefix}-*",),
+        ),
     )
 }
 
@@ -826,6 +879,93 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "route53:GetHostedZone route53:ListResourceRecordSets route53:GetChange",
         ),
         _g("SiteRecords", "route53:ChangeResourceRecordSets"),
+    ),
+    # -- lab ingress: HTTP API, VPC link, Cloud Map, the origin check's function ------------
+    # API Gateway's IAM actions are the HTTP verbs of its management API.
+    "aws:apigatewayv2/api:Api": (
+        _g(
+            "HttpApis",
+            "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE apigateway:PUT",
+        ),
+    ),
+    # the VPC link's interfaces are made by API Gateway's service-linked role
+    # (ci_identity.SERVICE_LINKED_ROLES needs ops.apigateway.amazonaws.com); the caller must
+    # see the subnets and groups
+    "aws:apigatewayv2/vpcLink:VpcLink": (
+        _g(_READ, "ec2:DescribeSubnets ec2:DescribeSecurityGroups ec2:DescribeVpcs"),
+        _g(
+            "HttpApis",
+            "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE apigateway:PUT",
+        ),
+    ),
+    "aws:apigatewayv2/integration:Integration": (
+        _g("HttpApis", "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE"),
+        _g("CloudMap", "servicediscovery:GetService"),
+    ),
+    "aws:apigatewayv2/route:Route": (
+        _g("HttpApis", "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE"),
+    ),
+    "aws:apigatewayv2/authorizer:Authorizer": (
+        _g("HttpApis", "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE"),
+    ),
+    "aws:apigatewayv2/stage:Stage": (
+        _g("HttpApis", "apigateway:POST apigateway:GET apigateway:PATCH apigateway:DELETE"),
+        _g(
+            "ApiAccessLogDelivery",
+            "logs:CreateLogDelivery logs:GetLogDelivery logs:UpdateLogDelivery "
+            "logs:DeleteLogDelivery logs:ListLogDeliveries logs:PutResourcePolicy "
+            "logs:DescribeResourcePolicies logs:DescribeLogGroups",
+        ),
+    ),
+    "aws:lambda/function:Function": (
+        _g(
+            "AuthorizerFunction",
+            "lambda:CreateFunction lambda:GetFunction lambda:GetFunctionConfiguration "
+            "lambda:UpdateFunctionCode lambda:UpdateFunctionConfiguration "
+            "lambda:DeleteFunction lambda:ListVersionsByFunction "
+            "lambda:GetFunctionCodeSigningConfig lambda:GetRuntimeManagementConfig "
+            "lambda:GetFunctionRecursionConfig lambda:TagResource lambda:UntagResource "
+            "lambda:ListTags",
+        ),
+    ),
+    "aws:lambda/permission:Permission": (
+        _g("AuthorizerFunction", "lambda:AddPermission lambda:RemovePermission lambda:GetPolicy"),
+    ),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (
+        _g(_READ, "ec2:DescribeVpcs ec2:DescribeVpcAttribute"),
+        _g(
+            "CloudMapCreate",
+            "servicediscovery:CreatePrivateDnsNamespace servicediscovery:GetOperation "
+            "route53:CreateHostedZone",
+        ),
+        _g(
+            "CloudMap",
+            "servicediscovery:GetNamespace servicediscovery:UpdatePrivateDnsNamespace "
+            "servicediscovery:DeleteNamespace servicediscovery:TagResource "
+            "servicediscovery:UntagResource servicediscovery:ListTagsForResource "
+            "route53:GetHostedZone route53:DeleteHostedZone "
+            "route53:AssociateVPCWithHostedZone",
+        ),
+    ),
+    "aws:servicediscovery/service:Service": (
+        _g("CloudMapCreate", "servicediscovery:GetOperation"),
+        _g(
+            "CloudMap",
+            "servicediscovery:CreateService servicediscovery:GetService "
+            "servicediscovery:UpdateService servicediscovery:DeleteService "
+            "servicediscovery:ListInstances servicediscovery:DeregisterInstance "
+            "servicediscovery:TagResource servicediscovery:UntagResource "
+            "servicediscovery:ListTagsForResource",
+        ),
+    ),
+    # -- the NAT schedule (the role it passes: ci_identity.PASSED_TO_SERVICES needs
+    # scheduler.amazonaws.com) -----------------------------------------------------------------
+    "aws:scheduler/schedule:Schedule": (
+        _g(
+            "NatSchedules",
+            "scheduler:CreateSchedule scheduler:GetSchedule scheduler:UpdateSchedule "
+            "scheduler:DeleteSchedule",
+        ),
     ),
     # -- IAM: written out in ci_identity.py (boundary, path and pass-role conditions) ----------
     "aws:iam/role:Role": (),

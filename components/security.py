@@ -41,6 +41,31 @@ def admit_from_group(
     )
 
 
+def allow_to_group(
+    parent: pulumi.Resource,
+    logical_name: str,
+    *,
+    security_group_id: pulumi.Input[str],
+    port: int,
+    destination_security_group_id: pulumi.Input[str],
+    description: str,
+) -> aws.vpc.SecurityGroupEgressRule:
+    """A standalone egress rule: TCP `port` from a group, to one other security group only
+    (the counterpart of `admit_from_group`, aws-facts#sg-standalone-rules)."""
+    return aws.vpc.SecurityGroupEgressRule(
+        logical_name,
+        aws.vpc.SecurityGroupEgressRuleArgs(
+            security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=destination_security_group_id,
+            description=description,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
     """The bucket policy statement that refuses every request made without TLS."""
     return {

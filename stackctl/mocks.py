@@ -278,6 +278,43 @@ def _certificate_validation(
     return {"__id__": str(a.inputs.get("certificateArn"))}
 
 
+# -- lab ingress and NAT schedule (issue 14) ---------------------------------------------------
+
+
+def _http_api(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    api_id = h[:10]
+    return {
+        "__id__": api_id,
+        "arn": f"arn:aws:apigateway:{m.region}::/apis/{api_id}",
+        "apiEndpoint": f"https://{api_id}.execute-api.{m.region}.amazonaws.com",
+        "executionArn": f"arn:aws:execute-api:{m.region}:{ACCOUNT_ID}:{api_id}",
+    }
+
+
+def _cloud_map(kind: str, prefix: str) -> Callable[..., dict[str, Any]]:
+    def make(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+        ident = f"{prefix}-{h[:16]}"
+        extra = {"hostedZone": f"Z{h[:13].upper()}"} if kind == "namespace" else {}
+        arn = f"arn:aws:servicediscovery:{m.region}:{ACCOUNT_ID}:{kind}/{ident}"
+        return {"__id__": ident, "arn": arn, **extra}
+
+    return make
+
+
+def _lambda_function(
+    m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
+) -> dict[str, Any]:
+    arn = f"arn:aws:lambda:{m.region}:{ACCOUNT_ID}:function:{n}"
+    invoke = f"arn:aws:apigateway:{m.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    return {"__id__": n, "arn": arn, "name": n, "invokeArn": invoke, "qualifiedArn": f"{arn}:1"}
+
+
+def _schedule(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    group = str(a.inputs.get("groupName") or "default")
+    arn = f"arn:aws:scheduler:{m.region}:{ACCOUNT_ID}:schedule/{group}/{n}"
+    return {"__id__": f"{group}/{n}", "arn": arn, "groupName": group}
+
+
 _TYPE_OUTPUTS = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": _random_id,
@@ -310,6 +347,15 @@ _TYPE_OUTPUTS = {
     "aws:cloudfront/vpcOrigin:VpcOrigin": _vpc_origin,
     "aws:acm/certificate:Certificate": _certificate,
     "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
+    "aws:apigatewayv2/api:Api": _http_api,
+    "aws:apigatewayv2/vpcLink:VpcLink": _prefixed_id("vpclink"),
+    "aws:apigatewayv2/integration:Integration": _prefixed_id("integ"),
+    "aws:apigatewayv2/authorizer:Authorizer": _prefixed_id("auth"),
+    "aws:apigatewayv2/route:Route": _prefixed_id("route"),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": _cloud_map("namespace", "ns"),
+    "aws:servicediscovery/service:Service": _cloud_map("service", "srv"),
+    "aws:lambda/function:Function": _lambda_function,
+    "aws:scheduler/schedule:Schedule": _schedule,
 }
 
 

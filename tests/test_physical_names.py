@@ -57,6 +57,11 @@ PHYSICAL_NAME_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:appautoscaling/scheduledAction:ScheduledAction": ("name",),
     # A DNS name holds one record set per type: a replacement created first would collide.
     "aws:route53/record:Record": ("name",),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": ("name",),
+    "aws:servicediscovery/service:Service": ("name",),  # unique in its namespace
+    "aws:apigatewayv2/stage:Stage": ("name",),  # `$default`: unique in its API
+    "aws:lambda/function:Function": ("name",),
+    "aws:scheduler/schedule:Schedule": ("name",),  # unique in its schedule group
 }
 
 # Types whose name-like inputs are not unique names, with the reason.
@@ -72,6 +77,9 @@ NOT_A_PHYSICAL_NAME: dict[str, str] = {
         "url is the identity provider's issuer, fixed by GitHub; IAM allows one provider per "
         "issuer, and only a different url (a different provider) replaces it"
     ),
+    "aws:apigatewayv2/api:Api": "API Gateway allows any number of APIs with the same name",
+    "aws:apigatewayv2/vpcLink:VpcLink": "VPC link names are labels, not unique",
+    "aws:apigatewayv2/authorizer:Authorizer": "auto-named by Pulumi: a fresh name each time",
 }
 
 # Name-like inputs that refer to another resource or label something inside this one.
@@ -90,6 +98,7 @@ REFERENCE_INPUTS: dict[str, str] = {
     "masterUsername": "a user inside the database",
     "finalSnapshotIdentifier": "used once, on delete; tests/test_database.py keeps it unique",
     "domainName": "the DNS name served or certified",
+    "groupName": "the Scheduler schedule group a schedule belongs to",
 }
 
 NAME_LIKE = re.compile(r"(?i)(^|[a-z])(name|identifier|id)$|^(bucket|family|url)$")
@@ -174,3 +183,48 @@ def test_flipping_edge_replaces_the_alb_under_the_same_name_so_it_goes_first(
     assert private.get("internal") is True and public.get("internal") is False
     assert private.get("name") == public.get("name")
     assert private.delete_before_replace and public.delete_before_replace
+
+
+# -- the lab ingress components, created alone (not wired into the program yet) --------------
+
+
+@pytest.fixture(scope="module")
+def ingress_graphs(tmp_path_factory: pytest.TempPathFactory) -> list[Graph]:
+    from tests import test_http_api, test_nat_schedule, test_service_discovery
+    from tests.component_helpers import run_snippet
+
+    return [
+        test_http_api.build(tmp_path_factory.mktemp("names-http-api"), access_logs=7),
+        test_nat_schedule.build(tmp_path_factory.mktemp("names-nat"), "weekdays 08-20"),
+        run_snippet(tmp_path_factory.mktemp("names-discovery"), test_service_discovery.PROGRAM),
+    ]
+
+
+def test_the_ingress_components_fixed_names_survive_replacement(
+    ingress_graphs: list[Graph],
+) -> None:
+    for graph in ingress_graphs:
+        offenders = [
+            f"{r.type} {r.name}: {names}"
+            for r in graph.custom_resources()
+            if (names := fixed_names(r)) and not (r.delete_before_replace or r.protect)
+        ]
+        assert not offenders, offenders
+        unclassified = {
+            f"{r.type}.{key}"
+            for r in graph.custom_resources()
+            if r.type not in NOT_A_PHYSICAL_NAME
+            for key in r.inputs
+            if NAME_LIKE.search(key)
+            and not ID_SUFFIX.search(key)
+            and key not in {p.split(".")[0] for p in PHYSICAL_NAME_INPUTS.get(r.type, ())}
+            and key not in REFERENCE_INPUTS
+        }
+        assert not unclassified, sorted(unclassified)
+    types = {r.type for graph in ingress_graphs for r in graph.custom_resources()}
+    assert {
+        "aws:servicediscovery/service:Service",
+        "aws:apigatewayv2/stage:Stage",
+        "aws:lambda/function:Function",
+        "aws:scheduler/schedule:Schedule",
+    } <= types

@@ -41,6 +41,7 @@ NESTED_RENAMES: dict[str, str] = {
     "cloudfrontDefaultCertificate": "CloudFrontDefaultCertificate",
     "fixedResponse": "FixedResponseConfig",
     "redirect": "RedirectConfig",
+    "ttl": "TTL",  # Cloud Map DnsRecords
 }
 # Nested maps whose keys are data, not property names.
 OPAQUE_KEYS: frozenset[str] = frozenset({"options", "dockerLabels", "allow", "block", "none"})
@@ -638,6 +639,119 @@ TYPES: dict[str, CfnType] = {
             "scalableDimension": "ScalableDimension",
             "resourceId": "ResourceId",
             "targetTrackingScalingPolicyConfiguration": "TargetTrackingScalingPolicyConfiguration",
+        },
+    ),
+    # -- lab ingress and NAT schedule --------------------------------------------------------
+    "aws:apigatewayv2/api:Api": CfnType(
+        "AWS::ApiGatewayV2::Api",
+        {
+            "name": "Name",
+            "protocolType": "ProtocolType",
+            "description": "Description",
+            "disableExecuteApiEndpoint": "DisableExecuteApiEndpoint",
+        },
+    ),
+    "aws:apigatewayv2/vpcLink:VpcLink": CfnType(
+        "AWS::ApiGatewayV2::VpcLink",
+        {"name": "Name", "subnetIds": "SubnetIds", "securityGroupIds": "SecurityGroupIds"},
+    ),
+    # requestParameters is not rendered: its keys ("overwrite:path") are data that the nested
+    # renaming would change, and the schema types it as a free-form map anyway.
+    "aws:apigatewayv2/integration:Integration": CfnType(
+        "AWS::ApiGatewayV2::Integration",
+        {
+            "apiId": "ApiId",
+            "description": "Description",
+            "integrationType": "IntegrationType",
+            "connectionType": "ConnectionType",
+            "connectionId": "ConnectionId",
+            "integrationUri": "IntegrationUri",
+            "integrationMethod": "IntegrationMethod",
+            "payloadFormatVersion": "PayloadFormatVersion",
+            "timeoutMilliseconds": "TimeoutInMillis",
+        },
+    ),
+    "aws:apigatewayv2/route:Route": CfnType(
+        "AWS::ApiGatewayV2::Route",
+        {
+            "apiId": "ApiId",
+            "routeKey": "RouteKey",
+            "target": "Target",
+            "authorizationType": "AuthorizationType",
+            "authorizerId": "AuthorizerId",
+        },
+    ),
+    "aws:apigatewayv2/authorizer:Authorizer": CfnType(
+        "AWS::ApiGatewayV2::Authorizer",
+        {
+            "apiId": "ApiId",
+            "name": "Name",
+            "authorizerType": "AuthorizerType",
+            "authorizerUri": "AuthorizerUri",
+            "authorizerPayloadFormatVersion": "AuthorizerPayloadFormatVersion",
+            "enableSimpleResponses": "EnableSimpleResponses",
+            "identitySources": "IdentitySource",
+            "authorizerResultTtlInSeconds": "AuthorizerResultTtlInSeconds",
+        },
+    ),
+    "aws:apigatewayv2/stage:Stage": CfnType(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "apiId": "ApiId",
+            "name": "StageName",
+            "autoDeploy": "AutoDeploy",
+            "defaultRouteSettings": "DefaultRouteSettings",
+            "accessLogSettings": "AccessLogSettings",
+        },
+    ),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": CfnType(
+        "AWS::ServiceDiscovery::PrivateDnsNamespace",
+        {"name": "Name", "vpc": "Vpc", "description": "Description"},
+    ),
+    "aws:servicediscovery/service:Service": CfnType(
+        "AWS::ServiceDiscovery::Service",
+        {
+            "name": "Name",
+            "description": "Description",
+            "dnsConfig": "DnsConfig",
+            "healthCheckConfig": "HealthCheckConfig",
+            "healthCheckCustomConfig": "HealthCheckCustomConfig",
+        },
+    ),
+    # environment is not rendered: it holds the origin secrets.
+    "aws:lambda/function:Function": CfnType(
+        "AWS::Lambda::Function",
+        {
+            "name": "FunctionName",
+            "description": "Description",
+            "role": "Role",
+            "runtime": "Runtime",
+            "architectures": "Architectures",
+            "handler": "Handler",
+            "memorySize": "MemorySize",
+            "timeout": "Timeout",
+            "loggingConfig": "LoggingConfig",
+        },
+    ),
+    "aws:lambda/permission:Permission": CfnType(
+        "AWS::Lambda::Permission",
+        {
+            "action": "Action",
+            "function": "FunctionName",
+            "principal": "Principal",
+            "sourceArn": "SourceArn",
+        },
+    ),
+    "aws:scheduler/schedule:Schedule": CfnType(
+        "AWS::Scheduler::Schedule",
+        {
+            "name": "Name",
+            "description": "Description",
+            "scheduleExpression": "ScheduleExpression",
+            "scheduleExpressionTimezone": "ScheduleExpressionTimezone",
+            "flexibleTimeWindow": "FlexibleTimeWindow",
+            "target": "Target",
+            "state": "State",
         },
     ),
 }
