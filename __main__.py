@@ -16,15 +16,18 @@ from components.database import Database, DatabaseArgs
 from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
 from components.edge import Edge, EdgeArgs
 from components.fargate_service import FargateService, FargateServiceArgs
+from components.http_api import HttpApi, HttpApiArgs
 from components.links import Link, connect, merge
 from components.load_balancer import CLOUDFRONT_ORIGIN_FACING, LoadBalancer, LoadBalancerArgs
 from components.migration import MigrationTask, MigrationTaskArgs
 from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.naming import Naming
+from components.nat_schedule import NatSchedule, NatScheduleArgs
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
 from components.scaling import ScaledService, Scaling, ScalingArgs
+from components.service_discovery import RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs
 from components.services import host_of, service_specs
 from components.settings import load_settings
 
@@ -145,29 +148,63 @@ certificates = (
     if settings.domain
     else None
 )
-cloudfront_prefix_list = aws.ec2.get_managed_prefix_list(
-    name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOptions(provider=provider)
-)
+# -- ingress: an internal ALB (`alb`), or an API Gateway HTTP API with a VPC link (`httpApi`) ---
 public_alb = settings.edge == "public"
-load_balancer = LoadBalancer(
-    "lb",
-    LoadBalancerArgs(
-        alb_name=naming.physical("alb", "alb"),
-        vpc_id=network.vpc.id,
-        subnet_ids=network.public_subnet_ids if public_alb else network.private_subnet_ids,
-        internal=not public_alb,
-        cloudfront_prefix_list_id=cloudfront_prefix_list.id,
-        certificate_arn=certificates.regional_certificate_arn if certificates else None,
-        public_https=public_alb and settings.alb_https,
-        deletion_protection=keep_data,
-        deregistration_delay=60 if keep_data else 10,
-        targets={s.name: (s.port, s.health_path) for s in specs if s.port and s.health_path},
-    ),
-    opts=opts,
-)
+serving = {s.name: s for s in specs if s.port and s.health_path}  # the services with a port
+load_balancer: LoadBalancer | None = None
+discovery: ServiceDiscovery | None = None
+http_api: HttpApi | None = None
+if settings.ingress == "alb":
+    cloudfront_prefix_list = aws.ec2.get_managed_prefix_list(
+        name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOptions(provider=provider)
+    )
+    load_balancer = LoadBalancer(
+        "lb",
+        LoadBalancerArgs(
+            alb_name=naming.physical("alb", "alb"),
+            vpc_id=network.vpc.id,
+            subnet_ids=network.public_subnet_ids if public_alb else network.private_subnet_ids,
+            internal=not public_alb,
+            cloudfront_prefix_list_id=cloudfront_prefix_list.id,
+            certificate_arn=certificates.regional_certificate_arn if certificates else None,
+            public_https=public_alb and settings.alb_https,
+            deletion_protection=keep_data,
+            deregistration_delay=60 if keep_data else 10,
+            targets={n: (s.port, s.health_path) for n, s in serving.items()},  # type: ignore[misc]
+        ),
+        opts=opts,
+    )
+else:
+    discovery = ServiceDiscovery(
+        "discovery",
+        ServiceDiscoveryArgs(
+            namespace_name=f"{naming.prefix}.internal",
+            vpc_id=network.vpc.id,
+            services={n: RegisteredService(n, s.port) for n, s in serving.items()},  # type: ignore[arg-type]
+        ),
+        opts=opts,
+    )
+    http_api = HttpApi(
+        "http-api",
+        HttpApiArgs(
+            name_prefix=naming.prefix,
+            vpc_id=network.vpc.id,
+            private_subnet_ids=network.private_subnet_ids,
+            targets={n: discovery.arn(n) for n in serving},
+            routes=contract.routes,
+            # A stand-in name: the HTTP API sees no viewer Host; its check is about paths.
+            host_groups={"site": ["site"]},
+            log_group_prefix=naming.log_group(),
+            iam_path=naming.iam_path,
+            log_retention_days=settings.log_retention_days,
+        ),
+        opts=opts,
+    )
 
-# -- edge: CloudFront is the only way in; the ALB routes by the viewer's Host -----------------
+# -- edge: CloudFront is the only way in; the ingress routes by the viewer's Host and path -----
 names = site_names(settings.domain) if settings.domain else None
+if names and http_api is not None:
+    names.pop("api")  # an HTTP API sees no viewer Host: the API is /api/* on the site
 edge = Edge(
     "edge",
     EdgeArgs(
@@ -175,10 +212,14 @@ edge = Edge(
         static_bucket_name=naming.physical("s3", f"static-{account_id}"),
         static_paths=contract.static_paths,
         log_bucket_name=naming.physical("s3", f"cdn-logs-{account_id}"),
-        alb_arn=load_balancer.alb.arn,
-        alb_dns_name=load_balancer.dns_name,
+        alb_arn=load_balancer.alb.arn if load_balancer else None,
+        alb_dns_name=load_balancer.dns_name if load_balancer else None,
         vpc_origin=not public_alb,
-        origin_https=load_balancer.tls,
+        origin_https=load_balancer.tls if load_balancer else False,
+        http_api_domain=http_api.origin_domain if http_api else None,
+        origin_headers={http_api.origin_header_name: http_api.origin_header_value}
+        if http_api
+        else {},
         aliases=list(names.values()) if names else (),
         certificate_arn=certificates.cloudfront_certificate_arn if certificates else None,
         price_class=settings.price_class,
@@ -195,12 +236,13 @@ site_url: pulumi.Input[str] = (
     else pulumi.Output.concat("https://", edge.domain_name)
 )
 # The route list's host groups, by name: the site's names, `api.<domain>`, the ALB's own name.
-host_groups: dict[str, list[pulumi.Input[str]]] = {
-    "site": [names["apex"], names["www"]] if names else [edge.domain_name],
-    "api": [names["api"]] if names else [],
-    "internal": [load_balancer.dns_name],
-}
-load_balancer.route(contract.routes, host_groups)  # type: ignore[arg-type]
+if load_balancer is not None:
+    host_groups: dict[str, list[pulumi.Input[str]]] = {
+        "site": [names["apex"], names["www"]] if names else [edge.domain_name],
+        "api": [names["api"]] if names else [],
+        "internal": [load_balancer.dns_name],
+    }
+    load_balancer.route(contract.routes, host_groups)  # type: ignore[arg-type]
 if certificates is not None and settings.domain:
     SiteRecords(
         "records",
@@ -209,6 +251,7 @@ if certificates is not None and settings.domain:
             zone_id=certificates.zone_id,
             distribution_domain_name=edge.distribution.domain_name,
             distribution_zone_id=edge.distribution.hosted_zone_id,
+            labels=tuple(names or ()),
         ),
         opts=opts,
     )
@@ -226,6 +269,16 @@ links: dict[str, Link] = {
     **({"cache": cache.link()} if cache is not None else {}),
 }
 
+
+def internal_url(called: str) -> pulumi.Input[str]:
+    """The URL a service calls another one at (see the connections after the loop)."""
+    if discovery is not None:
+        return f"http://{discovery.dns_name(called)}:{serving[called].port}"
+    if load_balancer is not None and not public_alb:
+        return load_balancer.internal_url
+    return site_url
+
+
 services: dict[str, FargateService] = {}
 for spec in specs:
     linked = merge([links[store] for store in spec.workload.uses if store in links])
@@ -233,8 +286,7 @@ for spec in specs:
     # group admits them), or, when the ALB is public, the site URL through CloudFront (a public
     # ALB's name resolves to public addresses, reached through NAT: no group could admit them).
     calls = {
-        f"{called.upper()}_INTERNAL_URL": site_url if public_alb else load_balancer.internal_url
-        for called in spec.workload.calls
+        f"{called.upper()}_INTERNAL_URL": internal_url(called) for called in spec.workload.calls
     }
     service = FargateService(
         spec.name,
@@ -259,8 +311,13 @@ for spec in specs:
             secrets=linked.secrets,
             secret_arns=linked.secret_arns,
             task_policy_statements=linked.task_statements,
-            target_group_arn=load_balancer.target_groups[spec.name].arn if spec.port else None,
-            listener_rules=load_balancer.rules.get(spec.name, []),
+            target_group_arn=load_balancer.target_groups[spec.name].arn
+            if load_balancer and spec.name in serving
+            else None,
+            listener_rules=load_balancer.rules.get(spec.name, []) if load_balancer else [],
+            service_registries=discovery.registry(spec.name)
+            if discovery and spec.name in serving
+            else None,
             retention_days=settings.log_retention_days,
             spot=spec.spot,
             on_demand_base=spec.on_demand_base,
@@ -277,15 +334,24 @@ for spec in specs:
     services[spec.name] = service
     for endpoint in linked.endpoints:
         connect(service.source, endpoint)
-    if spec.port:
+    if load_balancer is not None and spec.name in serving:
         # (was `<service>-alb-to-tasks` under the service: the alias keeps the same rule)
         connect(
             load_balancer.source,
             service.entry,
             egress_aliases=[pulumi.Alias(name=f"{spec.name}-alb-to-tasks", parent=service)],
         )
-    if spec.workload.calls and not public_alb:
-        connect(service.source, load_balancer.entry)
+    if http_api is not None and spec.name in serving:
+        connect(http_api.source, service.entry)
+# A service that calls another: through the internal ALB (its group admits the caller), straight
+# to the called service's tasks by their Cloud Map name (httpApi), or through CloudFront (a
+# public ALB: its name resolves to public addresses, reached through NAT, no group to admit).
+for spec in specs:
+    for called in spec.workload.calls:
+        if load_balancer is not None and not public_alb:
+            connect(services[spec.name].source, load_balancer.entry)
+        elif discovery is not None:
+            connect(services[spec.name].source, services[called].entry)
 
 tasks = {
     name: MigrationTask(
@@ -302,7 +368,19 @@ tasks = {
 }
 migration = tasks["migrate"]  # the one `stackctl migrate` and the deploy workflow run
 
-# -- operations: scaling, alarms, CI identity ---------------------------------------------------
+# -- operations: scaling, the NAT instance's sleep, alarms, CI identity -------------------------
+if settings.sleep is not None and network.nat_instance is not None:
+    NatSchedule(
+        "nat-sleep",
+        NatScheduleArgs(
+            name_prefix=naming.prefix,
+            instance_id=network.nat_instance.instance.id,
+            instance_arn=network.nat_instance.instance.arn,
+            sleep=settings.sleep,
+            iam_path=naming.iam_path,
+        ),
+        opts=opts,
+    )
 Scaling(
     "scaling",
     ScalingArgs(
@@ -329,7 +407,7 @@ monitoring = Monitoring(
         region=settings.region,
         alarm_email=settings.alarm_email,
         alarms=settings.alarms,
-        load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
+        load_balancer_arn_suffix=load_balancer.alb.arn_suffix if load_balancer else None,
         cluster_name=cluster.name,
         container_insights=settings.container_insights,
         dashboard=settings.dashboard,
@@ -339,7 +417,7 @@ monitoring = Monitoring(
                 service_name=services[spec.name].service.name,
                 desired_count=spec.desired_count,
                 target_group_arn_suffix=load_balancer.target_groups[spec.name].arn_suffix
-                if spec.port
+                if load_balancer and spec.name in serving
                 else None,
             )
             for spec in specs
@@ -403,13 +481,16 @@ pulumi.export("siteUrl", site_url)
 pulumi.export(
     "apiUrl",
     f"https://api.{settings.domain}/api"
-    if settings.domain
-    else pulumi.Output.concat("https://", edge.domain_name, "/api"),
+    if settings.domain and load_balancer is not None
+    else pulumi.Output.concat(site_url, "/api"),
 )
 pulumi.export("distributionId", edge.distribution.id)
 pulumi.export("distributionDomainName", edge.distribution.domain_name)
 pulumi.export("staticBucketName", edge.static_bucket.bucket)
-pulumi.export("albDnsName", load_balancer.dns_name)
+if load_balancer is not None:
+    pulumi.export("albDnsName", load_balancer.dns_name)
+if http_api is not None:
+    pulumi.export("httpApiEndpoint", http_api.api_endpoint)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("serviceNames", {name: s.service_name for name, s in services.items()})
 pulumi.export("migrationTaskFamily", migration.family)

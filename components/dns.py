@@ -168,6 +168,8 @@ class SiteRecordsArgs:
     zone_id: pulumi.Input[str]
     distribution_domain_name: pulumi.Input[str]
     distribution_zone_id: pulumi.Input[str]
+    # Which of site_names' labels get records (the HTTP API ingress serves no `api.` host).
+    labels: tuple[str, ...] = ("apex", "www", "api")
 
 
 class SiteRecords(pulumi.ComponentResource):
@@ -181,6 +183,8 @@ class SiteRecords(pulumi.ComponentResource):
         super().__init__("fullstack:dns:SiteRecords", name, None, opts)
         self.records = []
         for label, fqdn in site_names(args.domain).items():
+            if label not in args.labels:
+                continue
             for record_type in ("A", "AAAA"):
                 self.records.append(
                     aws.route53.Record(

@@ -36,8 +36,8 @@ rule (3 rules) + $0.60 per million requests = ~$8 a month. Access logs: S3 stora
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -49,6 +49,9 @@ from components.security import deny_insecure_transport
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5787d8d5a1ee"
+# Managed origin request policy AllViewerExceptHostHeader: an HTTP API origin must get its own
+# name as Host, not the viewer's (aws-facts#http-api-origin).
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 ALB_ORIGIN = "alb"
 STATIC_ORIGIN = "static"
 CLOUDFRONT_REGION = "us-east-1"
@@ -66,8 +69,8 @@ class EdgeArgs:
     name_prefix: str
     static_bucket_name: str
     log_bucket_name: str
-    alb_arn: pulumi.Input[str]
-    alb_dns_name: pulumi.Input[str]
+    alb_arn: pulumi.Input[str] | None
+    alb_dns_name: pulumi.Input[str] | None
     # Path patterns served from the static bucket (app/contract.json's staticPathPatterns).
     static_paths: Sequence[str] = ("/_next/static/*", "/static/*")
     vpc_origin: bool = True
@@ -80,6 +83,10 @@ class EdgeArgs:
     access_logs: bool = False
     log_retention_days: int = 7
     deletion_protection: bool = False
+    # The HTTP API ingress instead of a load balancer: its domain (HTTPS only) and the secret
+    # header CloudFront adds so the API can tell its requests from direct calls.
+    http_api_domain: pulumi.Input[str] | None = None
+    origin_headers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class Edge(pulumi.ComponentResource):
@@ -102,7 +109,9 @@ class Edge(pulumi.ComponentResource):
         self._ownership: dict[str, aws.s3.BucketOwnershipControls] = {}
         self.static_bucket = self._create_static_bucket()
         self.origin_access_control = self._create_origin_access_control()
-        self.vpc_origin = self._create_vpc_origin() if args.vpc_origin else None
+        self.vpc_origin = (
+            self._create_vpc_origin() if args.vpc_origin and args.alb_arn is not None else None
+        )
         self.response_headers_policy = self._create_response_headers_policy()
         # Annotated here, not in the class body: Pulumi resolves class annotations, and naming
         # aws.wafv2 there would import that module (~1 s) even without WAF.
@@ -161,6 +170,7 @@ class Edge(pulumi.ComponentResource):
         )
 
     def _create_vpc_origin(self) -> aws.cloudfront.VpcOrigin:
+        assert self.args.alb_arn is not None  # a VPC origin is made only for a load balancer
         return aws.cloudfront.VpcOrigin(
             f"{self._name}-vpc-origin",
             aws.cloudfront.VpcOriginArgs(
@@ -295,6 +305,25 @@ class Edge(pulumi.ComponentResource):
 
     def _alb_origin(self) -> aws.cloudfront.DistributionOriginArgs:
         args = self.args
+        if args.http_api_domain is not None:
+            return aws.cloudfront.DistributionOriginArgs(
+                origin_id=ALB_ORIGIN,
+                domain_name=args.http_api_domain,
+                custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
+                    http_port=80,
+                    https_port=443,
+                    origin_protocol_policy="https-only",
+                    origin_ssl_protocols=["TLSv1.2"],
+                    origin_read_timeout=30,  # the HTTP API's own limit is 30 s (aws-facts#http-api)
+                    origin_keepalive_timeout=5,
+                ),
+                custom_headers=[
+                    aws.cloudfront.DistributionOriginCustomHeaderArgs(name=name, value=value)
+                    for name, value in args.origin_headers.items()
+                ],
+            )
+        if args.alb_dns_name is None:
+            raise ValueError("the edge needs a load balancer or an HTTP API to send requests to")
         if self.vpc_origin is not None:
             return aws.cloudfront.DistributionOriginArgs(
                 origin_id=ALB_ORIGIN,
@@ -374,7 +403,9 @@ class Edge(pulumi.ComponentResource):
                     allowed_methods=["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
                     cached_methods=["GET", "HEAD"],
                     cache_policy_id=CACHING_DISABLED,
-                    origin_request_policy_id=ALL_VIEWER,
+                    origin_request_policy_id=ALL_VIEWER
+                    if args.http_api_domain is None
+                    else ALL_VIEWER_EXCEPT_HOST,
                     response_headers_policy_id=self.response_headers_policy.id,
                     compress=True,
                 ),

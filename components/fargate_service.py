@@ -107,6 +107,8 @@ class FargateServiceArgs:
     task_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
     target_group_arn: pulumi.Input[str] | None = None
     listener_rules: Sequence[pulumi.Resource] = ()
+    # Cloud Map registration of the tasks (the HTTP API ingress finds them there).
+    service_registries: aws.ecs.ServiceServiceRegistriesArgs | None = None
     retention_days: int = 7
     spot: bool = False
     on_demand_base: int = 0
@@ -197,8 +199,10 @@ class FargateService(pulumi.ComponentResource):
 
     @staticmethod
     def _check(args: FargateServiceArgs) -> None:
-        if (args.target_group_arn is None) != (args.container_port is None):
+        if args.target_group_arn is not None and args.container_port is None:
             raise ValueError(f"{args.service_name}: a target group needs a container port")
+        if args.service_registries is not None and args.container_port is None:
+            raise ValueError(f"{args.service_name}: a Cloud Map registry needs a container port")
 
     def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
@@ -370,6 +374,7 @@ class FargateService(pulumi.ComponentResource):
                     assign_public_ip=False,
                 ),
                 load_balancers=load_balancers,
+                service_registries=args.service_registries,
                 health_check_grace_period_seconds=grace,
                 deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                     enable=True, rollback=True

@@ -78,6 +78,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import origin_check_handler
+from components.links import Source
 from components.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
 from components.routing import HostGroups, Route
 from components.security import admit_from_group, allow_to_group, service_trust_policy
@@ -271,6 +272,11 @@ class HttpApi(pulumi.ComponentResource):
         """The value CloudFront must send (a Pulumi secret): the current slot."""
         slot = current_slot(self.args.origin_secret_rotation)
         return pulumi.Output.secret(self.secrets[slot].result)
+
+    @property
+    def source(self) -> Source:
+        """The VPC link's group as the start of a connection (`connect` it to a service)."""
+        return Source(self, "vpclink", self.security_group.id)
 
     def admit_service(
         self, label: str, security_group_id: pulumi.Input[str], port: int

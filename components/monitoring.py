@@ -64,7 +64,8 @@ class ServiceWatch:
 class MonitoringArgs:
     name_prefix: str
     region: str
-    load_balancer_arn_suffix: pulumi.Input[str]
+    # None: no load balancer (the HTTP API ingress): no ALB or target group alarms.
+    load_balancer_arn_suffix: pulumi.Input[str] | None
     cluster_name: pulumi.Input[str]
     services: Sequence[ServiceWatch]
     db_cluster_identifier: pulumi.Input[str]
@@ -127,6 +128,8 @@ class Monitoring(pulumi.ComponentResource):
         self.topic = self._create_topic() if args.alarms else None
         self.alarms = {}
         for alarm in self._alarm_definitions() if args.alarms else ():
+            if args.load_balancer_arn_suffix is None and alarm.namespace == "AWS/ApplicationELB":
+                continue
             self.alarms[alarm.key] = self._create_alarm(alarm)
         self.dashboard = self._create_dashboard() if args.dashboard else None
         self.register_outputs({"topicArn": self.topic.arn if self.topic else ""})
@@ -201,7 +204,8 @@ class Monitoring(pulumi.ComponentResource):
 
     def _alarm_definitions(self) -> list[_Alarm]:
         args = self.args
-        lb = {"LoadBalancer": args.load_balancer_arn_suffix}
+        # (with no load balancer these ALB alarms are dropped by the caller)
+        lb: dict[str, pulumi.Input[str]] = {"LoadBalancer": args.load_balancer_arn_suffix or ""}
         alarms = [
             _Alarm(
                 "alb-5xx",

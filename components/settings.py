@@ -47,6 +47,7 @@ from components.subnets import RFC1918, plan_subnets
 Profile = Literal["lab", "mvp"]
 NatMode = Literal["none", "instance", "gateway", "gatewayPerAz"]
 EdgeMode = Literal["vpcOrigin", "public"]
+IngressMode = Literal["alb", "httpApi"]
 RedisEngine = Literal["valkey", "redis"]
 CpuArchitecture = Literal["X86_64", "ARM64"]
 ImagesMode = Literal["registry", "build"]
@@ -269,6 +270,19 @@ class Settings:
     )
 
     # edge
+    ingress: IngressMode = dial(
+        dials.choice("alb", "httpApi"),
+        doc="How CloudFront reaches the services. alb: an internal ALB (host and path rules) "
+        "behind a CloudFront VPC origin. httpApi: an API Gateway HTTP API with a VPC link to "
+        "the tasks, found in AWS Cloud Map; no hourly charge, but requests time out after 30 s, "
+        "payloads are limited to 10 MB, WAF filters on CloudFront only (not on the API), "
+        "api.<domain> is not served (the API is /api/* on the site) and an idle VPC link "
+        "sleeps after 60 days (the first requests then fail for minutes).",
+        cost="alb: $16.43 + LCUs a month; httpApi: $1.00 per million requests, Cloud Map $0.10 "
+        "per task a month + a $0.50 private zone",
+        lab="httpApi",
+        mvp="alb",
+    )
     edge: EdgeMode = dial(
         dials.choice("vpcOrigin", "public"),
         doc="vpcOrigin: an internal ALB reached only through a CloudFront VPC origin; public: "
@@ -762,6 +776,23 @@ def _check_across_keys(r: _Reader, v: dict[str, Any], notices: list[str]) -> Non
         else:
             v["alarms"] = True
             notices.append("alarmEmail is set, so alarms is on: the address gets the alarms")
+    if v["ingress"] == "httpApi":
+        # `edge: public` and `albHttps` are settings of the load balancer: asked for in a stack
+        # whose profile defaults to the HTTP API, they bring the load balancer (with a notice);
+        # asked for together with an explicit `ingress: httpApi`, they are refused.
+        for key, field_, value in (("edge", "edge", "public"), ("albHttps", "alb_https", True)):
+            if not (r.is_set(key) and v[field_] == value):
+                continue
+            if r.is_set("ingress"):
+                r.fail(
+                    key,
+                    r.text(key),
+                    "it applies to the load balancer, and ingress httpApi has none: "
+                    "set ingress to alb, or unset it",
+                )
+            else:
+                v["ingress"] = "alb"
+                notices.append(f"{key} is set, so ingress is alb: it is a load balancer's setting")
     if v["hosted_zone_id"] and not r.is_set("domain"):
         r.fail("hostedZoneId", v["hosted_zone_id"], "it needs domain to be set as well")
     for name in ("api", "web", "worker"):

@@ -28,6 +28,18 @@ TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 FORMAT_VERSION = 1
 
 
+def _internal_host(tasks: dict[str, Any]) -> str | None:
+    """The host of the first `*_INTERNAL_URL` a task's container is given, if any."""
+    from urllib.parse import urlsplit
+
+    for task in tasks.values():
+        for definition in task.get("containerDefinitions", []):
+            for variable in definition.get("environment", []):
+                if str(variable.get("name", "")).endswith("_INTERNAL_URL"):
+                    return urlsplit(str(variable.get("value"))).hostname
+    return None
+
+
 def _whole_numbers(value: Any) -> Any:
     """The mocks carry numbers as floats (protobuf); ECS's JSON has integers (8000, not 8000.0)."""
     if isinstance(value, float) and value.is_integer():
@@ -89,7 +101,9 @@ def render_task_definitions(graph: Graph) -> dict[str, Any]:
             "endpoints": {
                 "database": {"host": exports["databaseEndpoint"], "port": exports["databasePort"]},
                 "redis": redis,
-                "loadBalancer": {"host": exports["albDnsName"]},
+                # Where services call each other (API_INTERNAL_URL): the internal ALB, or with
+                # the HTTP API ingress the called service's Cloud Map name.
+                "loadBalancer": {"host": exports.get("albDnsName") or _internal_host(tasks)},
             },
             "secretArns": {
                 "database": exports["databaseSecretArn"],

@@ -39,14 +39,26 @@ PREFIX_LIST_ID = "pl-3b927c52"
 # Configurations that change what compute and edge declare: both profiles, both edge modes,
 # with and without a domain (and end-to-end TLS).
 CONFIGS: list[tuple[str, tuple[str, ...]]] = [
-    ("dev", ()),
+    ("dev", ("ingress=alb",)),
     ("prod", ()),
-    ("dev", ("edge=public",)),
+    (
+        "dev",
+        (
+            "ingress=alb",
+            "edge=public",
+        ),
+    ),
     ("prod", ("edge=public",)),
-    ("dev", ("domain=example.com",)),
+    (
+        "dev",
+        (
+            "ingress=alb",
+            "domain=example.com",
+        ),
+    ),
     ("prod", ("domain=example.com", "albHttps=true")),
     ("prod", ("edge=public", "domain=example.com", "albHttps=true")),
-    ("dev", ("redis=true", "worker.enabled=true", "imageTag=3f9c2a1")),
+    ("dev", ("ingress=alb", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")),
 ]
 CONFIG_IDS = [f"{stack}:{','.join(overrides) or 'defaults'}" for stack, overrides in CONFIGS]
 

@@ -19,7 +19,7 @@ NAMES = ["example.com", "www.example.com", "api.example.com"]
 
 @pytest.fixture
 def domain_graph(plan: PlanFn) -> Graph:
-    return plan("dev", "domain=example.com")
+    return plan("dev", "ingress=alb", "domain=example.com")
 
 
 def certificates(graph: Graph) -> dict[str, Resource]:
@@ -35,7 +35,7 @@ def test_without_a_domain_there_are_no_certificates_or_records(stack_graph: Grap
 
 def test_cloudfront_certificate_is_in_us_east_1_for_apex_www_and_api(plan: PlanFn) -> None:
     # The stack's region is not us-east-1 here: the certificate must still be.
-    graph = plan("dev", "domain=example.com", "aws:region=eu-west-1")
+    graph = plan("dev", "ingress=alb", "domain=example.com", "aws:region=eu-west-1")
     (cert,) = graph.of_type(CERTIFICATE)
     assert cert.get("region") == "us-east-1"
     assert [cert.get("domainName"), *cert.get("subjectAlternativeNames")] == NAMES
@@ -67,7 +67,7 @@ def test_validation_records_are_one_per_distinct_name(domain_graph: Graph) -> No
 
 
 def test_regional_certificate_only_with_end_to_end_tls(plan: PlanFn) -> None:
-    assert len(plan("dev", "domain=example.com").of_type(CERTIFICATE)) == 1
+    assert len(plan("dev", "ingress=alb", "domain=example.com").of_type(CERTIFICATE)) == 1
     graph = plan("prod", "domain=example.com", "albHttps=true", "aws:region=eu-west-1")
     found = certificates(graph)
     assert set(found) == {"certs-cloudfront", "certs-regional"}
@@ -103,7 +103,7 @@ def test_hosted_zone_is_looked_up_from_the_domain_when_unset(domain_graph: Graph
 
 
 def test_a_given_hosted_zone_id_is_used_without_a_lookup(plan: PlanFn) -> None:
-    graph = plan("dev", "domain=example.com", "hostedZoneId=Z0123456789ABC")
+    graph = plan("dev", "ingress=alb", "domain=example.com", "hostedZoneId=Z0123456789ABC")
     assert not any(token.endswith("getZone") for token, _ in graph.calls)
     assert {r.get("zoneId") for r in graph.of_type(RECORD)} == {"Z0123456789ABC"}
 

@@ -47,7 +47,7 @@ def test_one_distribution_is_the_single_entry(graph: Graph) -> None:
 
 
 def test_vpc_origin_mode_reaches_the_internal_alb_through_a_vpc_origin(plan: PlanFn) -> None:
-    graph = plan("dev")
+    graph = plan("dev", "ingress=alb")
     (vpc_origin,) = graph.of_type(VPC_ORIGIN)
     config = vpc_origin.get("vpcOriginEndpointConfig")
     assert config["arn"] == alb(graph).outputs["arn"]
@@ -59,7 +59,7 @@ def test_vpc_origin_mode_reaches_the_internal_alb_through_a_vpc_origin(plan: Pla
 
 
 def test_public_mode_uses_the_public_alb_as_a_custom_origin(plan: PlanFn) -> None:
-    graph = plan("dev", "edge=public")
+    graph = plan("dev", "ingress=alb", "edge=public")
     assert graph.of_type(VPC_ORIGIN) == []
     origin = origins(graph)["alb"]
     assert origin["domainName"] == alb(graph).outputs["dnsName"]
@@ -107,9 +107,9 @@ def test_http2_http3_ipv6_and_price_class_100_by_default(graph: Graph) -> None:
 
 
 def test_price_class_is_a_dial(plan: PlanFn) -> None:
-    assert distribution(plan("dev", "priceClass=PriceClass_All")).get("priceClass") == (
-        "PriceClass_All"
-    )
+    assert distribution(plan("dev", "ingress=alb", "priceClass=PriceClass_All")).get(
+        "priceClass"
+    ) == ("PriceClass_All")
 
 
 def test_security_headers_policy_is_attached_to_every_behavior(graph: Graph) -> None:
@@ -168,7 +168,7 @@ def test_no_waf_by_default(graph: Graph) -> None:
 
 
 def test_waf_in_us_east_1_with_managed_rules_and_a_rate_limit(plan: PlanFn) -> None:
-    graph = plan("dev", "waf=true")
+    graph = plan("dev", "ingress=alb", "waf=true")
     (acl,) = graph.of_type(WEB_ACL)
     assert acl.get("scope") == "CLOUDFRONT" and acl.get("region") == "us-east-1"
     rules = {r["name"]: r for r in acl.get("rules")}
@@ -186,8 +186,8 @@ def test_waf_in_us_east_1_with_managed_rules_and_a_rate_limit(plan: PlanFn) -> N
 
 
 def test_access_logs_are_a_dial(plan: PlanFn) -> None:
-    assert not distribution(plan("dev")).get("loggingConfig")
-    graph = plan("dev", "cloudfrontLogs=true")
+    assert not distribution(plan("dev", "ingress=alb")).get("loggingConfig")
+    graph = plan("dev", "ingress=alb", "cloudfrontLogs=true")
     logs = graph.named("edge-logs", BUCKET)
     config = distribution(graph).get("loggingConfig")
     assert config["bucket"] == logs.outputs["bucketDomainName"]
@@ -199,7 +199,7 @@ def test_waf_lets_note_bodies_over_8_kb_through(plan: PlanFn) -> None:
     schema = (PROJECT_ROOT / "app/api/backend/schemas.py").read_text(encoding="utf-8")
     match = re.search(r"body: str = Field\(default=\"\", max_length=([\d_]+)\)", schema)
     assert match and int(match.group(1).replace("_", "")) > 8 * 1024, "app allows big notes"
-    (acl,) = plan("dev", "waf=true").of_type(WEB_ACL)
+    (acl,) = plan("dev", "ingress=alb", "waf=true").of_type(WEB_ACL)
     common = only_rule(acl, "AWSManagedRulesCommonRuleSet")
     statement = common["statement"]["managedRuleGroupStatement"]
     overrides = {o["name"]: o["actionToUse"] for o in statement.get("ruleActionOverrides") or []}
@@ -209,7 +209,7 @@ def test_waf_lets_note_bodies_over_8_kb_through(plan: PlanFn) -> None:
 
 
 def test_distribution_waits_for_the_log_bucket_to_accept_acls(plan: PlanFn) -> None:
-    graph = plan("dev", "cloudfrontLogs=true")
+    graph = plan("dev", "ingress=alb", "cloudfrontLogs=true")
     logs = graph.named("edge-logs", BUCKET)
     (ownership,) = [
         r
@@ -230,7 +230,7 @@ def only_rule(acl: Resource, group: str) -> dict[str, Any]:
 
 
 def test_without_a_domain_the_cloudfront_name_and_certificate_are_used(plan: PlanFn) -> None:
-    graph = plan("dev")
+    graph = plan("dev", "ingress=alb")
     cdn = distribution(graph)
     assert not cdn.get("aliases")
     assert cdn.get("viewerCertificate") == {"cloudfrontDefaultCertificate": True}

@@ -23,7 +23,7 @@ from tests.compute_helpers import (
 )
 from tests.conftest import PlanFn
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = ("dev", "ingress=alb", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
 SECRETS_ARN = "arn:aws:secretsmanager:"
 
 
@@ -37,7 +37,7 @@ def graph(request: pytest.FixtureRequest, plan: PlanFn) -> Graph:
 
 
 def test_api_and_web_always_worker_per_settings(plan: PlanFn) -> None:
-    assert sorted(services(plan("dev"))) == ["api", "web"]
+    assert sorted(services(plan("dev", "ingress=alb"))) == ["api", "web"]
     assert sorted(services(plan("prod"))) == ["api", "web", "worker"]
     assert sorted(services(plan(*FULL))) == ["api", "web", "worker"]
 
@@ -52,7 +52,7 @@ def test_task_sizes_are_valid_fargate_pairs(graph: Graph) -> None:
 
 
 def test_task_sizes_come_from_settings(plan: PlanFn) -> None:
-    graph = plan("dev", 'api={"cpu": 512, "memory": 2048}')
+    graph = plan("dev", "ingress=alb", 'api={"cpu": 512, "memory": 2048}')
     api = task_definitions(graph)["api"]
     assert (api.get("cpu"), api.get("memory")) == ("512", "2048")
 
@@ -66,7 +66,7 @@ def test_tasks_are_awsvpc_fargate_with_an_execution_role(graph: Graph) -> None:
 
 @pytest.mark.parametrize("arch", ["ARM64", "X86_64"])
 def test_cpu_architecture_follows_settings(plan: PlanFn, arch: str) -> None:
-    for task in plan("dev", f"cpuArchitecture={arch}").of_type(TASK_DEFINITION):
+    for task in plan("dev", "ingress=alb", f"cpuArchitecture={arch}").of_type(TASK_DEFINITION):
         assert task.get("runtimePlatform") == {
             "cpuArchitecture": arch,
             "operatingSystemFamily": "LINUX",
@@ -154,7 +154,7 @@ def test_api_and_worker_get_database_and_redis_settings_as_plain_environment(
 
 
 def test_without_redis_there_is_no_redis_environment_or_secret(plan: PlanFn) -> None:
-    api = task_definitions(plan("dev"))["api"]
+    api = task_definitions(plan("dev", "ingress=alb"))["api"]
     assert not {"REDIS_HOST", "REDIS_PORT", "REDIS_TLS"} & set(environment(api))
     assert "REDIS_AUTH_TOKEN" not in secrets(api)
 
@@ -231,11 +231,15 @@ def test_grace_period_only_with_a_load_balancer_and_longer_than_startup_and_resu
 @pytest.mark.parametrize(
     ("stack", "overrides", "providers"),
     [
-        ("dev", ("worker.enabled=true",), dict.fromkeys(("api", "web", "worker"), "FARGATE_SPOT")),
+        (
+            "dev",
+            ("ingress=alb", "worker.enabled=true"),
+            dict.fromkeys(("api", "web", "worker"), "FARGATE_SPOT"),
+        ),
         # mvp: the user-facing services on demand; the worker (retries, clean SIGTERM) on Spot
         ("prod", (), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE_SPOT"}),
         ("prod", ("worker.spot=false",), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE"}),
-        ("dev", ("api.spot=false",), {"api": "FARGATE", "web": "FARGATE_SPOT"}),
+        ("dev", ("ingress=alb", "api.spot=false",), {"api": "FARGATE", "web": "FARGATE_SPOT"}),
     ],
 )  # fmt: skip
 def test_dev_services_run_on_spot_and_prod_on_demand(
@@ -269,7 +273,11 @@ def test_ecs_exec_follows_settings(plan: PlanFn, stack: str, enabled: bool) -> N
     [
         ("dev", (), set()),
         ("prod", (), {"api", "web"}),  # autoscaling owns the LB services' count, not the worker's
-        ("dev", ("sleep=weekdays 08-20", "worker.enabled=true"), {"api", "web", "worker"}),
+        (
+            "dev",
+            ("ingress=alb", "sleep=weekdays 08-20", "worker.enabled=true"),
+            {"api", "web", "worker"},
+        ),
     ],
 )
 def test_desired_count_is_ignored_where_a_scaler_owns_it(

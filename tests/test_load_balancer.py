@@ -29,7 +29,7 @@ from tests.compute_helpers import (
 from tests.conftest import PlanFn
 from tests.helpers import subnets_of_tier
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = ("dev", "ingress=alb", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
 
 
 @pytest.fixture(params=CONFIGS, ids=CONFIG_IDS)
@@ -85,7 +85,7 @@ def test_alb_drops_invalid_headers_and_has_a_documented_idle_timeout(graph: Grap
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
 def test_deletion_protection_follows_settings(plan: PlanFn, stack: str, protected: bool) -> None:
-    assert alb(plan(stack)).get("enableDeletionProtection") is protected
+    assert alb(plan(stack, "ingress=alb")).get("enableDeletionProtection") is protected
 
 
 def test_alb_name_fits_and_is_valid(graph: Graph) -> None:
@@ -150,7 +150,7 @@ def test_with_tls_443_uses_the_validated_certificate_and_80_redirects(plan: Plan
 def test_without_a_domain_site_and_api_path_rules_match_the_distribution_name(
     plan: PlanFn,
 ) -> None:
-    graph = plan("dev")
+    graph = plan("dev", "ingress=alb")
     rules = rules_by_name(graph)
     cdn = distribution(graph).outputs["domainName"]
     groups = {g.outputs["arn"]: g.get("tags")["service"] for g in graph.of_type(TARGET_GROUP)}
@@ -163,7 +163,7 @@ def test_without_a_domain_site_and_api_path_rules_match_the_distribution_name(
 
 
 def test_with_a_domain_api_host_and_site_hosts_are_routed(plan: PlanFn) -> None:
-    graph = plan("dev", "domain=example.com")
+    graph = plan("dev", "ingress=alb", "domain=example.com")
     rules = rules_by_name(graph)
     groups = {g.outputs["arn"]: g.get("tags")["service"] for g in graph.of_type(TARGET_GROUP)}
     assert rule_hosts(rules["lb-api-host"]) == ["api.example.com"]
@@ -304,7 +304,7 @@ def test_every_ingress_rule_names_a_group_or_prefix_list_source(graph: Graph) ->
 
 
 def test_in_public_mode_the_web_service_calls_the_api_through_cloudfront(plan: PlanFn) -> None:
-    graph = plan("dev", "edge=public")
+    graph = plan("dev", "ingress=alb", "edge=public")
     web_group = security_group_of(graph, services(graph)["web"])
     assert {r.get("fromPort") for r in egress_of(graph, web_group)} == {443}
     sources = {

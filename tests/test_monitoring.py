@@ -14,7 +14,7 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 RUNNING = ("dev", "imageTag=abc1234", "alarms=true")
 # Both profiles with their alarms: the lab has none unless asked (alarms, or alarmEmail).
-WITH_ALARMS = [("dev", "alarms=true"), ("prod",)]
+WITH_ALARMS = [("dev", "alarms=true", "ingress=alb"), ("prod",)]
 
 
 @pytest.fixture(params=WITH_ALARMS, ids=["dev-alarms", "prod"])
@@ -48,7 +48,12 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(alarmed: Graph) -> Non
 
 
 def test_email_subscription_only_with_an_address(plan: PlanFn) -> None:
-    assert plan("dev", "alarms=true").of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert (
+        plan("dev", "alarms=true", "ingress=alb").of_type(
+            "aws:sns/topicSubscription:TopicSubscription"
+        )
+        == []
+    )
     (subscription,) = plan("prod", "alarmEmail=ops@example.com").of_type(
         "aws:sns/topicSubscription:TopicSubscription"
     )
@@ -83,14 +88,19 @@ PROD_ALARMS = {
 
 @pytest.mark.parametrize(
     ("config", "expected"),
-    [(("dev", "alarms=true"), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
+    [
+        (("dev", "alarms=true", "ingress=alb"), DEV_ALARMS),
+        (("prod", "imageTag=abc1234"), PROD_ALARMS),
+    ],
 )
 def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set[str]) -> None:
     assert set(alarms(plan(*config))) == expected
 
 
 def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
-    assert not any(k.endswith("-running") for k in alarms(plan("dev", "alarms=true")))
+    assert not any(
+        k.endswith("-running") for k in alarms(plan("dev", "alarms=true", "ingress=alb"))
+    )
     assert {k for k in alarms(plan(*RUNNING)) if k.endswith("-running")} == {
         "api-running",
         "web-running",
@@ -186,7 +196,7 @@ def test_cache_alarms_watch_every_node(plan: PlanFn) -> None:
     assert found["cache-2-evictions"].get("dimensions") == {
         "CacheClusterId": "fullstack-prod-cache-002"
     }
-    assert "cache-1-cpu" not in alarms(plan("dev", "alarms=true"))
+    assert "cache-1-cpu" not in alarms(plan("dev", "alarms=true", "ingress=alb"))
 
 
 def test_dashboard_is_a_dial_off_in_the_lab(plan: PlanFn) -> None:

@@ -178,7 +178,9 @@ def test_flipping_edge_replaces_the_alb_under_the_same_name_so_it_goes_first(
     plan: PlanFn, stack: str
 ) -> None:
     """`edge` decides whether the ALB is internal, which AWS cannot change in place."""
-    (private,) = plan(stack, "edge=vpcOrigin").of_type("aws:lb/loadBalancer:LoadBalancer")
+    (private,) = plan(stack, "ingress=alb", "edge=vpcOrigin").of_type(
+        "aws:lb/loadBalancer:LoadBalancer"
+    )
     (public,) = plan(stack, "edge=public").of_type("aws:lb/loadBalancer:LoadBalancer")
     assert private.get("internal") is True and public.get("internal") is False
     assert private.get("name") == public.get("name")

@@ -74,7 +74,7 @@ def _names(graph: Graph) -> tuple[str, str]:
 def test_requests_land_on_the_right_service_without_a_domain(
     plan: PlanFn, stack: str, overrides: tuple[str, ...]
 ) -> None:
-    graph = plan(stack, *overrides)
+    graph = plan(stack, "ingress=alb", *overrides)
     site, alb = _names(graph)
     assert alb_lands(graph, site, "/") == "web"
     assert alb_lands(graph, site, "/notes/42") == "web"

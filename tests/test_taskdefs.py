@@ -31,7 +31,7 @@ def test_every_task_definition_is_rendered_as_ecs_receives_it(
 
 
 def test_numbers_are_integers_like_in_ecs_json(plan: PlanFn) -> None:
-    api = render_task_definitions(plan("dev"))["tasks"]["api"]
+    api = render_task_definitions(plan("dev", "ingress=alb"))["tasks"]["api"]
     (definition,) = api["containerDefinitions"]
     port = definition["portMappings"][0]["containerPort"]
     assert port == 8000 and isinstance(port, int)
@@ -42,7 +42,7 @@ def test_numbers_are_integers_like_in_ecs_json(plan: PlanFn) -> None:
 def test_ecs_exec_and_load_balancer_checks_come_from_the_services(
     plan: PlanFn, stack: str, exec_on: bool
 ) -> None:
-    tasks = render_task_definitions(plan(stack))["tasks"]
+    tasks = render_task_definitions(plan(stack, "ingress=alb"))["tasks"]
     assert tasks["api"]["enableExecuteCommand"] is exec_on
     assert tasks["web"]["enableExecuteCommand"] is exec_on
     assert tasks["migrate"]["enableExecuteCommand"] is False  # run-task, no service
@@ -69,7 +69,7 @@ def test_endpoints_and_secret_arns_are_the_stacks(plan: PlanFn) -> None:
         "app": exports["appSecretArn"],
         "redisAuthToken": exports["redisAuthTokenSecretArn"],
     }
-    assert render_task_definitions(plan("dev"))["endpoints"]["redis"] is None
+    assert render_task_definitions(plan("dev", "ingress=alb"))["endpoints"]["redis"] is None
 
 
 def test_the_command_writes_the_file(tmp_path: Path) -> None:
