@@ -161,7 +161,16 @@ def test_profiles_run_one_node(plan: PlanFn) -> None:
 def test_snapshots_in_mvp_and_none_in_a_lab(plan: PlanFn) -> None:
     prod = group_of(plan("prod"))
     assert prod.get("snapshotRetentionLimit") == 7
-    assert prod.get("snapshotWindow")
+    # ElastiCache: the snapshot window is hh:mm-hh:mm UTC, at least 60 minutes, and must not
+    # overlap the maintenance window.
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in prod.get("snapshotWindow").split("-"))
+    assert (end - start) % 1440 >= 60
+    # (the maintenance window is ddd:hh:mm-ddd:hh:mm; the snapshot window recurs every day)
+    m_start, m_end = (
+        int(t.split(":")[1]) * 60 + int(t.split(":")[2])
+        for t in prod.get("maintenanceWindow").split("-")
+    )
+    assert not (m_start < end and start < m_end)
     assert_unique_final_snapshot(
         plan("prod"), prod.get("finalSnapshotIdentifier"), prod.get("replicationGroupId")
     )
