@@ -31,6 +31,8 @@ AUTH_TOKEN = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
 # Constraint 4: <= 40, lowercase; ElastiCache ids start with a letter, no "--", no trailing "-".
 REPLICATION_GROUP_ID = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$")
 
+# pulumi_random RandomPassword: the special characters used when `overrideSpecial` is unset.
+RANDOM_DEFAULT_SPECIALS = "!@#$%&*()-_=+[]{}<>:?"
 CACHE_STACKS = [("dev", ("redis=true",)), ("prod", ())]
 
 
@@ -106,11 +108,13 @@ def test_auth_token_is_a_secret_random_value_within_elasticache_rules(
     assert AUTH_TOKEN.match(group.get("authToken"))
     assert 16 <= token.get("length") <= 128
     # ElastiCache AUTH tokens (CreateReplicationGroup AuthToken): the only special characters
-    # allowed are ! & # $ ^ < > -. The random provider's default set has others (@, /, ...):
-    # with `special` on, `overrideSpecial` must narrow it.
-    if token.get("special") is not False:
-        specials = token.get("overrideSpecial")
-        assert specials and set(specials) <= set("!&#$^<>-"), specials
+    # allowed are ! & # $ ^ < > -. The random provider draws specials (`special` defaults to
+    # true) from `overrideSpecial` or else from its own set, which has others (@, /, ...).
+    if token.get("special") is False:
+        specials = ""
+    else:
+        specials = token.get("overrideSpecial") or RANDOM_DEFAULT_SPECIALS
+    assert set(specials) <= set("!&#$^<>-"), specials
     # AWS recommends at least three character types: upper, lower, digits are each required.
     assert min(token.get("minUpper"), token.get("minLower"), token.get("minNumeric")) >= 1
 
