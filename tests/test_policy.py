@@ -146,6 +146,16 @@ PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restri
 SERVICE_TRUST = json.dumps({"Statement": [{"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})
 
 
+def _block_with_one_flag_off(flag: str) -> StackResource:
+    flags: dict[str, Any] = {f: f != flag for f in PAB_FLAGS}
+    return _r(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "bucket-pab",
+        bucket="b-1",
+        **flags,
+    )
+
+
 def _ingress(type_: str, logical: str, **props: Any) -> list[StackResource]:
     return [_r(type_, logical, **props)]
 
@@ -278,12 +288,7 @@ BAD: dict[str, list[Bad]] = {
                 f"{flag} off",
                 [
                     *_bucket_set(block=False),
-                    _r(
-                        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                        "bucket-pab",
-                        bucket="b-1",
-                        **{f: f != flag for f in PAB_FLAGS},
-                    ),
+                    _block_with_one_flag_off(flag),
                 ],
                 f"leaves {flag} off",
                 "bucket",
