@@ -31,6 +31,8 @@ AUTH_TOKEN = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
 # Constraint 4: <= 40, lowercase; ElastiCache ids start with a letter, no "--", no trailing "-".
 REPLICATION_GROUP_ID = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$")
 
+# pulumi_random RandomPassword: the special characters used when `overrideSpecial` is unset.
+RANDOM_DEFAULT_SPECIALS = "!@#$%&*()-_=+[]{}<>:?"
 CACHE_STACKS = [("dev", ("redis=true",)), ("prod", ())]
 
 
@@ -108,8 +110,14 @@ def test_auth_token_is_a_secret_random_value_within_elasticache_rules(
     assert group.get("authToken") == token.outputs["result"]
     assert AUTH_TOKEN.match(group.get("authToken"))
     assert 16 <= token.get("length") <= 128
-    specials = token.get("overrideSpecial") or ""
-    assert token.get("special") is False or set(specials) <= set("!&#$^<>-")
+    # ElastiCache AUTH tokens (CreateReplicationGroup AuthToken): the only special characters
+    # allowed are ! & # $ ^ < > -. The random provider draws specials (`special` defaults to
+    # true) from `overrideSpecial` or else from its own set, which has others (@, /, ...).
+    if token.get("special") is False:
+        specials = ""
+    else:
+        specials = token.get("overrideSpecial") or RANDOM_DEFAULT_SPECIALS
+    assert set(specials) <= set("!&#$^<>-"), specials
     # AWS recommends at least three character types: upper, lower, digits are each required.
     assert min(token.get("minUpper"), token.get("minLower"), token.get("minNumeric")) >= 1
 
@@ -160,7 +168,16 @@ def test_profiles_run_one_node(plan: PlanFn) -> None:
 def test_snapshots_in_mvp_and_none_in_a_lab(plan: PlanFn) -> None:
     prod = group_of(plan("prod"))
     assert prod.get("snapshotRetentionLimit") == 7
-    assert prod.get("snapshotWindow")
+    # ElastiCache: the snapshot window is hh:mm-hh:mm UTC, at least 60 minutes, and must not
+    # overlap the maintenance window.
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in prod.get("snapshotWindow").split("-"))
+    assert (end - start) % 1440 >= 60
+    # (the maintenance window is ddd:hh:mm-ddd:hh:mm; the snapshot window recurs every day)
+    m_start, m_end = (
+        int(t.split(":")[1]) * 60 + int(t.split(":")[2])
+        for t in prod.get("maintenanceWindow").split("-")
+    )
+    assert not (m_start < end and start < m_end)
     assert_unique_final_snapshot(
         plan("prod"), prod.get("finalSnapshotIdentifier"), prod.get("replicationGroupId")
     )

@@ -94,7 +94,9 @@ def test_engine_is_aurora_postgresql_16_serverless_v2(stack_graph: Graph) -> Non
 def test_master_password_is_managed_by_rds(stack_graph: Graph) -> None:
     cluster = cluster_of(stack_graph)
     assert cluster.get("manageMasterUserPassword") is True
-    assert cluster.get("masterUsername")
+    # Aurora PostgreSQL: 1-63 letters, digits or _, a letter first, not the reserved "rdsadmin".
+    username = cluster.get("masterUsername")
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", username) and username != "rdsadmin"
     for resource in stack_graph.resources:
         assert "masterPassword" not in resource.inputs, resource.name
         assert "masterPasswordWo" not in resource.inputs, resource.name

@@ -161,10 +161,22 @@ def test_static_bucket_is_force_destroyed_only_without_deletion_protection(
     assert bucket.protect is (not force)
 
 
-def test_no_waf_by_default(graph: Graph) -> None:
-    if graph.config.get("fullstack:waf") != "true":
-        assert graph.of_type(WEB_ACL) == []
-        assert not distribution(graph).get("webAclId")
+@pytest.mark.parametrize(
+    ("stack", "overrides", "waf"),
+    [
+        ("dev", (), False),
+        ("prod", (), False),
+        ("dev", ("waf=true",), True),
+        ("prod", ("waf=true",), True),
+    ],
+)
+def test_a_web_acl_exactly_when_waf_is_on(
+    plan: PlanFn, stack: str, overrides: tuple[str, ...], waf: bool
+) -> None:
+    graph = plan(stack, *overrides)
+    acls = graph.of_type(WEB_ACL)
+    assert len(acls) == (1 if waf else 0)
+    assert distribution(graph).get("webAclId") == (acls[0].outputs["arn"] if waf else None)
 
 
 def test_waf_in_us_east_1_with_managed_rules_and_a_rate_limit(plan: PlanFn) -> None:

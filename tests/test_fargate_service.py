@@ -218,6 +218,17 @@ def test_deployment_circuit_breaker_rolls_back(graph: Graph) -> None:
         assert service.get("deploymentCircuitBreaker") == {"enable": True, "rollback": True}
 
 
+def test_deployments_start_new_tasks_before_stopping_old_ones(plan: PlanFn) -> None:
+    """minimumHealthyPercent 100 keeps every running task until its replacement is healthy
+    (with one task, anything lower lets ECS stop it first: an outage on every deploy);
+    maximumPercent 200 leaves room to start the replacements alongside."""
+    found = services(plan(*FULL))
+    assert set(found) == {"api", "web", "worker"}
+    for name, service in found.items():
+        assert service.get("deploymentMinimumHealthyPercent") == 100, name
+        assert service.get("deploymentMaximumPercent") == 200, name
+
+
 def test_grace_period_only_with_a_load_balancer_and_longer_than_startup_and_resume(
     plan: PlanFn,
 ) -> None:

@@ -38,6 +38,21 @@ def graph(request: pytest.FixtureRequest, plan: PlanFn) -> Graph:
     return plan(stack, *overrides)
 
 
+def matcher_codes(matcher: str) -> set[int]:
+    """The HTTP codes a target group health check `matcher` ("200", "200,202", "200-299") admits."""
+    codes: set[int] = set()
+    for part in matcher.split(","):
+        low, _, high = part.partition("-")
+        codes |= set(range(int(low), int(high or low) + 1))
+    return codes
+
+
+def test_matcher_codes_reads_lists_and_ranges() -> None:
+    assert matcher_codes("200") == {200}
+    assert matcher_codes("200,204") == {200, 204}
+    assert matcher_codes("200-499") == set(range(200, 500))
+
+
 def is_public(graph: Graph) -> bool:
     return graph.config.get("fullstack:edge") == "public"
 
@@ -103,6 +118,8 @@ def test_target_groups_use_ip_targets_and_the_service_health_checks(graph: Graph
     for group in groups.values():
         assert group.get("targetType") == "ip"
         assert group.get("protocol") == "HTTP"
+        # Only a 2xx answer is healthy: a 4xx (a wrong path, a refused host) is a broken task.
+        assert matcher_codes(group.get("healthCheck")["matcher"]) <= set(range(200, 300))
     assert groups["api"].get("port") == 8000
     assert groups["api"].get("healthCheck")["path"] == "/api/healthz"
     assert groups["web"].get("port") == 3000
@@ -140,7 +157,10 @@ def test_with_tls_443_uses_the_validated_certificate_and_80_redirects(plan: Plan
     https, http = found[443], found[80]
     validations = [v for v in graph.of_type(CERT_VALIDATION) if v.get("region") == "us-east-1"]
     regional = next(v for v in validations if "regional" in v.name)
-    assert https.get("protocol") == "HTTPS" and https.get("sslPolicy")
+    assert https.get("protocol") == "HTTPS"
+    # ELB security policies: the TLS13-1-2 policies negotiate TLS 1.3 and 1.2 only; the
+    # TLS13-1-0 and -1-1 variants and the older ELBSecurityPolicy-2016-08 still accept 1.0/1.1.
+    assert https.get("sslPolicy") == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https.get("certificateArn") == regional.get("certificateArn")
     (redirect,) = http.get("defaultActions")
     assert redirect["type"] == "redirect"

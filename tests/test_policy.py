@@ -8,6 +8,7 @@ registers (validate called directly: no Pulumi CLI needed).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -124,180 +125,411 @@ def _bucket_set(
     return resources
 
 
-SECRET_IN_ENV = json.dumps(
-    [
-        {
-            "name": "api",
-            "environment": [
-                {"name": "DB_HOST", "value": "db"},
-                {"name": "DB_PASSWORD", "value": "hunter2hunter2"},
-            ],
-        }
-    ]
-)
+def _env(name: str, value: str) -> str:
+    return json.dumps(
+        [
+            {
+                "name": "api",
+                "environment": [{"name": "DB_HOST", "value": "db"}, {"name": name, "value": value}],
+            }
+        ]
+    )
 
-# rule name -> (resources with the bad one, profile, edge, the bad resource's name)
-BAD: dict[str, tuple[list[StackResource], str, str, str]] = {
-    "service-role-has-boundary": (
-        [
-            _r(
-                "aws:iam/role:Role",
-                "task-role",
-                assumeRolePolicy=json.dumps(
-                    {"Statement": [{"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+
+GOOD_CLUSTER: dict[str, Any] = {
+    "storageEncrypted": True,
+    "deletionProtection": True,
+    "skipFinalSnapshot": False,
+    "finalSnapshotIdentifier": "db-final",
+}
+PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+SERVICE_TRUST = json.dumps({"Statement": [{"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]})
+
+
+def _block_with_one_flag_off(flag: str) -> StackResource:
+    flags: dict[str, Any] = {f: f != flag for f in PAB_FLAGS}
+    return _r(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "bucket-pab",
+        bucket="b-1",
+        **flags,
+    )
+
+
+def _ingress(type_: str, logical: str, **props: Any) -> list[StackResource]:
+    return [_r(type_, logical, **props)]
+
+
+def _admin(type_: str, action: str) -> list[StackResource]:
+    statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
+    return [_r(type_, "admin", policy=json.dumps({"Statement": [statement]}))]
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One property a rule claims, broken on an otherwise compliant resource set.
+
+    `message`: a fragment of the one violation the rule must report (so the case proves the
+    check of that property, not another check of the same rule).
+    """
+
+    label: str
+    resources: list[StackResource]
+    message: str
+    bad: str
+    profile: str = "lab"
+    edge: str = "vpcOrigin"
+
+
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+
+# rule name -> one case per property its description claims
+BAD: dict[str, list[Bad]] = {
+    "service-role-has-boundary": [
+        Bad(
+            "no boundary",
+            [_r("aws:iam/role:Role", "task-role", assumeRolePolicy=SERVICE_TRUST)],
+            "no permissions boundary",
+            "task-role",
+        )
+    ],
+    "iam-no-admin-actions": [
+        Bad(
+            "iam:* in a role policy",
+            _admin("aws:iam/rolePolicy:RolePolicy", "iam:*"),
+            "iam:*",
+            "admin",
+        ),
+        Bad("* in a role policy", _admin("aws:iam/rolePolicy:RolePolicy", "*"), "'*'", "admin"),
+        Bad(
+            "iam:* in a managed policy", _admin("aws:iam/policy:Policy", "iam:*"), "iam:*", "admin"
+        ),
+        Bad("* in a managed policy", _admin("aws:iam/policy:Policy", "*"), "'*'", "admin"),
+    ],
+    "aurora-encrypted-at-rest": [
+        Bad(
+            "Aurora cluster",
+            [_r("aws:rds/cluster:Cluster", "db", storageEncrypted=False)],
+            "not encrypted at rest",
+            "db",
+        ),
+        Bad(
+            "RDS instance",
+            [_r("aws:rds/instance:Instance", "db", engine="postgres", storageEncrypted=False)],
+            "not encrypted at rest",
+            "db",
+        ),
+    ],
+    "redis-encrypted": [
+        Bad(
+            "at rest",
+            [
+                _r(
+                    "aws:elasticache/replicationGroup:ReplicationGroup",
+                    "cache",
+                    atRestEncryptionEnabled=False,
+                    transitEncryptionEnabled=True,
+                )
+            ],
+            "not encrypted at rest",
+            "cache",
+        ),
+        Bad(
+            "in transit",
+            [
+                _r(
+                    "aws:elasticache/replicationGroup:ReplicationGroup",
+                    "cache",
+                    atRestEncryptionEnabled=True,
+                    transitEncryptionEnabled=False,
+                )
+            ],
+            "no TLS in transit",
+            "cache",
+        ),
+    ],
+    "s3-encrypted-at-rest": [
+        Bad("no configuration", _bucket_set(sse=False), "no BucketServerSideEncryption", "bucket"),
+        Bad(
+            "no algorithm",
+            [
+                *_bucket_set(sse=False),
+                _r(
+                    "aws:s3/bucketServerSideEncryptionConfiguration:"
+                    "BucketServerSideEncryptionConfiguration",
+                    "bucket-sse",
+                    bucket="b-1",
+                    rules=[{"bucketKeyEnabled": True}],
                 ),
+            ],
+            "names no algorithm",
+            "bucket",
+        ),
+    ],
+    "sns-encrypted-at-rest": [
+        Bad(
+            "no key",
+            [_r("aws:sns/topic:Topic", "alarms", name="alarms")],
+            "kmsMasterKeyId",
+            "alarms",
+        )
+    ],
+    "s3-no-public-access": [
+        Bad(
+            "no public access block",
+            _bucket_set(block=False),
+            "no BucketPublicAccessBlock",
+            "bucket",
+        ),
+        *(
+            Bad(
+                f"{flag} off",
+                [
+                    *_bucket_set(block=False),
+                    _block_with_one_flag_off(flag),
+                ],
+                f"leaves {flag} off",
+                "bucket",
             )
-        ],
-        "lab",
-        "vpcOrigin",
-        "task-role",
-    ),
-    "iam-no-admin-actions": (
-        [
-            _r(
-                "aws:iam/rolePolicy:RolePolicy",
-                "admin",
-                policy=json.dumps({"Statement": [{"Effect": "Allow", "Action": "iam:*"}]}),
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "admin",
-    ),
-    "aurora-encrypted-at-rest": (
-        [_r("aws:rds/cluster:Cluster", "db", storageEncrypted=False)],
-        "lab",
-        "vpcOrigin",
-        "db",
-    ),
-    "redis-encrypted": (
-        [
-            _r(
-                "aws:elasticache/replicationGroup:ReplicationGroup",
-                "cache",
-                atRestEncryptionEnabled=False,
-                transitEncryptionEnabled=True,
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "cache",
-    ),
-    "s3-encrypted-at-rest": (_bucket_set(sse=False), "lab", "vpcOrigin", "bucket"),
-    "sns-encrypted-at-rest": (
-        [_r("aws:sns/topic:Topic", "alarms", name="alarms")],
-        "lab",
-        "vpcOrigin",
-        "alarms",
-    ),
-    "s3-no-public-access": (_bucket_set(public_policy=True), "lab", "vpcOrigin", "bucket"),
-    "sg-no-open-ingress": (
-        [
-            _r(
-                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            for flag in PAB_FLAGS
+        ),
+        Bad("policy grants everyone", _bucket_set(public_policy=True), "allows anyone", "bucket"),
+        Bad(
+            "public ACL resource",
+            [
+                *_bucket_set(),
+                _r("aws:s3/bucketAcl:BucketAcl", "acl", bucket="b-1", acl="public-read"),
+            ],
+            "bucket ACL acl is public-read",
+            "bucket",
+        ),
+        Bad(
+            "public ACL on the bucket",
+            [
+                _r("aws:s3/bucket:Bucket", "bucket", id_="b-1", bucket="b-1", acl="public-read"),
+                *_bucket_set()[1:],
+            ],
+            "bucket ACL is public-read",
+            "bucket",
+        ),
+    ],
+    "sg-no-open-ingress": [
+        Bad(
+            "IPv4 ingress rule",
+            _ingress(
+                SG_INGRESS, "ssh", cidrIpv4="0.0.0.0/0", ipProtocol="tcp", fromPort=22, toPort=22
+            ),
+            "ingress from 0.0.0.0/0",
+            "ssh",
+            edge="public",
+        ),
+        Bad(
+            "IPv6 ingress rule",
+            _ingress(SG_INGRESS, "ssh", cidrIpv6="::/0", ipProtocol="tcp", fromPort=22, toPort=22),
+            "ingress from ::/0",
+            "ssh",
+            edge="public",
+        ),
+        Bad(
+            "legacy rule",
+            _ingress(
+                SG_RULE,
                 "ssh",
-                cidrIpv4="0.0.0.0/0",
-                ipProtocol="tcp",
+                type="ingress",
+                cidrBlocks=["0.0.0.0/0"],
+                protocol="tcp",
                 fromPort=22,
                 toPort=22,
-            )
-        ],
-        "lab",
-        "public",
-        "ssh",
-    ),
-    "task-no-public-ip": (
-        [
-            _r(
-                "aws:ecs/service:Service",
-                "api",
-                networkConfiguration={"assignPublicIp": True, "subnets": ["s"]},
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "api",
-    ),
-    "task-no-plaintext-secret": (
-        [
-            _r(
-                "aws:ecs/taskDefinition:TaskDefinition",
-                "api-task",
-                containerDefinitions=SECRET_IN_ENV,
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "api-task",
-    ),
-    "alb-internal-with-vpc-origin": (
-        [
-            _r(
-                "aws:lb/loadBalancer:LoadBalancer",
-                "alb",
-                internal=False,
-                loadBalancerType="application",
-                enableDeletionProtection=True,
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "alb",
-    ),
-    "mvp-deletion-protection": (
-        [
-            _r(
-                "aws:rds/cluster:Cluster",
-                "db",
-                storageEncrypted=True,
-                deletionProtection=False,
-                skipFinalSnapshot=True,
-            )
-        ],
-        "mvp",
-        "vpcOrigin",
-        "db",
-    ),
-    "log-retention-set": (
-        [_r("aws:cloudwatch/logGroup:LogGroup", "logs", name="/app")],
-        "lab",
-        "vpcOrigin",
-        "logs",
-    ),
-    "imdsv2-required": (
-        [_r("aws:ec2/instance:Instance", "nat", metadataOptions={"httpTokens": "optional"})],
-        "lab",
-        "vpcOrigin",
-        "nat",
-    ),
-    "ecr-scan-on-push": (
-        [
-            _r(
-                "aws:ecr/repository:Repository",
-                "repo",
-                imageScanningConfiguration={"scanOnPush": False},
-            )
-        ],
-        "lab",
-        "vpcOrigin",
-        "repo",
-    ),
-    "s3-tls-only": (_bucket_set(tls=False), "lab", "vpcOrigin", "bucket"),
+            ),
+            "ingress from 0.0.0.0/0",
+            "ssh",
+            edge="public",
+        ),
+        Bad(
+            "inline rule",
+            _ingress(
+                "aws:ec2/securityGroup:SecurityGroup",
+                "ssh",
+                ingress=[
+                    {"protocol": "tcp", "fromPort": 22, "toPort": 22, "ipv6CidrBlocks": ["::/0"]}
+                ],
+            ),
+            "ingress from ::/0",
+            "ssh",
+            edge="public",
+        ),
+    ],
+    "task-no-public-ip": [
+        Bad(
+            "service",
+            [
+                _r(
+                    "aws:ecs/service:Service",
+                    "api",
+                    networkConfiguration={"assignPublicIp": True, "subnets": ["s"]},
+                )
+            ],
+            "tasks get a public IP",
+            "api",
+        ),
+        Bad(
+            "task set",
+            [
+                _r(
+                    "aws:ecs/taskSet:TaskSet",
+                    "api",
+                    networkConfiguration={"assignPublicIp": True, "subnets": ["s"]},
+                )
+            ],
+            "tasks get a public IP",
+            "api",
+        ),
+    ],
+    "task-no-plaintext-secret": [
+        Bad(
+            "secret by name",
+            [
+                _r(
+                    "aws:ecs/taskDefinition:TaskDefinition",
+                    "api-task",
+                    containerDefinitions=_env("DB_PASSWORD", "hunter2hunter2"),
+                )
+            ],
+            "DB_PASSWORD looks like a secret",
+            "api-task",
+        ),
+        Bad(
+            "credentials in a URL",
+            [
+                _r(
+                    "aws:ecs/taskDefinition:TaskDefinition",
+                    "api-task",
+                    containerDefinitions=_env("DATABASE_URL", "postgres://app:hunter2@db/app"),
+                )
+            ],
+            "DATABASE_URL is a URL with credentials",
+            "api-task",
+        ),
+    ],
+    "alb-internal-with-vpc-origin": [
+        Bad(
+            "internet-facing",
+            [
+                _r(
+                    ALB,
+                    "alb",
+                    internal=False,
+                    loadBalancerType="application",
+                    enableDeletionProtection=True,
+                )
+            ],
+            "internet-facing",
+            "alb",
+        )
+    ],
+    "mvp-deletion-protection": [
+        Bad(
+            "Aurora deletion protection",
+            [_r("aws:rds/cluster:Cluster", "db", **{**GOOD_CLUSTER, "deletionProtection": False})],
+            "Aurora deletionProtection",
+            "db",
+            profile="mvp",
+        ),
+        Bad(
+            "skip final snapshot",
+            [_r("aws:rds/cluster:Cluster", "db", **{**GOOD_CLUSTER, "skipFinalSnapshot": True})],
+            "skipFinalSnapshot must be false",
+            "db",
+            profile="mvp",
+        ),
+        Bad(
+            "no final snapshot name",
+            [
+                _r(
+                    "aws:rds/cluster:Cluster",
+                    "db",
+                    **{**GOOD_CLUSTER, "finalSnapshotIdentifier": ""},
+                )
+            ],
+            "finalSnapshotIdentifier must be set",
+            "db",
+            profile="mvp",
+        ),
+        Bad(
+            "ALB deletion protection",
+            [_r(ALB, "alb", internal=True, enableDeletionProtection=False)],
+            "ALB enableDeletionProtection",
+            "alb",
+            profile="mvp",
+        ),
+    ],
+    "log-retention-set": [
+        Bad(
+            "no retention",
+            [_r("aws:cloudwatch/logGroup:LogGroup", "logs", name="/app")],
+            "retentionInDays",
+            "logs",
+        ),
+        Bad(
+            "retention 0 (never expire)",
+            [_r("aws:cloudwatch/logGroup:LogGroup", "logs", name="/app", retentionInDays=0)],
+            "retentionInDays",
+            "logs",
+        ),
+    ],
+    "imdsv2-required": [
+        Bad(
+            "instance",
+            [_r("aws:ec2/instance:Instance", "nat", metadataOptions={"httpTokens": "optional"})],
+            "IMDSv1 allowed",
+            "nat",
+        ),
+        Bad(
+            "launch template",
+            [_r("aws:ec2/launchTemplate:LaunchTemplate", "nat", metadataOptions={})],
+            "IMDSv1 allowed",
+            "nat",
+        ),
+    ],
+    "ecr-scan-on-push": [
+        Bad(
+            "no scan",
+            [
+                _r(
+                    "aws:ecr/repository:Repository",
+                    "repo",
+                    imageScanningConfiguration={"scanOnPush": False},
+                )
+            ],
+            "not scanned on push",
+            "repo",
+        )
+    ],
+    "s3-tls-only": [
+        Bad("no TLS-only statement", _bucket_set(tls=False), "denies non-TLS", "bucket")
+    ],
 }
+CASES = [(rule, case) for rule, cases in sorted(BAD.items()) for case in cases]
+CASE_IDS = [f"{rule}: {case.label}" for rule, case in CASES]
 
 
 def test_every_rule_has_a_firing_test() -> None:
     assert set(BAD) == {rule.name for rule in RULES}
 
 
-@pytest.mark.parametrize("rule_name", sorted(BAD))
-def test_rule_fires_on_a_bad_resource(rule_name: str) -> None:
-    resources, profile, edge, bad = BAD[rule_name]
-    violations = check_resources(resources, profile, edge)
+@pytest.mark.parametrize(("rule_name", "case"), CASES, ids=CASE_IDS)
+def test_rule_fires_on_a_bad_resource(rule_name: str, case: Bad) -> None:
+    violations = check_resources(case.resources, case.profile, case.edge)
     fired = [v for v in violations if v.rule == rule_name]
-    assert fired and {v.resource for v in fired} == {bad}, violations
+    assert len(fired) == 1, violations
+    (violation,) = fired
+    assert violation.resource == case.bad
+    assert case.message in violation.message, violation.message
+    assert violations == fired, "only the broken property is reported"
     level = next(r.level for r in RULES if r.name == rule_name)
-    assert all(v.level == level for v in fired)
+    assert violation.level == level
 
 
 def test_open_https_is_allowed_only_on_a_public_edge() -> None:
@@ -316,10 +548,8 @@ def test_open_https_is_allowed_only_on_a_public_edge() -> None:
 
 
 def test_mvp_rules_do_not_apply_to_the_lab_profile() -> None:
-    resources, _, edge, _ = BAD["mvp-deletion-protection"]
-    assert [
-        v for v in check_resources(resources, "lab", edge) if v.rule == "mvp-deletion-protection"
-    ] == []
+    for case in BAD["mvp-deletion-protection"]:
+        assert check_resources(case.resources, "lab", case.edge) == [], case.label
 
 
 def test_secret_references_in_the_environment_are_allowed() -> None:
@@ -399,11 +629,11 @@ def _run_pack(resources: list[StackResource], settings: dict[str, str]) -> list[
     return reported
 
 
-@pytest.mark.parametrize("rule_name", sorted(BAD))
-def test_pack_policy_reports_the_bad_resource(rule_name: str) -> None:
-    resources, profile, edge, _ = BAD[rule_name]
-    reported = _run_pack(resources, {"profile": profile, "edge": edge})
-    assert rule_name in {v.rule for v in reported}
+@pytest.mark.parametrize(("rule_name", "case"), CASES, ids=CASE_IDS)
+def test_pack_policy_reports_the_bad_resource(rule_name: str, case: Bad) -> None:
+    reported = _run_pack(case.resources, {"profile": case.profile, "edge": case.edge})
+    messages = [v.message for v in reported if v.rule == rule_name]
+    assert len(messages) == 1 and case.message in messages[0], reported
 
 
 def test_pack_reports_nothing_on_the_prod_stack(plan) -> None:
@@ -415,6 +645,6 @@ def test_pack_reports_nothing_on_the_prod_stack(plan) -> None:
 
 
 def test_pack_skips_mvp_rule_when_the_profile_is_unknown() -> None:
-    resources, _, _, _ = BAD["mvp-deletion-protection"]
-    reported = _run_pack(resources, {})
-    assert "mvp-deletion-protection" not in {v.rule for v in reported}
+    for case in BAD["mvp-deletion-protection"]:
+        reported = _run_pack(case.resources, {})
+        assert "mvp-deletion-protection" not in {v.rule for v in reported}, case.label

@@ -328,6 +328,12 @@ def test_count_outside_min_and_max_is_rejected() -> None:
     assert "minCount <= count <= maxCount" in problem
 
 
+def test_max_count_below_one_is_rejected_even_when_count_and_min_count_agree() -> None:
+    (problem,) = problems("lab", api='{"count": 0, "minCount": 0, "maxCount": 0}')
+    assert problem == "fullstack:api.maxCount = 0 is not valid; allowed: 1 or more"
+    assert settings("lab", api='{"count": 0, "minCount": 0, "maxCount": 1}').api.max_count == 1
+
+
 def test_negative_count_is_rejected() -> None:
     (problem,) = problems("lab", api='{"count": -1}')
     assert "fullstack:api.count = -1" in problem

@@ -46,6 +46,21 @@ def locally_awake(text: str, moment: datetime) -> bool:
     return True
 
 
+@pytest.mark.parametrize(
+    ("utc", "awake"),
+    [
+        (datetime(2026, 1, 5, 10, tzinfo=UTC), True),  # Monday 11:00 in Berlin
+        (datetime(2026, 1, 5, 7, tzinfo=UTC), False),  # Monday 08:00: the first hour
+        (datetime(2026, 1, 5, 19, tzinfo=UTC), False),  # Monday 20:00: asleep
+        (datetime(2026, 1, 5, 18, 30, tzinfo=UTC), False),  # the hour runs into 20:00
+        (datetime(2026, 1, 3, 12, tzinfo=UTC), False),  # Saturday
+    ],
+)
+def test_the_oracle_tells_asleep_from_awake(utc: datetime, awake: bool) -> None:
+    """The next test trusts `locally_awake`: it must answer False for a sleeping hour."""
+    assert locally_awake("weekdays 08-20 Europe/Berlin", utc) is awake
+
+
 @pytest.mark.parametrize("text", SCHEDULES)
 def test_the_alarm_window_never_includes_a_sleeping_hour(text: str) -> None:
     """Every UTC hour of a whole year: inside the window means awake in the local zone."""

@@ -17,9 +17,13 @@ def test_every_service_can_change_its_capacity_provider_strategy(
     """Switching fargateSpot (or a service's spot) changes capacity_provider_strategies, which
     the provider updates only with force_new_deployment (pulumi_aws Service docstring)."""
     services = plan(entry[0], *entry[1]).of_type(SERVICE)
-    assert services
+    assert {s.get("name") for s in services} >= {"api", "web"}
     for service in services:
-        assert service.get("capacityProviderStrategies"), service.name
+        strategy = service.get("capacityProviderStrategies")
+        assert strategy, service.name
+        for provider in strategy:
+            assert provider["capacityProvider"] in ("FARGATE", "FARGATE_SPOT"), service.name
+            assert provider["weight"] >= 1 or provider.get("base", 0) >= 1, service.name
         assert service.get("forceNewDeployment") is True, service.name
 
 
@@ -30,5 +34,5 @@ def test_switching_fargate_spot_changes_only_the_strategy(plan: PlanFn) -> None:
     assert set(on) == set(off)
     changed = [n for n in on if on[n].get("capacityProviderStrategies")
                != off[n].get("capacityProviderStrategies")]  # fmt: skip
-    assert changed
+    assert changed == sorted(on), "every service follows fargateSpot unless it sets spot"
     assert all(on[n].get("forceNewDeployment") and off[n].get("forceNewDeployment") for n in on)
