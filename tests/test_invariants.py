@@ -43,6 +43,11 @@ from tests.routing_helpers import alb_lands
 CONTRACT = json.loads(
     (Path(__file__).resolve().parent.parent / "app" / "contract.json").read_text(encoding="utf-8")
 )
+IMAGES = CONTRACT["images"]
+# The paths the contract routes to the api (`/api/*`) and the prefix they share (`/api`).
+API_PATHS = [p for r in CONTRACT["routes"] if r["service"] == "api" for p in r.get("paths", [])]
+API_PREFIX = API_PATHS[0].removesuffix("/*")
+STATIC_PATTERN = IMAGES["web"]["staticPathPatterns"][0]
 SECRET = "aws:secretsmanager/secret:Secret"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 SERVED = ("api", "web")  # the services the contract gives a port and a health path
@@ -51,6 +56,10 @@ SERVED = ("api", "web")  # the services the contract gives a port and a health p
 @pytest.fixture(params=DIAL_MATRIX, ids=[matrix_id(entry) for entry in DIAL_MATRIX])
 def graph(request: pytest.FixtureRequest, plan: PlanFn) -> Graph:
     stack, overrides = request.param
+    # These invariants are about the load balancer's path: every entry with the ALB ingress
+    # (the lab's HTTP API ingress has its own tests, tests/test_http_api.py).
+    if not any(o.startswith("ingress=") for o in overrides):
+        overrides = ("ingress=alb", *overrides)
     return plan(stack, *overrides)
 
 
@@ -116,7 +125,7 @@ def test_cloudfront_gives_up_on_the_origin_before_the_alb_cuts_the_connection(
 def test_the_api_finishes_in_flight_requests_before_ecs_kills_it(graph: Graph) -> None:
     """uvicorn's graceful shutdown (the contract's command) ends before the container's
     stopTimeout, after which ECS sends SIGKILL."""
-    command = CONTRACT["api"]["command"]
+    command = IMAGES["api"]["command"]
     graceful = int(command[command.index("--timeout-graceful-shutdown") + 1])
     api = container(task_definitions(graph)["api"])
     assert graceful < int(api["stopTimeout"])
@@ -125,7 +134,7 @@ def test_the_api_finishes_in_flight_requests_before_ecs_kills_it(graph: Graph) -
 def test_the_worker_finishes_a_job_before_ecs_kills_it(plan: PlanFn) -> None:
     for stack in ("dev", "prod"):
         worker = container(task_definitions(plan(stack, "worker.enabled=true"))["worker"])
-        assert CONTRACT["api"]["jobTimeoutSeconds"] < int(worker["stopTimeout"]) <= 120
+        assert IMAGES["api"]["jobTimeoutSeconds"] < int(worker["stopTimeout"]) <= 120
 
 
 def test_health_check_grace_period_covers_the_container_start_period(graph: Graph) -> None:
@@ -150,7 +159,7 @@ def test_target_group_container_and_contract_ports_are_one_port(graph: Graph) ->
     found = services(graph)
     assert set(groups) == set(SERVED)
     for name in SERVED:
-        port = CONTRACT[name]["port"]
+        port = IMAGES[name]["port"]
         service = found[name]
         (registration,) = service.get("loadBalancers")
         definition = container(task_definition_of(graph, service))
@@ -164,7 +173,7 @@ def test_target_group_container_and_contract_ports_are_one_port(graph: Graph) ->
 def test_target_group_container_and_contract_health_paths_are_one_path(graph: Graph) -> None:
     groups = target_groups(graph)
     for name in SERVED:
-        contract = CONTRACT[name]
+        contract = IMAGES[name]
         definition = container(task_definitions(graph)[name])
         assert groups[name].get("healthCheck")["path"] == contract["healthPath"], name
         url = f"http://127.0.0.1:{contract['port']}{contract['healthPath']}"
@@ -183,18 +192,18 @@ def test_alb_api_path_rules_are_the_contracts_path_prefix(graph: Graph) -> None:
     ]
     assert path_rules, "no path rule forwards to the api"
     for rule in path_rules:
-        assert rule_paths(rule) == [CONTRACT["api"]["pathPrefix"] + "/*"], rule.name
+        assert rule_paths(rule) == [API_PATHS[0]], rule.name
 
 
 def test_the_api_health_path_is_under_its_path_prefix_and_reaches_the_api(graph: Graph) -> None:
-    prefix = CONTRACT["api"]["pathPrefix"]
+    prefix = API_PREFIX
     assert prefix.startswith("/") and not prefix.endswith("/")
-    health = CONTRACT["api"]["healthPath"]
+    health = IMAGES["api"]["healthPath"]
     assert health.startswith(prefix + "/")
     host = site_host(graph)
     assert cloudfront_origin_for(graph, health) != static_origin_id(graph)
     assert alb_lands(graph, host, health) == "api"
-    assert alb_lands(graph, host, CONTRACT["web"]["healthPath"]) == "web"
+    assert alb_lands(graph, host, IMAGES["web"]["healthPath"]) == "web"
 
 
 def test_cloudfront_sends_the_static_pattern_to_s3_and_every_alb_route_to_the_alb(
@@ -207,8 +216,8 @@ def test_cloudfront_sends_the_static_pattern_to_s3_and_every_alb_route_to_the_al
         for b in cdn.get("orderedCacheBehaviors") or []
         if b["targetOriginId"] == static
     ]
-    assert CONTRACT["web"]["staticPathPattern"] in static_patterns
-    asset = sample(CONTRACT["web"]["staticPathPattern"])
+    assert STATIC_PATTERN in static_patterns
+    asset = sample(STATIC_PATTERN)
     assert cloudfront_origin_for(graph, asset) == static
     # Every path an ALB rule routes must reach the ALB origin, not be caught by an S3 behaviour.
     alb_origin = cdn.get("defaultCacheBehavior")["targetOriginId"]
@@ -216,7 +225,7 @@ def test_cloudfront_sends_the_static_pattern_to_s3_and_every_alb_route_to_the_al
         for pattern in rule_paths(rule):
             assert cloudfront_origin_for(graph, sample(pattern)) == alb_origin, pattern
     # ... nor any path under the API's prefix (a static pattern inside it would steal requests).
-    prefix = CONTRACT["api"]["pathPrefix"]
+    prefix = API_PREFIX
     for pattern in static_patterns:
         assert not pattern.startswith(prefix + "/"), pattern
         assert not fnmatchcase(prefix + "/x", pattern), pattern
@@ -224,12 +233,12 @@ def test_cloudfront_sends_the_static_pattern_to_s3_and_every_alb_route_to_the_al
 
 def test_the_migration_task_runs_the_contracts_migration_command(graph: Graph) -> None:
     migrate = container(task_definitions(graph)["migrate"])
-    assert migrate["command"] == CONTRACT["api"]["migrationCommand"]
+    assert migrate["command"] == CONTRACT["tasks"]["migrate"]["command"]
 
 
 def test_the_worker_runs_the_contracts_worker_command(plan: PlanFn) -> None:
     worker = container(task_definitions(plan("prod", "worker.enabled=true"))["worker"])
-    assert worker["command"] == CONTRACT["api"]["workerCommand"]
+    assert worker["command"] == CONTRACT["services"]["worker"]["command"]
 
 
 # -- log groups and secrets -----------------------------------------------------------------
