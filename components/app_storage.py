@@ -87,7 +87,9 @@ class AppStorage(pulumi.ComponentResource):
         self, name: str, args: AppStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:data:AppStorage", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:data:AppStorage", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.bucket = self._create_bucket()

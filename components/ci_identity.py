@@ -264,7 +264,9 @@ class CiIdentity(pulumi.ComponentResource):
         self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:ci:CiIdentity", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:ci:CiIdentity", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id

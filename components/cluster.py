@@ -53,7 +53,9 @@ class Cluster(pulumi.ComponentResource):
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:cluster:Cluster", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:cluster:Cluster", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.cluster = self._create_cluster()

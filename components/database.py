@@ -138,7 +138,9 @@ class Database(pulumi.ComponentResource):
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:data:Database", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:data:Database", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self._check(args)

@@ -82,7 +82,9 @@ class Certificates(pulumi.ComponentResource):
         self, name: str, args: CertificatesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:dns:Certificates", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:dns:Certificates", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.names = site_names(args.domain)
@@ -200,7 +202,9 @@ class SiteRecords(pulumi.ComponentResource):
         self, name: str, args: SiteRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:dns:SiteRecords", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:dns:SiteRecords", name, None, self._child_transforms.options(opts)
+        )
         self.records = []
         for label, fqdn in site_names(args.domain).items():
             for record_type in ("A", "AAAA"):

@@ -180,7 +180,9 @@ class FargateService(pulumi.ComponentResource):
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:service:FargateService", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:service:FargateService", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self._check(args)

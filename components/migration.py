@@ -69,7 +69,9 @@ class MigrationTask(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:service:MigrationTask", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:service:MigrationTask", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.container_name = MIGRATION_CONTAINER

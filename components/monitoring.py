@@ -137,7 +137,9 @@ class Monitoring(pulumi.ComponentResource):
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:monitoring:Monitoring", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:monitoring:Monitoring", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.key = self._create_key()

@@ -136,7 +136,9 @@ class NatInstance(pulumi.ComponentResource):
         self, name: str, args: NatInstanceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:network:NatInstance", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:network:NatInstance", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.security_group = self._create_security_group()

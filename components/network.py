@@ -108,7 +108,9 @@ class Network(pulumi.ComponentResource):
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:network:Network", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:network:Network", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.layout = plan_subnets(args.cidr, args.az_count)

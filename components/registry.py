@@ -152,7 +152,9 @@ class Registry(pulumi.ComponentResource):
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:registry:Registry", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:registry:Registry", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.repositories = {image: self._create_repository(image) for image in args.images}

@@ -78,7 +78,9 @@ class Scaling(pulumi.ComponentResource):
         self, name: str, args: ScalingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:scaling:Scaling", name, None, self._child_transforms.options(opts))
+        super().__init__(
+            "fullstack:scaling:Scaling", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.targets, self.policies, self.schedules = {}, {}, {}

@@ -16,8 +16,9 @@ permissions boundary of components/boundary.py) in their order. The newer `trans
 run by the engine over gRPC, and the mock monitor the tests and the plan use does not run it,
 so a transform written with it could not be tested offline.
 
-Only custom resources whose parent is the component itself are matched (a nested component has
-its own `transform`). After its constructor has built its children, the component calls
+Every custom resource below the component is matched, also those of a component it builds:
+`network-nat-instance` is `nat-instance` to the network (names are prefixed level by level, so a
+label is unique in the component). After its constructor has built its children, the component calls
 `check()`: a key that matched no child, or a function that returned an argument the resource
 does not take, is an error naming what is allowed, so a typo is never silently ignored. Children
 created later by the component's methods (listener rules, connections) are matched too, but a key
@@ -71,9 +72,10 @@ class ChildTransforms:
             # Pulumi runs a resource's own transformations on it first: that is the component.
             self.owner = args.resource
             return None
-        if args.opts.parent is not self.owner or not isinstance(
-            args.resource, pulumi.CustomResource
-        ):
+        # Pulumi hands a component's transformations only to resources below it: every call
+        # from here on is a descendant. Components below (the NAT instance of the network)
+        # have no arguments of their own to change; their resources are matched.
+        if not isinstance(args.resource, pulumi.CustomResource):
             return None
         label, kind = self.label(args.name), type_name(args.type_)
         self.children.setdefault(label, []).append(kind)
@@ -83,6 +85,12 @@ class ChildTransforms:
             function, key = self.transform.get(label), label
         if function is None:
             return None
+        if self.matched[key]:
+            kinds = ", ".join(f"{label}:{k}" for k in [*self.matched[key], kind])
+            raise ValueError(
+                f"{self.component}: transform key {key!r} names children of several types; "
+                f"name one: {kinds}"
+            )
         self.matched[key].append(kind)
         props = dict(args.props)
         changed = function(dict(props))
@@ -100,7 +108,7 @@ class ChildTransforms:
         return pulumi.ResourceTransformationResult(dict(changed), args.opts)
 
     def check(self) -> None:
-        """Raise when a key matched no child, or a bare label matched children of several types."""
+        """Raise when a key matched no child of the component (a typo, or a child it lacks)."""
         existing = sorted(
             label if len(kinds) == 1 else ", ".join(f"{label}:{kind}" for kind in kinds)
             for label, kinds in self.children.items()
@@ -110,10 +118,4 @@ class ChildTransforms:
                 raise ValueError(
                     f"{self.component}: transform key {key!r} matches no child; "
                     f"its children: {', '.join(existing)}"
-                )
-            if len(kinds) > 1:
-                choices = ", ".join(f"{key}:{kind}" for kind in kinds)
-                raise ValueError(
-                    f"{self.component}: transform key {key!r} names {len(kinds)} children of "
-                    f"different types; pick one: {choices}"
                 )
