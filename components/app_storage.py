@@ -61,8 +61,8 @@ class AppStorageArgs:
     """With `deletion_protection`: days a replaced or deleted object's old version is kept
     before it expires."""
     secret_recovery_window_days: int = 0
-    """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once,
-    so a re-created stack can reuse the name; 7-30 otherwise)."""
+    """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once;
+    otherwise AWS accepts 7-30)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).

@@ -220,8 +220,8 @@ class CiIdentityArgs:
     """Required: the permissions boundary (components/boundary.py) every role the deploy role
     creates or changes must carry."""
     domain: str | None = None
-    """The site's domain: Route 53 changes are limited to its names. None: no Route 53 changes
-    allowed."""
+    """The site's domain: the deploy role's Route 53 record changes are limited to its names.
+    None: the program makes no records, and that statement carries no name condition."""
     create_oidc_provider: bool = True
     """Create GitHub's OIDC identity provider; False: look up the one the account already has
     (one per URL per account)."""

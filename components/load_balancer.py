@@ -79,7 +79,7 @@ class LoadBalancerArgs:
     """Seconds an idle connection is kept; longer than CloudFront's 30 s origin read timeout, so
     CloudFront gives up first."""
     deregistration_delay: int = 30
-    """Seconds a stopping target keeps its in-flight requests before it is removed."""
+    """Seconds the ALB lets a deregistering target finish its in-flight requests."""
     targets: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """Service name -> (container port, health path): one target group each."""
     transform: Mapping[str, Transform] = field(default_factory=dict)

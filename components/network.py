@@ -59,7 +59,7 @@ class NetworkArgs:
     cidr: str = "10.0.0.0/16"
     """The VPC's IPv4 CIDR; the subnets are carved from it."""
     az_count: int = 2
-    """Availability zones used (2 or 3)."""
+    """Availability zones used, each with a public, a private and an isolated subnet."""
     nat: NatMode = "instance"
     """Egress of the private subnets: `none`, `instance`, `gateway` or `gatewayPerAz`. Cost:
     instance ~$7.40 a month; each gateway $36.50 plus $0.045/GB."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,8 @@ def with_transform(
     only: str | None = None,
 ) -> None:
     """Every `component` the program builds (or only the one named `only`) gets `transform`."""
-    original = getattr(component.__init__, "unpatched", component.__init__)
+    current: Callable[..., None] = vars(component)["__init__"]
+    original: Callable[..., None] = getattr(current, "unpatched", current)
 
     def init(self: Any, name: str, args: Any, *rest: Any, **kwargs: Any) -> None:
         if only in (None, name):
