@@ -5,9 +5,9 @@ resource arguments (the keyword arguments pulumi_aws takes, snake_case, e.g. `id
 returns them changed. A child's label is its logical name minus `<component name>-`
 (`lb-alb` -> `alb`); a child whose name does not start with the prefix (the egress side of a
 connection, `web-to-api`) is labelled by its whole name. Several children can share a name when
-their types differ (`storage-uploads` is the bucket and its public access block, versioning,
-encryption...): `label:Type` picks one (`uploads:BucketV2`, the last part of the type token);
-a bare label that names children of several types is refused.
+their types differ (`storage-uploads` is the bucket and its public access block, ownership,
+encryption...): `label:Type` picks one (`uploads:BucketPublicAccessBlock`, the last part of the
+type token); a bare label that names children of several types is refused.
 
 The mechanism is one legacy Pulumi transformation (`ResourceOptions.transformations`) on the
 component's options, which Pulumi runs for the component and every resource below it, before the
@@ -17,12 +17,13 @@ run by the engine over gRPC, and the mock monitor the tests and the plan use doe
 so a transform written with it could not be tested offline.
 
 Every custom resource below the component is matched, also those of a component it builds:
-`network-nat-instance` is `nat-instance` to the network (names are prefixed level by level, so a
-label is unique in the component). After its constructor has built its children, the component calls
-`check()`: a key that matched no child, or a function that returned an argument the resource
-does not take, is an error naming what is allowed, so a typo is never silently ignored. Children
-created later by the component's methods (listener rules, connections) are matched too, but a key
-naming only such a child fails the check: the check knows the children built so far.
+`network-nat-instance` is `nat-instance` to the network (names are prefixed level by level, so
+a label is unique in the component). After its constructor has built its children, the
+component calls `check()`: a key that matched no child is an error listing the children that
+exist, and a function that returns an argument the resource does not take is an error listing
+its arguments, so a typo is never silently ignored. Children created later by the component's
+methods (listener rules, connections) are matched too, but a key naming only such a child fails
+the check: the check knows the children built so far.
 """
 
 from __future__ import annotations
@@ -33,10 +34,6 @@ from typing import Any
 import pulumi
 
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
-TRANSFORM_DOC = (
-    "child label -> function that receives the child's resource arguments (as the keyword "
-    "arguments pulumi_aws takes, snake_case) and returns them changed"
-)
 
 
 def type_name(type_token: str) -> str:
