@@ -88,7 +88,7 @@ class CacheArgs:
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
-    [{}: every child as the component builds it]"""
+    Default {}: every child as the component builds it."""
 
 
 class Cache(pulumi.ComponentResource):

@@ -65,7 +65,7 @@ class CertificatesArgs:
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
-    [{}: every child as the component builds it]"""
+    Default {}: every child as the component builds it."""
 
 
 class Certificates(pulumi.ComponentResource):
@@ -190,7 +190,7 @@ class SiteRecordsArgs:
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
-    [{}: every child as the component builds it]"""
+    Default {}: every child as the component builds it."""
 
 
 class SiteRecords(pulumi.ComponentResource):

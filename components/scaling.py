@@ -59,7 +59,7 @@ class ScalingArgs:
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
-    [{}: every child as the component builds it]"""
+    Default {}: every child as the component builds it."""
 
 
 def owns_desired_count(target_tracking: bool, sleep: SleepSchedule | None) -> bool:
