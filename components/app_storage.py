@@ -32,8 +32,8 @@ expire); the app secret $0.40/month.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -42,6 +42,7 @@ import pulumi_random as random
 from components.buckets import PrivateBucket, attached_options, private_bucket
 from components.links import Link
 from components.security import deny_insecure_transport
+from components.transforms import ChildTransforms, Transform
 
 APP_SECRET_LENGTH = 64
 UPLOADS_PREFIX = "uploads/"
@@ -50,9 +51,22 @@ UPLOADS_PREFIX = "uploads/"
 @dataclass(frozen=True)
 class AppStorageArgs:
     bucket_name: str
+    """Required: the uploads bucket's name, `<project>-<stack>-uploads-<account id>` (bucket
+    names are global)."""
     deletion_protection: bool = False
+    """Keep the bucket and its settings on `pulumi destroy` (Pulumi `protect`, no
+    `force_destroy`) and turn on versioning; off: `destroy` empties and removes it. Cost:
+    noncurrent versions are billed ($0.023/GB-month) until they expire."""
     noncurrent_version_days: int = 30
+    """With `deletion_protection`: days a replaced or deleted object's old version is kept
+    before it expires."""
     secret_recovery_window_days: int = 0
+    """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once;
+    otherwise AWS accepts 7-30)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class AppStorage(pulumi.ComponentResource):
@@ -72,7 +86,10 @@ class AppStorage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AppStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:data:AppStorage", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:data:AppStorage", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         made = self._create_bucket()
@@ -85,6 +102,7 @@ class AppStorage(pulumi.ComponentResource):
         self.lifecycle = self._create_lifecycle()
         self.app_secret_value, self.app_secret = self._create_app_secret()
         self.app_secret_arn = self.app_secret.arn
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "bucketName": self.bucket_name,

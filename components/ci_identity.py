@@ -27,13 +27,15 @@ Cost: none (IAM and OIDC providers are free).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.deploy_actions import SCOPES, Scope, grants_by_scope
+from components.transforms import ChildTransforms, Transform
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
@@ -198,18 +200,43 @@ MANAGED_POLICY_LIMIT = 6144  # characters, white space not counted (IAM quotas)
 
 @dataclass(frozen=True)
 class CiIdentityArgs:
-    iam_path: str  # "/<project>/": Naming.iam_path
+    iam_path: str
+    """Required: the project's IAM path `/<project>/`; the deploy role may manage only roles and
+    policies under it."""
     region: str
+    """Required: the stack's region; the deploy role's actions are limited to it (and us-east-1)."""
     github_repo: str
+    """Required: `<owner>/<name>` of the GitHub repository whose workflows may assume the roles."""
     project: str
+    """Required: the Pulumi project; the deploy role writes only resources tagged with it, logs
+    under `/<project>/<stack>`."""
     stack: str
-    name_prefix: str  # "<project>-<stack>": Naming.prefix
-    boundary_arn: pulumi.Input[str]  # components/boundary.py: every role the deploy role writes
-    domain: str | None = None  # Route 53 changes are limited to its names when set
+    """Required: the stack; the deploy role writes only resources tagged with it, logs under
+    `/<project>/<stack>`."""
+    name_prefix: str
+    """Required: `<project>-<stack>`, the prefix of this stack's resource names the deploy role
+    may touch."""
+    boundary_arn: pulumi.Input[str]
+    """Required: the permissions boundary (components/boundary.py) every role the deploy role
+    creates or changes must carry."""
+    domain: str | None = None
+    """The site's domain: the deploy role's Route 53 record changes are limited to its names.
+    None: the program makes no records, and that statement carries no name condition."""
     create_oidc_provider: bool = True
+    """Create GitHub's OIDC identity provider; False: look up the one the account already has
+    (one per URL per account)."""
     state_bucket: str | None = None
+    """The S3 bucket holding the Pulumi state: both roles may read it and write its lock files,
+    the deploy role the state. None: no state access."""
     secrets_key_arn: str | None = None
+    """The KMS key that encrypts the stack's Pulumi secrets, which both roles may use. None:
+    none."""
     max_session_seconds: int = 3600
+    """Longest session of an assumed role, in seconds (IAM allows 3600-43200)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
     @property
     def log_prefix(self) -> str:
@@ -236,7 +263,10 @@ class CiIdentity(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:ci:CiIdentity", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:ci:CiIdentity", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id
@@ -257,6 +287,7 @@ class CiIdentity(pulumi.ComponentResource):
             description=f"pulumi up from main and the production environment of {args.github_repo}",
         )
         self.deploy_policies = self._deploy_policies()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "oidcProviderArn": self.oidc_provider_arn,

@@ -58,14 +58,15 @@ ingested).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.links import Endpoint, Link
 from components.snapshots import final_snapshot_name
+from components.transforms import ChildTransforms, Transform
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -76,19 +77,45 @@ PERFORMANCE_INSIGHTS_FREE_DAYS = 7
 @dataclass(frozen=True)
 class DatabaseArgs:
     cluster_identifier: str
+    """Required: the Aurora cluster's identifier, `<project>-<stack>-db`; the instances are
+    named after it."""
     vpc_id: pulumi.Input[str]
+    """Required: the VPC of the database's security group."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Required: the isolated subnets of the DB subnet group (at least 2 AZs)."""
     availability_zones: Sequence[str]
+    """Required: the AZs the writer and readers are spread over."""
     engine_version: str = "16.8"
+    """Aurora PostgreSQL version the cluster is created with; later automatic minor upgrades are
+    ignored, not reverted."""
     min_acu: float = 0.0
+    """Serverless v2 minimum capacity in ACUs; 0 allows auto-pause. Cost: $0.12 per ACU-hour per
+    instance (0.5 at idle: $43.80 a month each; 0 and paused: $0)."""
     max_acu: float = 2.0
+    """Serverless v2 maximum capacity in ACUs (also sets the connection limit the alarm
+    watches). Cost: up to $0.12 per ACU-hour per instance."""
     auto_pause_seconds: int | None = 300
+    """Idle seconds before the cluster pauses; only with `min_acu` 0 (else None). Resuming takes
+    ~15 s."""
     readers: int = 0
+    """Number of reader instances besides the writer. Cost: each reader costs as much as the
+    writer."""
     backup_retention_days: int = 1
+    """Days automated backups are kept (1-35). Cost: backups up to the cluster's size are free."""
     deletion_protection: bool = False
+    """AWS deletion protection, a final snapshot on delete and Pulumi `protect` on the cluster;
+    off: `destroy` removes the data."""
     log_retention_days: int = 7
+    """Retention of the exported PostgreSQL log group (a value CloudWatch accepts). Cost:
+    $0.50/GB ingested."""
     database_name: str = "app"
+    """Name of the database created in the cluster."""
     master_username: str = "app_admin"
+    """Master user name; RDS generates, stores and rotates its password."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class Database(pulumi.ComponentResource):
@@ -110,7 +137,10 @@ class Database(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:data:Database", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:data:Database", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self._check(args)
@@ -127,6 +157,7 @@ class Database(pulumi.ComponentResource):
         self.master_secret_arn = self.cluster.master_user_secrets.apply(
             lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
         )
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "endpoint": self.endpoint,

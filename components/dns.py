@@ -28,12 +28,14 @@ Cost (us-east-1, 2026-11): public ACM certificates are free; the hosted zone $0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 
 import pulumi
 import pulumi_aws as aws
+
+from components.transforms import ChildTransforms, Transform
 
 CLOUDFRONT_REGION = "us-east-1"
 
@@ -52,9 +54,18 @@ def _option_for(
 @dataclass(frozen=True)
 class CertificatesArgs:
     domain: str
+    """Required: the site's apex domain; the certificates cover it, `www.` and `api.`."""
     region: str
+    """Required: the ALB's region, for the regional certificate."""
     hosted_zone_id: str | None = None
+    """The Route 53 public hosted zone of `domain`. None: looked up by the domain name."""
     regional: bool = False
+    """Also issue the certificate in `region` for the ALB's HTTPS listener (end-to-end TLS).
+    Cost: public ACM certificates are free."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class Certificates(pulumi.ComponentResource):
@@ -70,7 +81,10 @@ class Certificates(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CertificatesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:dns:Certificates", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:dns:Certificates", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.names = site_names(args.domain)
@@ -87,6 +101,7 @@ class Certificates(pulumi.ComponentResource):
             self.regional_validation = self._validate(
                 "regional", self.regional_certificate, args.region
             )
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "cloudfrontCertificateArn": self.cloudfront_certificate_arn,
@@ -165,11 +180,19 @@ class Certificates(pulumi.ComponentResource):
 @dataclass(frozen=True)
 class SiteRecordsArgs:
     domain: str
+    """Required: the site's apex domain; records for it, `www.` and `api.`."""
     zone_id: pulumi.Input[str]
+    """Required: the Route 53 hosted zone the records go in."""
     distribution_domain_name: pulumi.Input[str]
+    """Required: the CloudFront distribution's domain name the aliases point at."""
     distribution_zone_id: pulumi.Input[str]
-    # Which of site_names' labels get records (the HTTP API ingress serves no `api.` host).
+    """Required: the distribution's hosted zone id (the alias target's zone)."""
     labels: tuple[str, ...] = ("apex", "www", "api")
+    """Which of site_names' labels get records (the HTTP API ingress serves no `api.` host)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class SiteRecords(pulumi.ComponentResource):
@@ -180,7 +203,10 @@ class SiteRecords(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SiteRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:dns:SiteRecords", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:dns:SiteRecords", name, None, self._child_transforms.options(opts)
+        )
         self.records = []
         for label, fqdn in site_names(args.domain).items():
             if label not in args.labels:
@@ -204,4 +230,5 @@ class SiteRecords(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
                     )
                 )
+        self._child_transforms.check()
         self.register_outputs({"names": list(site_names(args.domain).values())})

@@ -44,6 +44,7 @@ import pulumi_aws as aws
 
 from components.buckets import attached_options, private_bucket
 from components.security import deny_insecure_transport
+from components.transforms import ChildTransforms, Transform
 
 # AWS managed policies (CloudFront developer guide, "managed cache/origin request policies").
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -67,26 +68,51 @@ COMMON_RULES_COUNTED: tuple[str, ...] = ("SizeRestrictions_BODY",)
 @dataclass(frozen=True)
 class EdgeArgs:
     name_prefix: str
+    """Required: `<project>-<stack>`, the prefix of the edge's named resources."""
     static_bucket_name: str
+    """Required: the static assets bucket's name (global, carries the account id)."""
     log_bucket_name: str
+    """Required: the access log bucket's name, used with `access_logs`."""
     alb_arn: pulumi.Input[str] | None
+    """Required: the load balancer's ARN (the VPC origin points at it); None with the HTTP API
+    ingress."""
     alb_dns_name: pulumi.Input[str] | None
-    # Path patterns served from the static bucket (app/contract.json's staticPathPatterns).
+    """Required: the load balancer's DNS name (the custom origin of edge `public`); None with
+    the HTTP API ingress."""
     static_paths: Sequence[str] = ("/_next/static/*", "/static/*")
+    """Path patterns served from the static bucket (app/contract.json's staticPathPatterns)."""
     vpc_origin: bool = True
+    """Reach the internal ALB through a CloudFront VPC origin (edge `vpcOrigin`); False: a
+    custom origin on a public ALB. Cost: the VPC origin is free."""
     origin_https: bool = False
+    """CloudFront talks HTTPS to the ALB (end-to-end TLS); False: HTTP inside AWS."""
     aliases: Sequence[str] = ()
+    """The site's host names (apex, `www.`, `api.`) when a domain is set; empty: the
+    `*.cloudfront.net` name."""
     certificate_arn: pulumi.Input[str] | None = None
+    """The us-east-1 ACM certificate for `aliases`. None: CloudFront's default certificate."""
     price_class: str = "PriceClass_100"
+    """CloudFront price class (edge locations used). Cost: PriceClass_100 is the cheapest."""
     waf: bool = False
+    """Attach a WAF web ACL (common and known-bad-inputs rule groups, per-IP rate limit). Cost:
+    ~$8 a month ($5 per ACL, $1 per rule, $0.60 per million requests)."""
     waf_rate_limit: int = 2000
+    """With `waf`: requests per IP per 5 minutes before it is blocked."""
     access_logs: bool = False
+    """CloudFront standard logs to a log bucket. Cost: S3 storage of the logs."""
     log_retention_days: int = 7
+    """With `access_logs`: days before log objects expire."""
     deletion_protection: bool = False
-    # The HTTP API ingress instead of a load balancer: its domain (HTTPS only) and the secret
-    # header CloudFront adds so the API can tell its requests from direct calls.
+    """Keep the static bucket and its settings on `destroy` (`protect`, no `force_destroy`)."""
     http_api_domain: pulumi.Input[str] | None = None
+    """The HTTP API ingress instead of a load balancer: its domain (HTTPS only). Default None."""
     origin_headers: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Headers CloudFront adds to each request to the HTTP API (the secret origin header that
+    tells its requests from direct calls). Default {}."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -103,7 +129,8 @@ class Edge(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:edge:Edge", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__("fullstack:edge:Edge", name, None, self._child_transforms.options(opts))
         self._name = name
         self.args = args
         self._ownership: dict[str, aws.s3.BucketOwnershipControls] = {}
@@ -119,6 +146,7 @@ class Edge(pulumi.ComponentResource):
         self.log_bucket = self._create_log_bucket() if args.access_logs else None
         self.distribution = self._create_distribution()
         self.static_bucket_policy = self._create_static_bucket_policy()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "distributionId": self.distribution.id,

@@ -49,6 +49,7 @@ from components.cluster import FARGATE, FARGATE_SPOT
 from components.links import Endpoint, Source
 from components.naming import check_logical
 from components.security import service_trust_policy
+from components.transforms import ChildTransforms, Transform
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -86,40 +87,86 @@ ECS_EXEC_ACTIONS = sorted(a for a in STAR_ONLY_ACTIONS if a.startswith("ssmmessa
 @dataclass(frozen=True)
 class FargateServiceArgs:
     service_name: str
+    """Required: the ECS service's name (from the service's spec)."""
     cluster_arn: pulumi.Input[str]
+    """Required: the ECS cluster the service runs in."""
     capacity_providers: pulumi.Resource
+    """Required: the cluster's capacity providers resource; the service depends on it."""
     vpc_id: pulumi.Input[str]
+    """Required: the VPC of the service's security group."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Required: the private subnets the tasks run in (no public IP)."""
     image: pulumi.Input[str]
+    """Required: the container image URI."""
     repository_arns: Sequence[pulumi.Input[str]]
+    """Required: the ECR repositories the execution role may pull from."""
     log_group_name: str
+    """Required: the service's log group name, `/<project>/<stack>/<service>`."""
     region: str
+    """Required: the region of the awslogs driver."""
     cpu: int = 256
+    """Task CPU units (256 = 0.25 vCPU), a valid pair with `memory`. Cost: arm64 0.25 vCPU / 0.5
+    GB ~$7.21 a month per task."""
     memory: int = 512
+    """Task memory in MiB, a valid Fargate pair with `cpu`."""
     desired_count: int = 1
+    """Tasks the service runs (0 parks it)."""
     cpu_architecture: str = "ARM64"
+    """`ARM64` or `X86_64`. Cost: x86 is about 25% dearer ($9.01 against $7.21 a month at the
+    smallest size)."""
     command: Sequence[str] | None = None
+    """The container's command. None: the image's CMD."""
     container_port: int | None = None
+    """The port the container serves on. None: a worker without a port (then no
+    `target_group_arn`)."""
     health_check_command: Sequence[str] | None = None
+    """The container health check command. None: no container health check."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Plain environment variables of the container (never secrets)."""
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Environment variable -> Secrets Manager `valueFrom` (full ARN, `<arn>:<json-key>::` for a
+    key)."""
     secret_arns: Sequence[pulumi.Input[str]] = ()
+    """The secrets the execution role may read (those `secrets` refer to)."""
     task_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
+    """IAM statements of the task role (what the app may call)."""
     target_group_arn: pulumi.Input[str] | None = None
+    """The target group the service registers its tasks in. None: not load-balanced."""
     listener_rules: Sequence[pulumi.Resource] = ()
-    # Cloud Map registration of the tasks (the HTTP API ingress finds them there).
+    """The listener rules forwarding to the target group; the service waits for them."""
     service_registries: aws.ecs.ServiceServiceRegistriesArgs | None = None
+    """Cloud Map registration of the tasks (the HTTP API ingress finds them there). Default
+    None: none."""
     retention_days: int = 7
+    """Log retention in days (a value CloudWatch accepts). Cost: $0.03/GB-month stored, $0.50/GB
+    ingested."""
     spot: bool = False
+    """Run on FARGATE_SPOT (after `on_demand_base` on-demand tasks). Cost: ~70% less; tasks can
+    be interrupted."""
     on_demand_base: int = 0
+    """With `spot`: tasks that always run on FARGATE first."""
     ecs_exec: bool = False
+    """Allow ECS Exec (a shell in the task): `ssmmessages` on the task role and the agent's
+    writable paths."""
     autoscaling: bool = False
+    """A scaler owns the desired count: the service ignores its drift."""
     health_check_grace_seconds: int = 120
+    """Load-balanced services: seconds the load balancer's failing checks are ignored after a
+    task starts (start-up plus Aurora resume plus margin)."""
     user: str = "10001"
+    """The container's user (non-root uid)."""
     read_only_root: bool = True
+    """Read-only root file system; `/tmp` stays writable as a volume."""
     stop_timeout: int = 30
-    family: str = ""  # task definition family; "" = service_name. Unique per stack in an account.
+    """Seconds between SIGTERM and SIGKILL when a task stops (Fargate allows up to 120)."""
+    family: str = ""
+    """Task definition family; empty: `service_name`. Unique per stack in an account."""
     iam_path: str = "/"
+    """IAM path of the task and execution roles."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class FargateService(pulumi.ComponentResource):
@@ -135,7 +182,10 @@ class FargateService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:service:FargateService", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:service:FargateService", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self._check(args)
@@ -145,6 +195,7 @@ class FargateService(pulumi.ComponentResource):
         self.security_group = self._create_security_group()
         self.task_definition = self._create_task_definition()
         self.service = self._create_service()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "serviceName": self.service.name,

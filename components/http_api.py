@@ -70,7 +70,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -78,10 +78,11 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import origin_check_handler
-from components.links import Source
 from components.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
+from components.links import Source
 from components.routing import HostGroups, Route
 from components.security import admit_from_group, allow_to_group, service_trust_policy
+from components.transforms import ChildTransforms, Transform
 
 ORIGIN_HEADER = origin_check_handler.HEADER
 MAX_INTEGRATION_TIMEOUT_MS = 30000  # HTTP API integrations: 50 ms to 30 s (aws-facts#http-api)
@@ -113,38 +114,45 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 @dataclass(frozen=True)
 class HttpApiArgs:
-    # `<project>-<stack>`: prefixes the function's name and the descriptions.
     name_prefix: str
-    # The VPC of the private subnets and the tasks.
+    """Required: `<project>-<stack>`: prefixes the function's name and the descriptions."""
     vpc_id: pulumi.Input[str]
-    # The subnets the VPC link's interfaces go in (the tasks' private subnets).
+    """Required: the VPC of the private subnets and the tasks."""
     private_subnet_ids: Sequence[pulumi.Input[str]]
-    # label -> the Cloud Map service ARN its tasks register in (ServiceDiscovery.arn(label)).
+    """Required: the subnets the VPC link's interfaces go in (the tasks' private subnets)."""
     targets: Mapping[str, pulumi.Input[str]]
-    # The ordered route list (components/routing.py), the same the ALB ingress uses.
+    """Required: label -> the Cloud Map service ARN its tasks register in
+    (ServiceDiscovery.arn(label))."""
     routes: Sequence[Route]
-    # Host group -> names (only `served_host_group` matters: the checks probe with its names).
+    """Required: the ordered route list (components/routing.py), the same the ALB ingress uses."""
     host_groups: HostGroups
-    # Where the log groups go: `/<project>/<stack>` (the deploy role may write only there).
+    """Required: host group -> names (only `served_host_group` matters: the checks probe with its
+    names)."""
     log_group_prefix: str
-    # The IAM path of the authorizer's role.
+    """Required: where the log groups go: `/<project>/<stack>` (the deploy role may write only
+    there)."""
     iam_path: str = "/"
-    # Retention (days) of the authorizer's log group.
+    """The IAM path of the authorizer's role."""
     log_retention_days: int = 7
-    # The host group CloudFront forwards to this API (an HTTP API sees no viewer Host).
+    """Retention (days) of the authorizer's log group."""
     served_host_group: str = "site"
-    # How long an integration may take (ms): 50 to 30000.
+    """The host group CloudFront forwards to this API (an HTTP API sees no viewer Host)."""
     integration_timeout_ms: int = MAX_INTEGRATION_TIMEOUT_MS
-    # Steady-state requests per second for the whole stage.
+    """How long an integration may take (ms): 50 to 30000."""
     throttling_rate_limit: float = 50.0
-    # Requests allowed in a burst above the steady rate.
+    """Steady-state requests per second for the whole stage."""
     throttling_burst_limit: int = 100
-    # Seconds an authorizer answer is cached per header value (0 to 3600; 0: no cache).
+    """Requests allowed in a burst above the steady rate."""
     authorizer_cache_ttl: int = 300
-    # Days to keep access logs; None: no access logging.
+    """Seconds an authorizer answer is cached per header value (0 to 3600; 0: no cache)."""
     access_log_retention_days: int | None = None
-    # Raise by one to rotate the origin secret (see the module docstring).
+    """Days to keep access logs; None: no access logging."""
     origin_secret_rotation: int = 0
+    """Raise by one to rotate the origin secret (see the module docstring)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 def check_args(args: HttpApiArgs) -> Translation:
@@ -203,7 +211,10 @@ class HttpApi(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:ingress:HttpApi", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:ingress:HttpApi", name, None, self._child_transforms.options(opts)
+        )
         self.translation = check_args(args)
         self._name = name
         self.args = args
@@ -239,6 +250,7 @@ class HttpApi(pulumi.ComponentResource):
             key: self._create_route(key, target) for key, target in self.translation.keys
         }
         self.stage = self._create_stage()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "apiEndpoint": self.api.api_endpoint,

@@ -44,6 +44,7 @@ import pulumi_aws as aws
 from components.links import Endpoint, Source
 from components.naming import check_logical
 from components.routing import HostGroups, Route, active, priorities
+from components.transforms import ChildTransforms, Transform
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 HTTP_PORT = 80
@@ -57,17 +58,34 @@ LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     alb_name: str
+    """Required: the ALB's name (at most 32 characters), derived from project and stack."""
     vpc_id: pulumi.Input[str]
+    """Required: the VPC of the load balancer and its target groups."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Required: private subnets (internal) or public subnets (internet-facing)."""
     cloudfront_prefix_list_id: pulumi.Input[str]
+    """Required: CloudFront's origin-facing managed prefix list, the only source admitted on the
+    listener port."""
     internal: bool = True
+    """Internal ALB behind the CloudFront VPC origin; False: internet-facing. Cost:
+    internet-facing adds a public IPv4 per AZ ($3.65 a month each)."""
     certificate_arn: pulumi.Input[str] | None = None
+    """Regional certificate for a 443 listener (TLS 1.3 policy). None: HTTP only."""
     public_https: bool = False
+    """Admit 443 from anywhere (edge `public` with a domain and TLS) instead of only CloudFront."""
     deletion_protection: bool = False
+    """AWS deletion protection on the ALB."""
     idle_timeout: int = 60
+    """Seconds an idle connection is kept; longer than CloudFront's 30 s origin read timeout, so
+    CloudFront gives up first."""
     deregistration_delay: int = 30
-    # Service name -> (container port, health path): one target group each.
+    """Seconds the ALB lets a deregistering target finish its in-flight requests."""
     targets: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    """Service name -> (container port, health path): one target group each."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -83,7 +101,10 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:loadbalancer:LoadBalancer", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:loadbalancer:LoadBalancer", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.security_group = self._create_security_group()
@@ -95,6 +116,7 @@ class LoadBalancer(pulumi.ComponentResource):
         }
         self.rules = {service: [] for service in args.targets}
         self.http_listener, self.https_listener = self._create_listeners()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "albArn": self.alb.arn,

@@ -25,14 +25,15 @@ minute); the task definition itself is free.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.fargate_service import FargateService, task_definition_args
+from components.transforms import ChildTransforms, Transform
 
 DEFAULT_MIGRATION_COMMAND: tuple[str, ...] = ("alembic", "upgrade", "head")
 MIGRATION_CONTAINER = "migrate"
@@ -41,8 +42,16 @@ MIGRATION_CONTAINER = "migrate"
 @dataclass(frozen=True)
 class MigrationTaskArgs:
     family: str
+    """Required: the task definition family, `<api family>-migrate`."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Required: the private subnets `run-task` places the task in."""
     command: Sequence[str] = DEFAULT_MIGRATION_COMMAND
+    """The migration command. Cost: the task runs only for the migration's seconds (~$0.0003 a
+    minute)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class MigrationTask(pulumi.ComponentResource):
@@ -59,7 +68,10 @@ class MigrationTask(pulumi.ComponentResource):
         api: FargateService,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("fullstack:service:MigrationTask", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:service:MigrationTask", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.container_name = MIGRATION_CONTAINER
@@ -98,6 +110,7 @@ class MigrationTask(pulumi.ComponentResource):
             }
             for strategy in api.capacity_provider_strategy()
         ]
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "family": self.task_definition.family,

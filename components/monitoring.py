@@ -35,7 +35,7 @@ for the first 1,000 a month.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +45,7 @@ import pulumi_aws as aws
 
 from components.settings import SleepSchedule
 from components.sleep_window import awake_condition, awake_utc_slots
+from components.transforms import ChildTransforms, Transform
 
 CONNECTIONS_PER_ACU = 225
 FIVE_MINUTES = 300
@@ -63,19 +64,38 @@ class ServiceWatch:
 @dataclass(frozen=True)
 class MonitoringArgs:
     name_prefix: str
+    """Required: `<project>-<stack>`, the prefix of alarm, topic and dashboard names."""
     region: str
-    # None: no load balancer (the HTTP API ingress): no ALB or target group alarms.
+    """Required: the region the dashboard's widgets read."""
     load_balancer_arn_suffix: pulumi.Input[str] | None
+    """Required: the ALB's ARN suffix, the dimension of its metrics; None without a load
+    balancer (the HTTP API ingress): no ALB or target group alarms."""
     cluster_name: pulumi.Input[str]
+    """Required: the ECS cluster's name, the dimension of the services' metrics."""
     services: Sequence[ServiceWatch]
+    """Required: one ServiceWatch per service (alarms per service and target group)."""
     db_cluster_identifier: pulumi.Input[str]
+    """Required: the Aurora cluster's identifier, the dimension of its metrics."""
     db_max_acu: float
+    """Required: the database's maximum ACUs (the connections alarm's limit: about 225 per ACU)."""
     alarm_email: str | None = None
-    alarms: bool = True  # False: no topic, key or alarms (nothing would receive them)
+    """Address subscribed to the alarm topic (AWS mails a confirmation first). None: no
+    subscription."""
+    alarms: bool = True
+    """False: no topic, key or alarms (nothing would receive them; the lab without an address)."""
     container_insights: bool = False
+    """Container Insights is on: the running-tasks alarms compare running with desired tasks."""
     dashboard: bool = True
+    """Create the CloudWatch dashboard. Cost: $3 a month after the account's first three."""
     cache_node_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """The cache's node ids: one CPU and one evictions alarm each. Empty: no cache alarms."""
     sleep: SleepSchedule | None = None
+    """The services' sleep schedule: running-tasks alarms count only awake hours. None: always
+    awake."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +139,10 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:monitoring:Monitoring", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:monitoring:Monitoring", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         # Without alarms (the lab without alarmEmail) there is nothing to notify: no topic, no
@@ -132,6 +155,7 @@ class Monitoring(pulumi.ComponentResource):
                 continue
             self.alarms[alarm.key] = self._create_alarm(alarm)
         self.dashboard = self._create_dashboard() if args.dashboard else None
+        self._child_transforms.check()
         self.register_outputs({"topicArn": self.topic.arn if self.topic else ""})
 
     def _child(self, delete_before_replace: bool = False) -> pulumi.ResourceOptions:

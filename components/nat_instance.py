@@ -39,12 +39,14 @@ point of failure for egress (not ingress): recovery takes a few minutes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.security import service_trust_policy
+from components.transforms import ChildTransforms, Transform
 
 AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # AWS managed policy that lets the SSM agent register, take patches and serve Session Manager.
@@ -101,11 +103,23 @@ systemctl enable --now nat-masquerade.service
 @dataclass(frozen=True)
 class NatInstanceArgs:
     vpc_id: pulumi.Input[str]
+    """Required: the VPC of the instance's security group."""
     vpc_cidr: str
+    """Required: the VPC CIDR admitted by the instance's security group."""
     subnet_id: pulumi.Input[str]
+    """Required: the public subnet the instance runs in."""
     region: str
+    """Required: the region of the recovery alarms' EC2 actions
+    (`arn:aws:automate:<region>:ec2:recover`)."""
     instance_type: str = "t4g.nano"
+    """An arm64 instance type (Graviton). Cost: t4g.nano $3.07 a month, plus $3.65 for the
+    Elastic IP and $0.64 for the disk."""
     iam_path: str = "/"
+    """IAM path of the instance's role."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class NatInstance(pulumi.ComponentResource):
@@ -121,7 +135,10 @@ class NatInstance(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NatInstanceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:network:NatInstance", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:network:NatInstance", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.security_group = self._create_security_group()
@@ -133,6 +150,7 @@ class NatInstance(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.recovery_alarms = self._create_recovery_alarms()
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "instanceId": self.instance.id,

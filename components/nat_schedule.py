@@ -44,12 +44,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.settings import SleepSchedule
+from components.transforms import ChildTransforms, Transform
 
 START_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"
 STOP_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"
@@ -60,20 +62,25 @@ SCHEDULE_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
 
 @dataclass(frozen=True)
 class NatScheduleArgs:
-    # `<project>-<stack>`: the schedules' names start with it.
     name_prefix: str
-    # The NAT instance's id (NatInstance.instance.id): the schedules' input.
+    """Required: `<project>-<stack>`: the schedules' names start with it."""
     instance_id: pulumi.Input[str]
-    # The NAT instance's ARN (NatInstance.instance.arn): the only resource the role may act on.
+    """Required: the NAT instance's id (NatInstance.instance.id): the schedules' input."""
     instance_arn: pulumi.Input[str]
-    # The stack's sleep schedule: the same one the services scale on.
+    """Required: the NAT instance's ARN (NatInstance.instance.arn): the only resource the role may
+    act on."""
     sleep: SleepSchedule
-    # The IAM path of the Scheduler's role.
+    """Required: the stack's sleep schedule: the same one the services scale on."""
     iam_path: str = "/"
-    # Minutes before the services wake that the NAT starts (0-59).
+    """The IAM path of the Scheduler's role."""
     lead_minutes: int = 10
-    # Minutes after the services sleep that the NAT stops (0-59).
+    """Minutes before the services wake that the NAT starts (0-59)."""
     lag_minutes: int = 10
+    """Minutes after the services sleep that the NAT stops (0-59)."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,10 @@ class NatSchedule(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NatScheduleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:network:NatSchedule", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:network:NatSchedule", name, None, self._child_transforms.options(opts)
+        )
         check_name_prefix(args.name_prefix)
         self.times = nat_times(args.sleep, args.lead_minutes, args.lag_minutes)
         child = pulumi.ResourceOptions(parent=self)
@@ -219,4 +229,5 @@ class NatSchedule(pulumi.ComponentResource):
                     parent=self, delete_before_replace=True, depends_on=[policy]
                 ),
             )
+        self._child_transforms.check()
         self.register_outputs({"schedules": {k: s.arn for k, s in self.schedules.items()}})

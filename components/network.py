@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -43,6 +44,7 @@ from components.nat_instance import NatInstance, NatInstanceArgs
 from components.security import service_trust_policy
 from components.settings import NatMode
 from components.subnets import plan_subnets
+from components.transforms import ChildTransforms, Transform
 
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 ECS_EXEC_ENDPOINT_SERVICES = ("ssmmessages",)
@@ -51,17 +53,35 @@ ECS_EXEC_ENDPOINT_SERVICES = ("ssmmessages",)
 @dataclass(frozen=True)
 class NetworkArgs:
     name_prefix: str
+    """Required: `<project>-<stack>`, the prefix of the VPC's Name tags."""
     region: str
+    """Required: the region (AZs and endpoint service names)."""
     cidr: str = "10.0.0.0/16"
+    """The VPC's IPv4 CIDR; the subnets are carved from it."""
     az_count: int = 2
+    """Availability zones used, each with a public, a private and an isolated subnet."""
     nat: NatMode = "instance"
+    """Egress of the private subnets: `none`, `instance`, `gateway` or `gatewayPerAz`. Cost:
+    instance ~$7.40 a month; each gateway $36.50 plus $0.045/GB."""
     nat_instance_type: str = "t4g.nano"
+    """With `nat: instance`: the instance type."""
     interface_endpoints: bool = False
+    """Interface endpoints for ecr.api, ecr.dkr, logs, secretsmanager (and ssmmessages with
+    `ecs_exec`). Cost: $7.30 per endpoint per AZ a month."""
     ecs_exec: bool = False
+    """ECS Exec is on: with `interface_endpoints`, also the ssmmessages endpoint."""
     flow_logs: bool = False
+    """VPC flow logs (all traffic) to a CloudWatch log group. Cost: $0.50/GB ingested."""
     log_retention_days: int = 7
+    """With `flow_logs`: the log group's retention."""
     flow_log_group_name: str = "/vpc/flow-logs"
+    """With `flow_logs`: the log group's name."""
     iam_path: str = "/"
+    """IAM path of the flow logs role and the NAT instance's role."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class Network(pulumi.ComponentResource):
@@ -87,7 +107,10 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:network:Network", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:network:Network", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.layout = plan_subnets(args.cidr, args.az_count)
@@ -104,6 +127,7 @@ class Network(pulumi.ComponentResource):
         self.s3_endpoint = self._create_s3_endpoint()
         self.endpoint_security_group, self.interface_endpoints = self._create_interface_endpoints()
         self.flow_log = self._create_flow_logs() if args.flow_logs else None
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "vpcId": self.vpc.id,

@@ -28,11 +28,14 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+
+from components.transforms import ChildTransforms, Transform
 
 DEFAULT_IMAGES: tuple[str, ...] = ("api", "web")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +46,19 @@ PLATFORMS: dict[str, str] = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 @dataclass(frozen=True)
 class RegistryArgs:
     name_prefix: str
+    """Required: `<project>-<stack>`; repositories are `<prefix>/<image>`."""
     images: tuple[str, ...] = DEFAULT_IMAGES
+    """The image names, one repository each. Cost: $0.10 per GB-month stored."""
     keep_tagged: int = 10
+    """Newest tagged images kept per repository; older ones expire."""
     untagged_days: int = 7
+    """Days before an untagged image expires."""
     force_delete: bool = True
+    """`destroy` removes repositories that still hold images; False with deletion protection."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 def lifecycle_policy(keep_tagged: int, untagged_days: int) -> str:
@@ -139,10 +151,14 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:registry:Registry", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:registry:Registry", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.repositories = {image: self._create_repository(image) for image in args.images}
+        self._child_transforms.check()
         self.register_outputs(
             {
                 f"{image}RepositoryUrl": repo.repository_url

@@ -21,13 +21,14 @@ Cost: Application Auto Scaling is free; it changes what Fargate bills. Sleep mod
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.settings import SleepSchedule
+from components.transforms import ChildTransforms, Transform
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,22 @@ class ScaledService:
 @dataclass(frozen=True)
 class ScalingArgs:
     cluster_name: pulumi.Input[str]
+    """Required: the ECS cluster's name (scalable targets are `service/<cluster>/<service>`)."""
     services: Sequence[ScaledService]
+    """Required: the services to scale (one ScaledService each)."""
     sleep: SleepSchedule | None = None
+    """Schedule that sets the services to 0 outside working hours. None: always awake. Cost:
+    `weekdays 08-20` saves 64% of the services' Fargate bill."""
     cpu_target: float = 70.0
+    """Average CPU percent the target tracking policy holds."""
     scale_out_cooldown: int = 60
+    """Seconds after a scale-out before another."""
     scale_in_cooldown: int = 300
+    """Seconds after a scale-in before another."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 def owns_desired_count(target_tracking: bool, sleep: SleepSchedule | None) -> bool:
@@ -65,7 +77,10 @@ class Scaling(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ScalingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:scaling:Scaling", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:scaling:Scaling", name, None, self._child_transforms.options(opts)
+        )
         self._name = name
         self.args = args
         self.targets, self.policies, self.schedules = {}, {}, {}
@@ -78,6 +93,7 @@ class Scaling(pulumi.ComponentResource):
                 self.policies[service.label] = self._create_cpu_policy(service, target)
             if args.sleep is not None:
                 self.schedules[service.label] = self._create_schedule(service, target, args.sleep)
+        self._child_transforms.check()
         self.register_outputs({})
 
     def _create_target(self, service: ScaledService) -> aws.appautoscaling.Target:

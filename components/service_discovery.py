@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from components.transforms import ChildTransforms, Transform
 
 # A namespace name is a DNS name: labels of letters, digits and hyphens, dot-separated.
 _DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -59,14 +61,21 @@ class RegisteredService:
 
 @dataclass(frozen=True)
 class ServiceDiscoveryArgs:
-    # The namespace's DNS name, e.g. `fullstack-dev.internal` (lower-case, two labels or more).
     namespace_name: str
-    # The VPC the namespace (its private hosted zone) is associated with.
+    """Required: the namespace's DNS name, e.g. `fullstack-dev.internal` (lower-case, two labels
+    or more)."""
     vpc_id: pulumi.Input[str]
-    # label -> container, one Cloud Map service each; the label is the service's DNS name.
+    """Required: the VPC the namespace (its private hosted zone) is associated with."""
     services: Mapping[str, RegisteredService]
-    # TTL (seconds) of the SRV and A records: short, since tasks come and go on every deploy.
+    """Required: label -> container, one Cloud Map service each; the label is the service's DNS
+    name."""
     dns_ttl: int = 10
+    """TTL (seconds) of the SRV and A records: short, since tasks come and go on every deploy.
+    Default 10."""
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 def check_args(args: ServiceDiscoveryArgs) -> None:
@@ -99,7 +108,10 @@ class ServiceDiscovery(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServiceDiscoveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("fullstack:ingress:ServiceDiscovery", name, None, opts)
+        self._child_transforms = ChildTransforms(name, args.transform)
+        super().__init__(
+            "fullstack:ingress:ServiceDiscovery", name, None, self._child_transforms.options(opts)
+        )
         check_args(args)
         self._name = name
         self.args = args
@@ -114,6 +126,7 @@ class ServiceDiscovery(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.services = {label: self._create_service(label) for label in sorted(args.services)}
+        self._child_transforms.check()
         self.register_outputs(
             {
                 "namespaceId": self.namespace.id,
