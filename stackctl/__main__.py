@@ -29,7 +29,6 @@ from stackctl.plan_summary import render_summary
 from stackctl.preflight.cli import add_preflight_parser
 from stackctl.taskdefs import add_taskdefs_parser
 
-
 # Exit codes of `plan`: 0 done; 1 the output could not be written (stdout closed early, e.g.
 # `plan ... | head -1`, or the --json file); 2 the program or its config was refused.
 CALLER_CWD_VARIABLE = "STACKCTL_CALLER_CWD"  # scripts/plan passes the caller's directory
@@ -63,7 +62,8 @@ def _plan(args: argparse.Namespace) -> int:
         text = json.dumps(graph.to_json(), indent=2, default=str)
     else:
         summary = render_summary(graph, args.set, estimate(graph))
-        text = f"{render_plan(graph, summary)}\n\n(planned in {time.perf_counter() - started:.2f} s)"
+        elapsed = time.perf_counter() - started
+        text = f"{render_plan(graph, summary)}\n\n(planned in {elapsed:.2f} s)"
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()

@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from components.dials import field_name
 from components.settings import DIALS, PROFILES, Settings, parse_settings
 from stackctl.cost import Estimate
-from stackctl.harness import Graph, stack_config
+from stackctl.harness import PROJECT_ROOT, Graph, stack_config
 
 SERVICES = ("api", "web", "worker")
 
 
-def override_sources(graph: Graph, overrides: Sequence[str]) -> dict[str, str]:
+def override_sources(
+    graph: Graph, overrides: Sequence[str], root: Path = PROJECT_ROOT
+) -> dict[str, str]:
     """Config key (without namespace) -> where this run's value came from: the stack file or
     `--set` (the later one wins, as in the harness)."""
-    _, from_file = stack_config(graph.stack)
+    _, from_file = stack_config(graph.stack, root=root)
     prefix = f"{graph.project}:"
     sources = {key[len(prefix) :]: f"Pulumi.{graph.stack}.yaml" for key in from_file}
     for override in overrides:
@@ -55,11 +58,11 @@ def settings_lines(settings: Settings, sources: dict[str, str]) -> list[str]:
         value = getattr(settings, field_name(declared.key))
         text = _shown(declared, value)
         default = defaults[declared.key]
+        was = f"{settings.profile} default: {_shown(declared, default)}"
         if declared.key in sources:
-            note = f"{sources[declared.key]}; {settings.profile} default: {_shown(declared, default)}"
-            lines.append(f"  * {declared.key:<{width}}  {text}   ({note})")
+            lines.append(f"  * {declared.key:<{width}}  {text}   ({sources[declared.key]}; {was})")
         elif value != default:
-            lines.append(f"  ~ {declared.key:<{width}}  {text}   (derived; {settings.profile} default: {_shown(declared, default)})")
+            lines.append(f"  ~ {declared.key:<{width}}  {text}   (derived; {was})")
         else:
             lines.append(f"    {declared.key:<{width}}  {text}")
     return lines
@@ -120,7 +123,7 @@ def task_lines(graph: Graph, settings: Settings, sources: dict[str, str]) -> lis
                 reasons.append("on Fargate Spot")
             if settings.sleep is not None:
                 reasons.append(f"awake {settings.sleep}, 0 tasks outside (sleep)")
-        lines.append(f"  {name:<7} {shown:<9} {'; '.join(reasons)}".rstrip())
+        lines.append(f"  {name:<7} {shown:<10} {'; '.join(reasons)}".rstrip())
     return lines
 
 
