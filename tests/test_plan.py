@@ -308,6 +308,10 @@ def test_summary_marks_derived_values(plan: PlanFn) -> None:
     assert re.search(r"^  ~ dbAutoPauseSeconds +300 ", summary, re.M)
 
 
+# Images CI pushed, named by a tag: the services run (images build refuses imageTag).
+DEPLOYED = ("images=registry", "imageTag=abc123")
+
+
 def _total(text: str) -> str:
     match = re.search(r"^Monthly cost \(idle, us-east-1\): \$(\d+\.\d\d) ", text, re.M)
     assert match, text
@@ -316,7 +320,7 @@ def _total(text: str) -> str:
 
 @pytest.mark.parametrize(
     ("stack", "overrides"),
-    [("dev", ["imageTag=abc123"]), ("prod", ["imageTag=abc123", "nat=gateway"])],
+    [("dev", [*DEPLOYED]), ("prod", [*DEPLOYED, "nat=gateway"])],
 )
 def test_cost_total_is_stackctl_costs_total(
     capsys: pytest.CaptureFixture[str], stack: str, overrides: list[str]
@@ -330,9 +334,13 @@ def test_cost_total_is_stackctl_costs_total(
     assert _total(text) == f"{cost:.2f}"
 
 
+# Registry images without imageTag: the services are parked (whatever the profile's images mode).
+PARKED = ("images=registry",)
+
+
 def test_parked_stack_says_its_total_has_no_tasks(plan: PlanFn) -> None:
-    graph = plan("dev")
-    summary = _summary(_rendered(graph))
+    graph = plan("dev", *PARKED)
+    summary = _summary(_rendered(graph, *PARKED))
     assert _total(summary) == f"{estimate(graph).total_monthly:.2f}"
     assert "services parked at 0 tasks; `stackctl cost` prices them running" in summary
 
@@ -343,20 +351,20 @@ def _tasks(summary: str) -> dict[str, str]:
 
 
 def test_task_counts_and_why_a_service_is_at_zero(plan: PlanFn) -> None:
-    parked = _tasks(_summary(_rendered(plan("dev"))))
+    parked = _tasks(_summary(_rendered(plan("dev", *PARKED), *PARKED)))
     assert parked["api"].startswith("0 tasks parked: images is registry and imageTag is unset")
     assert parked["web"].startswith("0 tasks parked:")
     assert parked["worker"] == "0 tasks off: worker.enabled is false (the lab profile's default)"
 
-    running = _tasks(_summary(_rendered(plan("prod", "imageTag=abc123"), "imageTag=abc123")))
+    running = _tasks(_summary(_rendered(plan("prod", *DEPLOYED), *DEPLOYED)))
     assert running["api"] == "2-4 tasks autoscaling on CPU"
     assert running["worker"] == "1 task on Fargate Spot"
 
-    sets = ("imageTag=abc123", "sleep=weekdays 08-20", "api.count=0", "api.minCount=0")
+    sets = (*DEPLOYED, "sleep=weekdays 08-20", "api.count=0", "api.minCount=0")
     asleep = _tasks(_summary(_rendered(plan("dev", *sets), *sets)))
     assert asleep["api"] == "0 tasks api.count is 0"
     assert asleep["web"] == "1 task on Fargate Spot; awake weekdays 08-20, 0 tasks outside (sleep)"
-    disabled = ("imageTag=abc123", "worker.enabled=false")
+    disabled = (*DEPLOYED, "worker.enabled=false")
     assert _tasks(_summary(_rendered(plan("prod", *disabled), *disabled)))["worker"] == (
         "0 tasks off: worker.enabled is false (--set)"
     )
