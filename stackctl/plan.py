@@ -152,8 +152,8 @@ def render_plan(graph: Graph, summary: list[str] | None = None) -> str:
     lines = [
         f"Plan for stack '{graph.stack}' of project '{graph.project}' "
         f"(offline, under mocks: nothing was sent to AWS)",
-        "  Names the program sets are the real ones; ids AWS assigns (vpc-..., sg-...) are "
-        "placeholders. A reference shows the id and, in brackets, the resource it names.",
+        "  Names the program sets are real; ids AWS assigns (vpc-..., sg-...) are placeholders.",
+        "  A reference shows the other resource's name or id, then its logical name in brackets.",
     ]
     for log in graph.logs:
         lines.append(f"  {log}")

@@ -49,8 +49,8 @@ def settings_lines(settings: Settings, sources: dict[str, str]) -> list[str]:
     defaults = PROFILES[settings.profile]
     width = max(len(d.key) for d in DIALS)
     lines = [
-        f"Settings (profile {settings.profile}, region {settings.region}; * set for this stack, "
-        "~ derived from another setting; the rest are the profile's defaults):"
+        f"Settings (profile {settings.profile}, {settings.region}): * set for this stack, "
+        "~ derived from another setting, the rest the profile's defaults"
     ]
     if "profile" in sources:
         lines.append(f"  * {'profile':<{width}}  {settings.profile}   ({sources['profile']})")
