@@ -17,14 +17,27 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
 from stackctl.docs import add_docs_parser
 from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
+from stackctl.plan_summary import render_summary
 from stackctl.preflight.cli import add_preflight_parser
 from stackctl.taskdefs import add_taskdefs_parser
+
+# Exit codes of `plan`: 0 done; 1 the output could not be written (stdout closed early, e.g.
+# `plan ... | head -1`, or the --json file); 2 the program or its config was refused.
+CALLER_CWD_VARIABLE = "STACKCTL_CALLER_CWD"  # scripts/plan passes the caller's directory
+
+
+def _json_target(path: str) -> Path:
+    """--json PATH, a relative one from the caller's directory (scripts/plan cds to the repo)."""
+    base = Path(os.environ.get(CALLER_CWD_VARIABLE) or os.getcwd())
+    return (base / Path(path).expanduser()).resolve()
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -37,16 +50,30 @@ def _plan(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(str(error), file=sys.stderr)
         return 2
-    if args.json:
-        payload = json.dumps(graph.to_json(), indent=2, default=str)
-        if args.json == "-":
-            print(payload)
-        else:
-            with open(args.json, "w", encoding="utf-8") as handle:
-                handle.write(payload + "\n")
-    if args.json != "-":
-        print(render_plan(graph))
-        print(f"\n(planned in {time.perf_counter() - started:.2f} s)")
+    if args.json and args.json != "-":
+        target = _json_target(args.json)
+        try:
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(graph.to_json(), indent=2, default=str) + "\n")
+        except OSError as error:
+            print(f"plan: cannot write --json {target}: {error.strerror}", file=sys.stderr)
+            return 1
+    if args.json == "-":
+        text = json.dumps(graph.to_json(), indent=2, default=str)
+    else:
+        summary = render_summary(graph, args.set, estimate(graph))
+        elapsed = time.perf_counter() - started
+        text = f"{render_plan(graph, summary)}\n\n(planned in {elapsed:.2f} s)"
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more can reach stdout: point it at /dev/null so the exit's flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("plan: stdout closed before the plan was written in full", file=sys.stderr)
+        return 1
+    if args.json and args.json != "-":
+        print(f"wrote {target}", file=sys.stderr)
     return 0
 
 
@@ -59,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         help="print what a stack would create (offline, under mocks)",
         description="Run the program under Pulumi mocks with the stack's config and print the "
-        "resource tree, key properties, counts by type and exports. No AWS account needed.",
+        "resource tree, key properties, counts by type and exports, then a summary: the "
+        "settings in effect, the monthly cost and the tasks per service. No AWS account needed. "
+        "Exit codes: 0 done, 1 the output could not be written (stdout closed early, or the "
+        "--json file), 2 the program or its configuration was refused.",
     )
     plan.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
     plan.add_argument(
@@ -70,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1)",
     )
     plan.add_argument(
-        "--json", metavar="PATH", help="also write the graph as JSON ('-': stdout only)"
+        "--json",
+        metavar="PATH",
+        help="also write the graph as JSON to PATH (relative to where you ran the command); "
+        "'-': the JSON alone on stdout",
     )
     plan.set_defaults(func=_plan)
     add_cost_parser(commands)

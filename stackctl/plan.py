@@ -2,7 +2,8 @@
 
 Runs the program under mocks (the same runner as the tests) and prints the component tree with
 each resource's type, logical name and key properties, then a count by type and the exports.
-References to other resources' ids are shown as `-> <logical name>`.
+How values are shown (physical names, references, numbers): stackctl/plan_values.py. The summary
+at the end (settings, cost, tasks): stackctl/plan_summary.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from typing import Any
 
 from stackctl.harness import Graph, Resource
+from stackctl.plan_values import References, declared_type, show_value
 
 # Pulumi type -> input paths worth showing in the plan.
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -115,17 +117,7 @@ def _lookup(inputs: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _render(value: Any, names: dict[str, str]) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_render(v, names) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value in names:
-        return f"-> {names[value]}"
-    return str(value)
-
-
-def key_properties(resource: Resource, names: dict[str, str]) -> str:
+def key_properties(resource: Resource, refs: References) -> str:
     paths = KEY_PROPERTIES.get(resource.type)
     if paths is None:
         paths = tuple(
@@ -139,8 +131,10 @@ def key_properties(resource: Resource, names: dict[str, str]) -> str:
         if value is None or value in ([], {}):
             continue
         if path in resource.secret_inputs:
-            value = "[secret]"
-        shown.append(f"{path.split('.')[-1] if '.' not in path else path}={_render(value, names)}")
+            text = "[secret]"
+        else:
+            text = show_value(value, declared_type(resource.type, path), refs, resource)
+        shown.append(f"{path}={text}")
     return "  ".join(shown)
 
 
@@ -152,15 +146,14 @@ def _short_type(type_token: str) -> str:
     return type_token
 
 
-def render_plan(graph: Graph) -> str:
-    names = {r.id: r.name for r in graph.resources if r.custom and r.id}
-    for resource in graph.custom_resources():
-        for attribute in ("primaryNetworkInterfaceId", "allocationId"):
-            if isinstance(resource.outputs.get(attribute), str):
-                names[resource.outputs[attribute]] = f"{resource.name} ({attribute})"
+def render_plan(graph: Graph, summary: list[str] | None = None) -> str:
+    """The tree, the counts, the exports and (when given) the summary lines at the end."""
+    refs = References(graph)
     lines = [
         f"Plan for stack '{graph.stack}' of project '{graph.project}' "
         f"(offline, under mocks: nothing was sent to AWS)",
+        "  Names the program sets are real; ids AWS assigns (vpc-..., sg-...) are placeholders.",
+        "  A reference shows the other resource's name or id, then its logical name in brackets.",
     ]
     for log in graph.logs:
         lines.append(f"  {log}")
@@ -182,7 +175,7 @@ def render_plan(graph: Graph) -> str:
             flag_text = f"  [{'; '.join(flags)}]" if flags else ""
             # Remote components (awsx:ecr:Image) have inputs worth showing too.
             shown = child.custom or child.type in KEY_PROPERTIES
-            props = key_properties(child, names) if shown else ""
+            props = key_properties(child, refs) if shown else ""
             lines.append(f"{indent}{branch}{kind}  {child.name}{flag_text}  {props}".rstrip())
             walk(child, indent + ("   " if last else "│  "))
 
@@ -200,4 +193,7 @@ def render_plan(graph: Graph) -> str:
     for name, value in graph.exports.items():
         shown = "[secret]" if name in graph.secret_exports else json.dumps(value)
         lines.append(f"  {name}: {shown}")
+    if summary:
+        lines.append("")
+        lines.extend(summary)
     return "\n".join(lines)

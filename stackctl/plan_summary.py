@@ -1,0 +1,140 @@
+"""The summary at the end of `stackctl plan`: settings in effect, monthly cost, tasks per service.
+
+- Settings: every dial with the value this run uses (components/settings.py: the profile's
+  default unless the stack sets it). A value set by the stack file or by `--set` is marked `*`
+  with its source and the profile's default; one another setting derived (interface endpoints
+  forced on by `nat: none`, the 300 s auto-pause of a 0 ACU database) is marked `~`.
+- Cost: the idle monthly total of `stackctl.cost.estimate` on the very graph the plan shows,
+  with the command that itemizes it.
+- Tasks: the tasks each ECS service runs after `pulumi up`, read from the graph (the service's
+  desiredCount, or its autoscaling target's range), and why a service runs none.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from components.dials import field_name
+from components.settings import DIALS, PROFILES, Settings, parse_settings
+from stackctl.cost import Estimate
+from stackctl.harness import PROJECT_ROOT, Graph, stack_config
+
+SERVICES = ("api", "web", "worker")
+
+
+def override_sources(
+    graph: Graph, overrides: Sequence[str], root: Path = PROJECT_ROOT
+) -> dict[str, str]:
+    """Config key (without namespace) -> where this run's value came from: the stack file or
+    `--set` (the later one wins, as in the harness)."""
+    _, from_file = stack_config(graph.stack, root=root)
+    prefix = f"{graph.project}:"
+    sources = {key[len(prefix) :]: f"Pulumi.{graph.stack}.yaml" for key in from_file}
+    for override in overrides:
+        key = override.partition("=")[0]
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+        sources[key.partition(".")[0]] = "--set"
+    return sources
+
+
+def _shown(declared: Any, value: Any) -> str:
+    return "unset" if value is None else str(declared.kind.show(value))
+
+
+def settings_lines(settings: Settings, sources: dict[str, str]) -> list[str]:
+    defaults = PROFILES[settings.profile]
+    width = max(len(d.key) for d in DIALS)
+    lines = [
+        f"Settings (profile {settings.profile}, {settings.region}): * set for this stack, "
+        "~ derived from another setting, the rest the profile's defaults"
+    ]
+    if "profile" in sources:
+        lines.append(f"  * {'profile':<{width}}  {settings.profile}   ({sources['profile']})")
+    for declared in DIALS:
+        value = getattr(settings, field_name(declared.key))
+        text = _shown(declared, value)
+        default = defaults[declared.key]
+        was = f"{settings.profile} default: {_shown(declared, default)}"
+        if declared.key in sources:
+            lines.append(f"  * {declared.key:<{width}}  {text}   ({sources[declared.key]}; {was})")
+        elif value != default:
+            lines.append(f"  ~ {declared.key:<{width}}  {text}   (derived; {was})")
+        else:
+            lines.append(f"    {declared.key:<{width}}  {text}")
+    return lines
+
+
+def cost_lines(estimate: Estimate, overrides: Sequence[str], parked: bool) -> list[str]:
+    sets = "".join(f" --set {shlex.quote(o)}" for o in overrides)
+    unpriced = len(estimate.unpriced)
+    lines = [
+        f"Monthly cost (idle, {estimate.region}): ${estimate.total_monthly:.2f} "
+        f"(${estimate.total_hourly:.4f} an hour)"
+        + (f"; {unpriced} unpriced item(s) not in the total" if unpriced else ""),
+        f"  itemized: python -m stackctl cost --stack {estimate.stack}{sets}",
+    ]
+    if parked:
+        lines.append(
+            "  (this total has the services parked at 0 tasks; `stackctl cost` prices them "
+            "running, as after the first deploy with an image)"
+        )
+    return lines
+
+
+def _word(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"
+
+
+def task_lines(graph: Graph, settings: Settings, sources: dict[str, str]) -> list[str]:
+    services = {r.get("name"): r for r in graph.of_type("aws:ecs/service:Service")}
+    targets = {
+        str(r.get("resourceId", "")).rsplit("/", 1)[-1]: r
+        for r in graph.of_type("aws:appautoscaling/target:Target")
+    }
+    lines = ["Tasks after `pulumi up` (ECS desired count):"]
+    for name in SERVICES:
+        size = getattr(settings, name)
+        service = services.get(name)
+        if service is None:
+            where = sources.get(name, f"the {settings.profile} profile's default")
+            lines.append(f"  {name:<7} {_word(0):<9} off: {name}.enabled is false ({where})")
+            continue
+        count = int(service.get("desiredCount") or 0)
+        target = targets.get(name)
+        low = int(target.get("minCapacity")) if target is not None else count
+        high = int(target.get("maxCapacity")) if target is not None else count
+        shown = _word(count) if low == high else f"{low}-{_word(high)}"
+        reasons = []
+        if settings.parked:
+            reasons.append(
+                "parked: images is registry and imageTag is unset (set imageTag to a tag CI "
+                "pushed, or images to build)"
+            )
+        elif high == 0:
+            reasons.append(f"{name}.count is 0")
+        else:
+            if low != high:
+                reasons.append("autoscaling on CPU")
+            if size.runs_on_spot(settings.fargate_spot):
+                reasons.append("on Fargate Spot")
+            if settings.sleep is not None:
+                reasons.append(f"awake {settings.sleep}, 0 tasks outside (sleep)")
+        lines.append(f"  {name:<7} {shown:<10} {'; '.join(reasons)}".rstrip())
+    return lines
+
+
+def render_summary(graph: Graph, overrides: Sequence[str], estimate: Estimate) -> list[str]:
+    settings = parse_settings(graph.project, graph.stack, graph.config)
+    sources = override_sources(graph, overrides)
+    return [
+        "Summary",
+        *settings_lines(settings, sources),
+        "",
+        *cost_lines(estimate, overrides, settings.parked),
+        "",
+        *task_lines(graph, settings, sources),
+    ]
