@@ -100,7 +100,7 @@ def test_an_unpriced_region_is_listed_not_zero(plan) -> None:
 
 
 def test_ap_northeast_2_prices_differ_and_missing_figures_are_unpriced(plan) -> None:
-    est = estimate(plan("dev", DEPLOYED), region="ap-northeast-2")
+    est = estimate(plan("dev", DEPLOYED, "ingress=alb"), region="ap-northeast-2")
     assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(0.0225 * HOURS)
     nat = [li for li in _lines(est, "network-nat-instance") if "ec2." in li.price_item]
     assert nat and not nat[0].priced  # t4g.nano in ap-northeast-2 is n/f in the reference
@@ -379,8 +379,13 @@ def test_hand_calculation_of_a_full_lab_stack_built_by_hand() -> None:
 
 def test_dev_stack_matches_the_hand_calculation_line_by_line(plan) -> None:
     est = estimate(plan("dev", DEPLOYED))
-    assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(16.425)
-    assert not [li for li in _lines(est, "lb-alb") if li.price_item == "public_ipv4.hour"]
+    # The lab's ingress is the HTTP API: no load balancer, requests and Cloud Map instead.
+    assert not _lines(est, "lb-alb")
+    assert _monthly(est, "http-api-api") == pytest.approx(0.01)  # 0.01 M requests x $1.00
+    assert _monthly(est, "discovery-namespace") == pytest.approx(0.50)
+    alb = estimate(plan("dev", DEPLOYED, "ingress=alb"))
+    assert _monthly(alb, "lb-alb", "alb.hour") == pytest.approx(16.425)
+    assert not [li for li in _lines(alb, "lb-alb") if li.price_item == "public_ipv4.hour"]
     assert _monthly(est, "network-nat-instance", "ec2.t4g.nano") == pytest.approx(3.066)
     assert _monthly(est, "network-nat-instance", "ebs.gp3") == pytest.approx(0.64)
     assert _monthly(est, "network-nat-eip") == pytest.approx(3.65)
@@ -437,7 +442,7 @@ def test_undeployed_services_are_shown_parked_at_zero_tasks(plan) -> None:
 def test_cost_cli_prints_an_itemized_table(capsys) -> None:
     assert main(["cost", "--stack", "dev"]) == 0
     out = capsys.readouterr().out
-    assert "lb-alb" in out and "TOTAL" in out and "Usage assumptions" in out
+    assert "http-api-api" in out and "TOTAL" in out and "Usage assumptions" in out
     assert "Free tiers" in out
     # the types with no charge of their own are counted, with the reason
     assert "No charge of their own" in out and "  - Subnet x 6: VPC networking objects" in out

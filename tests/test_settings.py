@@ -163,6 +163,7 @@ RULES = [
     # key, good value, bad value, fragment of the message for the bad value
     ("nat", "gatewayPerAz", "gatway", "allowed: none, instance, gateway, gatewayPerAz"),
     ("alarms", "true", "yes", "allowed: true, false"),
+    ("ingress", "alb", "nlb", "allowed: alb, httpApi"),
     ("edge", "public", "private", "allowed: vpcOrigin, public"),
     ("cpuArchitecture", "X86_64", "arm64", 'did you mean "ARM64"'),
     ("azCount", "3", "4", "allowed: a whole number from 2 to 3"),

@@ -34,5 +34,5 @@ def test_switching_fargate_spot_changes_only_the_strategy(plan: PlanFn) -> None:
     assert set(on) == set(off)
     changed = [n for n in on if on[n].get("capacityProviderStrategies")
                != off[n].get("capacityProviderStrategies")]  # fmt: skip
-    assert changed == sorted(on), "every service follows fargateSpot unless it sets spot"
+    assert sorted(changed) == sorted(on), "every service follows fargateSpot unless it sets spot"
     assert all(on[n].get("forceNewDeployment") and off[n].get("forceNewDeployment") for n in on)
