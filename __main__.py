@@ -55,6 +55,8 @@ network = Network(
         nat_instance_type=settings.nat_instance_type,
         interface_endpoints=settings.interface_endpoints,
         ecs_exec=settings.ecs_exec,
+        # A sleeping NAT instance stops every night: an Elastic IP would bill all month.
+        nat_elastic_ip=settings.sleep is None,
         flow_logs=settings.flow_logs,
         log_retention_days=settings.log_retention_days,
         flow_log_group_name=naming.log_group("vpc-flow-logs"),

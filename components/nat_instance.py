@@ -116,6 +116,10 @@ class NatInstanceArgs:
     Elastic IP and $0.64 for the disk."""
     iam_path: str = "/"
     """IAM path of the instance's role."""
+    elastic_ip: bool = True
+    """Egress from one Elastic IP that never changes. False: the address EC2 assigns at each
+    start (it changes when the instance stops and starts, as it does every night with `sleep`),
+    billed only while the instance runs; an Elastic IP bills all month ($3.65)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
@@ -129,7 +133,7 @@ class NatInstance(pulumi.ComponentResource):
     role: aws.iam.Role
     instance_profile: aws.iam.InstanceProfile
     instance: aws.ec2.Instance
-    eip: aws.ec2.Eip
+    eip: aws.ec2.Eip | None
     recovery_alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(
@@ -144,10 +148,16 @@ class NatInstance(pulumi.ComponentResource):
         self.security_group = self._create_security_group()
         self.role, self.instance_profile = self._create_instance_profile()
         self.instance = self._create_instance()
-        self.eip = aws.ec2.Eip(
-            f"{name}-eip",
-            aws.ec2.EipArgs(domain="vpc", instance=self.instance.id, tags={"Name": f"{name}-eip"}),
-            opts=pulumi.ResourceOptions(parent=self),
+        self.eip = (
+            aws.ec2.Eip(
+                f"{name}-eip",
+                aws.ec2.EipArgs(
+                    domain="vpc", instance=self.instance.id, tags={"Name": f"{name}-eip"}
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.elastic_ip
+            else None
         )
         self.recovery_alarms = self._create_recovery_alarms()
         self._child_transforms.check()
@@ -155,9 +165,14 @@ class NatInstance(pulumi.ComponentResource):
             {
                 "instanceId": self.instance.id,
                 "networkInterfaceId": self.instance.primary_network_interface_id,
-                "publicIp": self.eip.public_ip,
+                "publicIp": self.public_ip,
             }
         )
+
+    @property
+    def public_ip(self) -> pulumi.Output[str]:
+        """The egress address: the Elastic IP, or the one EC2 assigned at the last start."""
+        return self.eip.public_ip if self.eip is not None else self.instance.public_ip
 
     @property
     def network_interface_id(self) -> pulumi.Output[str]:
@@ -239,7 +254,9 @@ class NatInstance(pulumi.ComponentResource):
                 subnet_id=self.args.subnet_id,
                 vpc_security_group_ids=[self.security_group.id],
                 source_dest_check=False,
-                associate_public_ip_address=False,
+                # With an Elastic IP the instance needs no address of its own; without one it
+                # takes the address EC2 assigns at each start.
+                associate_public_ip_address=not self.args.elastic_ip,
                 user_data=USER_DATA_TEMPLATE.format(vpc_cidr=self.args.vpc_cidr),
                 user_data_replace_on_change=True,
                 metadata_options=aws.ec2.InstanceMetadataOptionsArgs(

@@ -70,6 +70,9 @@ class NetworkArgs:
     `ecs_exec`). Cost: $7.30 per endpoint per AZ a month."""
     ecs_exec: bool = False
     """ECS Exec is on: with `interface_endpoints`, also the ssmmessages endpoint."""
+    nat_elastic_ip: bool = True
+    """The NAT instance's egress from an Elastic IP (False: the address EC2 assigns at each
+    start, billed only while it runs: the lab with `sleep`)."""
     flow_logs: bool = False
     """VPC flow logs (all traffic) to a CloudWatch log group. Cost: $0.50/GB ingested."""
     log_retention_days: int = 7
@@ -149,7 +152,7 @@ class Network(pulumi.ComponentResource):
     def nat_public_ips(self) -> list[pulumi.Output[str]]:
         """The addresses the private tier reaches the internet from (empty with nat none)."""
         if self.nat_instance is not None:
-            return [self.nat_instance.eip.public_ip]
+            return [self.nat_instance.public_ip]
         return [eip.public_ip for eip in self.nat_gateway_eips]
 
     @property
@@ -282,6 +285,7 @@ class Network(pulumi.ComponentResource):
                     region=self.args.region,
                     instance_type=self.args.nat_instance_type,
                     iam_path=self.args.iam_path,
+                    elastic_ip=self.args.nat_elastic_ip,
                 ),
                 opts=self._child(depends_on=[self.internet_gateway]),
             )

@@ -3,7 +3,7 @@
 The budgets live in stackctl/cost/scenarios.py (`SCENARIOS`): lab <= $15 always on and <= $10
 with `sleep: weekdays 08-20`, lab with `ingress: alb` <= $35, mvp <= $120 (idle, images
 deployed, no free tiers, us-east-1). The two lab targets need the HTTP API ingress as the lab's
-default: until it is wired they are strict xfails, which turn into failures the day they pass.
+default; the lab always on is a strict xfail while it is over its target.
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ from stackctl.cost.scenarios import (
 from stackctl.harness import Graph
 from tests.conftest import plan_stack
 
-HTTP_API_PENDING = pytest.mark.xfail(strict=True, reason="lab ingress httpApi not wired yet")
+# The lab always on is $15.35 against the $15 target (public IPv4 $3.65, the NAT instance and
+# its disk $3.71, Spot tasks $5.69, two secrets $0.80, Cloud Map's private zone $0.50...): a
+# strict xfail, so it turns into a failure the day the lab fits, and the gap stays visible.
+LAB_OVER_TARGET = pytest.mark.xfail(
+    strict=True, reason="the lab always on is $15.35 a month, $0.35 over the $15 target"
+)
 NO_INGRESS_DIAL = pytest.mark.skipif(
     "ingress" not in KNOWN_KEYS, reason="the ingress dial does not exist yet"
 )
@@ -59,12 +64,11 @@ def test_the_scenario_table_holds_the_four_targets() -> None:
     }
 
 
-@HTTP_API_PENDING
+@LAB_OVER_TARGET
 def test_lab_always_on_within_15_dollars() -> None:
     _within_budget("lab")
 
 
-@HTTP_API_PENDING
 def test_lab_asleep_within_10_dollars() -> None:
     _within_budget("lab asleep")
 

@@ -93,7 +93,8 @@ def test_awake_hours_follow_the_days_of_the_cron_expressions() -> None:
     assert awake_hours("cron(0 22 ? * * *)", "cron(0 7 ? * * *)") == 105
     assert awake_hours("cron(0 18 ? * SAT,SUN *)", "cron(0 10 ? * SAT,SUN *)") == 16
     assert awake_hours("cron(0 20 ? * MON-FRI *)", "cron(0 8 ? * * *)") is None  # other days
-    assert awake_hours("cron(30 20 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)") is None
+    # minutes count: the NAT starts 10 minutes before the services and stops 10 after
+    assert awake_hours("cron(30 20 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)") == 62.5
     graph = _nat(*_stop_start(days="*"))
     assert instance_awake_hours_per_week(graph, graph.named("nat")) == 84
 

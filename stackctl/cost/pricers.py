@@ -145,7 +145,7 @@ def _price_network(p: Pricer) -> None:
         asleep_note = ""
         if awake is not None:
             asleep_note = (
-                f"stopped and started by EventBridge Scheduler: runs {awake} of "
+                f"stopped and started by EventBridge Scheduler: runs {awake:g} of "
                 f"{HOURS_PER_WEEK} h a week"
             )
             scheduled_eips.update(_instance_eips(graph, instance))

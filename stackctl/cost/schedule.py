@@ -9,7 +9,7 @@ Two kinds of schedule are read:
   with the input `{"InstanceIds": [<the instance's id>, ...]}` (the StopInstances and
   StartInstances request, as JSON).
 
-Both expressions are `cron(0 <hour> ? * <days> *)` (minute 0). The time zone
+Both expressions are `cron(<minute> <hour> ? * <days> *)`. The time zone
 (`timezone` / `scheduleExpressionTimezone`) shifts the hours but not how many there are. A
 schedule the model does not understand gives None: the thing is priced awake all month.
 """
@@ -53,32 +53,35 @@ def _day_index(name: str) -> int:
     return _DAYS.index(name.upper())
 
 
-def cron_hour_and_days(expression: str) -> tuple[int, str] | None:
-    """`cron(0 20 ? * MON-FRI *)` -> (20, "MON-FRI"); None for any other shape."""
+def cron_hour_and_days(expression: str) -> tuple[float, str] | None:
+    """`cron(0 20 ? * MON-FRI *)` -> (20.0, "MON-FRI"), `cron(50 7 ...)` -> (7.833.., ...);
+    None for any other shape."""
     if not expression.startswith("cron(") or not expression.endswith(")"):
         return None
     parts = expression.removeprefix("cron(").removesuffix(")").split()
-    if len(parts) != 6 or parts[0] != "0" or not parts[1].isdigit():
+    if len(parts) != 6 or not parts[0].isdigit() or not parts[1].isdigit():
         return None
     if parts[2] not in ("?", "*") or parts[3] != "*" or parts[5] != "*":
         return None
-    if not 0 <= int(parts[1]) <= 23:
+    minute, hour = int(parts[0]), int(parts[1])
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
-    return int(parts[1]), parts[4]
+    return hour + minute / 60, parts[4]
 
 
-def awake_hours(sleep_expression: str, wake_expression: str) -> int | None:
-    """Hours a week between a wake and a sleep on the same days, or None."""
+def awake_hours(sleep_expression: str, wake_expression: str) -> float | None:
+    """Hours a week between a wake and a sleep on the same days, or None (a wake a little
+    before midnight for a day that starts at 0 h is on the previous day: other days field)."""
     sleep, wake = cron_hour_and_days(sleep_expression), cron_hour_and_days(wake_expression)
     if sleep is None or wake is None or sleep[1] != wake[1]:
         return None
     days = _day_count(sleep[1])
     if days is None:
         return None
-    return ((sleep[0] - wake[0]) % 24) * days
+    return round(((sleep[0] - wake[0]) % 24) * days, 4)
 
 
-def awake_hours_per_week(graph: Graph, resource_id: str) -> int | None:
+def awake_hours_per_week(graph: Graph, resource_id: str) -> float | None:
     """Hours a week a sleep schedule keeps an ECS service up, or None without one.
 
     `resource_id` is the scalable target's (`service/<cluster>/<service>`).
@@ -120,7 +123,7 @@ def instance_schedules(graph: Graph, instance: Resource) -> dict[str, list[Resou
     return found
 
 
-def instance_awake_hours_per_week(graph: Graph, instance: Resource) -> int | None:
+def instance_awake_hours_per_week(graph: Graph, instance: Resource) -> float | None:
     """Hours a week an EC2 instance runs between its start and stop schedules, or None."""
     found = instance_schedules(graph, instance)
     if len(found["stop"]) != 1 or len(found["start"]) != 1:

@@ -93,7 +93,7 @@ def _price_cloud_map(p: Pricer) -> None:
             name = service.get("name") or service.name
             parts.append(
                 f"{name}: {idle.count} task(s)"
-                + (f" {idle.awake} of 168 h a week" if idle.awake is not None else "")
+                + (f" {idle.awake:g} of 168 h a week" if idle.awake is not None else "")
             )
         note = (
             "registered instances are the ECS tasks (" + "; ".join(parts) + ")"

@@ -20,7 +20,7 @@ def as_float(value: Any, default: float = 0.0) -> float:
 @dataclass(frozen=True)
 class IdleTasks:
     count: int  # tasks while awake
-    awake: int | None  # hours a week awake under a sleep schedule, None without one
+    awake: float | None  # hours a week awake under a sleep schedule, None without one
     note: str
 
     @property
@@ -49,5 +49,5 @@ def idle_tasks(graph: Graph, service: Resource) -> IdleTasks:
     note = f"scalable target: idle at minCapacity {count}"
     awake = awake_hours_per_week(graph, str(target.get("resourceId")))
     if awake is not None:
-        note += f"; sleep schedule: up {awake} of {HOURS_PER_WEEK} h a week"
+        note += f"; sleep schedule: up {awake:g} of {HOURS_PER_WEEK} h a week"
     return IdleTasks(count, awake, note)
