@@ -41,6 +41,7 @@ boundary = create_boundary(
     iam_path=naming.iam_path,
     region=settings.region,
     provider=provider,
+    stack_tags={"project": settings.project, "stack": settings.stack},
 )
 opts = with_boundary(component_options(provider), boundary.arn)
 

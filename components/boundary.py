@@ -29,6 +29,7 @@ Cost: none (IAM is free).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -76,10 +77,16 @@ def boundary_name(name_prefix: str) -> str:
 
 
 def boundary_document(
-    *, account: str, region: str, name_prefix: str, log_prefix: str
+    *,
+    account: str,
+    region: str,
+    name_prefix: str,
+    log_prefix: str,
+    stack_tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The boundary policy: the most any role of this stack may ever do."""
     logs = f"arn:aws:logs:{region}:{account}:log-group:{log_prefix}/*"
+    own = {f"aws:ResourceTag/{k}": v for k, v in sorted((stack_tags or {}).items())}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -133,6 +140,15 @@ def boundary_document(
                 "Resource": "*",
             },
             {
+                # EventBridge Scheduler's role stops and starts the NAT instance with `sleep`:
+                # only instances that carry this stack's tags (the provider's default tags)
+                "Sid": "SleepThisStacksInstances",
+                "Effect": "Allow",
+                "Action": ["ec2:StartInstances", "ec2:StopInstances"],
+                "Resource": f"arn:aws:ec2:{region}:{account}:instance/*",
+                "Condition": {"StringEquals": own or {"aws:RequestedRegion": region}},
+            },
+            {
                 # the NAT instance's Systems Manager agent (patching, inventory, sessions)
                 "Sid": "SystemsManagerAgent",
                 "Effect": "Allow",
@@ -151,11 +167,16 @@ def create_boundary(
     iam_path: str,
     region: str,
     provider: aws.Provider,
+    stack_tags: Mapping[str, str] | None = None,
 ) -> aws.iam.Policy:
     """Create the boundary policy (before any role: roles refer to its ARN)."""
     account = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
     document = boundary_document(
-        account=account, region=region, name_prefix=name_prefix, log_prefix=log_prefix
+        account=account,
+        region=region,
+        name_prefix=name_prefix,
+        log_prefix=log_prefix,
+        stack_tags=stack_tags,
     )
     return aws.iam.Policy(
         "permissions-boundary",

@@ -119,13 +119,20 @@ SERVICE_LINKED_ROLES = (
     # CloudWatch runs alarms' EC2 actions (the NAT instance's recover and reboot) under
     # AWSServiceRoleForCloudWatchEvents, made when the first such alarm is created
     "events.amazonaws.com",
+    "ops.apigateway.amazonaws.com",  # the HTTP API's VPC link (AWSServiceRoleForAPIGateway)
     "rds.amazonaws.com",  # Aurora
     "vpcorigin.cloudfront.amazonaws.com",  # CloudFront's VPC origin to the internal ALB
 )
 
 # The services the program passes its roles to (iam:PassedToService): ECS task and execution
 # roles, the VPC flow logs role, the NAT instance's instance profile.
-PASSED_TO_SERVICES = ("ec2.amazonaws.com", "ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+PASSED_TO_SERVICES = (
+    "ec2.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "lambda.amazonaws.com",  # the HTTP API's origin-check authorizer
+    "scheduler.amazonaws.com",  # the NAT instance's sleep schedules
+    "vpc-flow-logs.amazonaws.com",
+)
 
 # AWS managed policies the program attaches to its roles (the NAT instance's Systems Manager
 # agent); attach and detach are allowed for these only, and only on roles with the boundary.

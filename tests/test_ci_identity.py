@@ -57,6 +57,7 @@ SLR_NEEDED_BY = {
     "elasticache.amazonaws.com": "aws:elasticache/replicationGroup:ReplicationGroup",
     "elasticloadbalancing.amazonaws.com": "aws:lb/loadBalancer:LoadBalancer",
     "events.amazonaws.com": "aws:ec2/instance:Instance",  # its recovery alarms' EC2 actions
+    "ops.apigateway.amazonaws.com": "aws:apigatewayv2/vpcLink:VpcLink",  # the VPC link's ENIs
     "rds.amazonaws.com": "aws:rds/cluster:Cluster",
     "vpcorigin.cloudfront.amazonaws.com": "aws:cloudfront/vpcOrigin:VpcOrigin",
 }
@@ -274,6 +275,8 @@ def test_pass_role_goes_only_to_the_programs_services(ci_graph: Graph) -> None:
         "ecs-tasks.amazonaws.com",
         "vpc-flow-logs.amazonaws.com",
         "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "scheduler.amazonaws.com",
     }
     # every service the program's own roles trust is one the role may pass them to
     for role in ci_graph.of_type(ROLE):
