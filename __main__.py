@@ -24,6 +24,7 @@ from components.naming import Naming
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
+from components.release_steps import StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
 from components.services import host_of, service_specs
 from components.settings import load_settings
@@ -226,6 +227,8 @@ links: dict[str, Link] = {
     **({"cache": cache.link()} if cache is not None else {}),
 }
 
+# The ECS services roll out after the release steps (static files, migration run; below).
+released, release = pulumi.deferred_output()  # type: ignore[var-annotated]
 services: dict[str, FargateService] = {}
 for spec in specs:
     linked = merge([links[store] for store in spec.workload.uses if store in links])
@@ -271,6 +274,7 @@ for spec in specs:
             stop_timeout=spec.workload.stop_timeout,
             family=naming.physical("generic", spec.name),
             iam_path=naming.iam_path,
+            depends_on=released,
         ),
         opts=opts,
     )
@@ -300,7 +304,25 @@ tasks = {
     )
     for name, task in contract.tasks.items()
 }
-migration = tasks["migrate"]  # the one `stackctl migrate` and the deploy workflow run
+migration = tasks["migrate"]  # the one `pulumi up` runs (and `stackctl migrate` by hand)
+
+# -- release steps of `pulumi up` (components/release_steps.py), once there are images to run:
+# the web's static files to the static bucket, then the migration; the services wait for both.
+if settings.parked:
+    release(pulumi.Output.from_input([]))
+else:
+    static_files = StaticFiles(
+        "web-static",
+        region=settings.region,
+        bucket=edge.static_bucket.bucket,
+        image=images["web"],
+        platform=PLATFORMS[settings.cpu_architecture],
+        opts=pulumi.ResourceOptions(parent=edge),
+    )
+    migration_run = migration.run_once(
+        region=settings.region, cluster=cluster.arn, depends_on=[database]
+    )
+    release(pulumi.Output.from_input([static_files, migration_run]))
 
 # -- operations: scaling, alarms, CI identity ---------------------------------------------------
 Scaling(
@@ -399,6 +421,7 @@ pulumi.export("uploadsBucketName", storage.bucket_name)
 pulumi.export("appSecretArn", storage.app_secret_arn)
 
 pulumi.export("siteUrl", site_url)
+pulumi.Output.from_input(site_url).apply(lambda url: pulumi.log.info(f"The site: {url}"))
 pulumi.export(
     "apiUrl",
     f"https://api.{settings.domain}/api"

@@ -118,6 +118,9 @@ class FargateServiceArgs:
     stop_timeout: int = 30
     family: str = ""  # task definition family; "" = service_name. Unique per stack in an account.
     iam_path: str = "/"
+    # What the ECS service (only it) waits for: the release steps of `pulumi up` (the migration
+    # run, the static files), so a new revision rolls out after them. May resolve later.
+    depends_on: pulumi.Input[Sequence[pulumi.Resource]] = ()
 
 
 class FargateService(pulumi.ComponentResource):
@@ -385,7 +388,9 @@ class FargateService(pulumi.ComponentResource):
             # The name is fixed (unique in the cluster): a replacement must delete the old
             # service first, or ECS refuses to create a second service of that name.
             opts=self._child(
-                depends_on=[*args.listener_rules, args.capacity_providers],
+                depends_on=pulumi.Output.from_input(args.depends_on).apply(
+                    lambda later: [*args.listener_rules, args.capacity_providers, *later]
+                ),
                 ignore_changes=["desiredCount"] if args.autoscaling else None,
                 delete_before_replace=True,
             ),
