@@ -498,6 +498,18 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _g("EcsClusterAndServices", "ecs:TagResource ecs:ListTagsForResource"),
     ),
+    # The release steps of `pulumi up` (components/release_steps.py): boto3 calls with the
+    # program's credentials; the same calls `stackctl migrate` and the static upload make.
+    "pulumi-python:dynamic/fullstack:MigrationRun": (
+        _g("EcsClusterAndServices", "ecs:RunTask ecs:DescribeTasks"),
+        _g("EcsTaskDefinitions", "ecs:DescribeTaskDefinition"),
+        _g("LogGroups", "logs:GetLogEvents"),
+    ),
+    "pulumi-python:dynamic/fullstack:StaticFiles": (
+        _g("EcrToken", "ecr:GetAuthorizationToken"),
+        _g("Repositories", "ecr:BatchGetImage ecr:GetDownloadUrlForLayer"),
+        _g("StaticAssets", "s3:PutObject"),
+    ),
     "aws:ecs/service:Service": (
         _g(
             "EcsClusterAndServices",

@@ -46,7 +46,7 @@ CONFIGS: list[tuple[str, tuple[str, ...]]] = [
     ("dev", ("domain=example.com",)),
     ("prod", ("domain=example.com", "albHttps=true")),
     ("prod", ("edge=public", "domain=example.com", "albHttps=true")),
-    ("dev", ("redis=true", "worker.enabled=true", "imageTag=3f9c2a1")),
+    ("dev", ("redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1")),
 ]
 CONFIG_IDS = [f"{stack}:{','.join(overrides) or 'defaults'}" for stack, overrides in CONFIGS]
 

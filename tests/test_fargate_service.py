@@ -23,7 +23,7 @@ from tests.compute_helpers import (
 )
 from tests.conftest import PlanFn
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = ("dev", "redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1")
 SECRETS_ARN = "arn:aws:secretsmanager:"
 
 

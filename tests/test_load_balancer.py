@@ -29,7 +29,7 @@ from tests.compute_helpers import (
 from tests.conftest import PlanFn
 from tests.helpers import subnets_of_tier
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = ("dev", "redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1")
 
 
 @pytest.fixture(params=CONFIGS, ids=CONFIG_IDS)

@@ -12,7 +12,7 @@ from tests.conftest import PlanFn
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
-RUNNING = ("dev", "imageTag=abc1234")
+RUNNING = ("dev", "images=registry", "imageTag=abc1234")
 
 
 def alarms(graph: Graph) -> dict[str, Resource]:
@@ -74,14 +74,14 @@ PROD_ALARMS = {
 
 @pytest.mark.parametrize(
     ("config", "expected"),
-    [(("dev",), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
+    [(("dev", "images=registry"), DEV_ALARMS), (("prod", "imageTag=abc1234"), PROD_ALARMS)],
 )
 def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set[str]) -> None:
     assert set(alarms(plan(*config))) == expected
 
 
 def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
-    assert not any(k.endswith("-running") for k in alarms(plan("dev")))
+    assert not any(k.endswith("-running") for k in alarms(plan("dev", "images=registry")))
     assert {k for k in alarms(plan(*RUNNING)) if k.endswith("-running")} == {
         "api-running",
         "web-running",
@@ -121,7 +121,7 @@ def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
     assert without.get("treatMissingData") == "breaching", "no data means no task runs"
 
 
-SLEEPING = ("dev", "imageTag=abc1234", "sleep=weekdays 08-20 Europe/Berlin")
+SLEEPING = ("dev", "images=registry", "imageTag=abc1234", "sleep=weekdays 08-20 Europe/Berlin")
 
 
 def test_a_sleeping_stack_counts_running_tasks_only_in_working_hours(plan: PlanFn) -> None:

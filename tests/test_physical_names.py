@@ -72,6 +72,13 @@ NOT_A_PHYSICAL_NAME: dict[str, str] = {
         "url is the identity provider's issuer, fixed by GitHub; IAM allows one provider per "
         "issuer, and only a different url (a different provider) replaces it"
     ),
+    "pulumi-python:dynamic/fullstack:MigrationRun": (
+        "a step of `pulumi up`, not an AWS object: containerName and logGroupName say where the "
+        "migration task it runs writes (components/release_steps.py)"
+    ),
+    "pulumi-python:dynamic/fullstack:StaticFiles": (
+        "a step of `pulumi up`, not an AWS object: it writes objects into the static bucket"
+    ),
 }
 
 # Name-like inputs that refer to another resource or label something inside this one.

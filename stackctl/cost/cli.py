@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from components.settings import SettingsError, parse_settings
 from stackctl.cost import (
     Assumptions,
     Estimate,
@@ -34,9 +35,11 @@ ESTIMATE_IMAGE_TAG = "imageTag=cost-estimate"
 def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
     """`overrides`, plus an image tag when neither the stack nor the overrides set one."""
     project, config = stack_config(stack, overrides)
-    if config.get(f"{project}:imageTag") or config.get(f"{project}:images") == "build":
-        return list(overrides)
-    return [ESTIMATE_IMAGE_TAG, *overrides]
+    try:
+        parked = parse_settings(project, stack, config).parked  # (the profile picks `images`)
+    except SettingsError:
+        return list(overrides)  # the program names the problem itself
+    return [ESTIMATE_IMAGE_TAG, *overrides] if parked else list(overrides)
 
 
 def _cost(args: argparse.Namespace) -> int:

@@ -73,6 +73,10 @@ FREE_TYPES = frozenset(
         "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:lambda/permission:Permission",
+        # release steps of `pulumi up` (components/release_steps.py): the task they run and the
+        # objects they write are the cost, the steps themselves are not AWS resources
+        "pulumi-python:dynamic/fullstack:MigrationRun",
+        "pulumi-python:dynamic/fullstack:StaticFiles",
     }
 )
 
