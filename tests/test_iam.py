@@ -105,7 +105,8 @@ def test_execution_role_pulls_only_its_repository_and_writes_only_its_log_group(
         spec = container(task)
         role = role_by_arn(graph, task.get("executionRoleArn"))
         statements = {s["Sid"]: s for s in statements_of(graph, role)}
-        assert statements["PullImages"]["Resource"] == [repositories[spec["image"].split("@")[0].split(":")[0]]]
+        repository = spec["image"].split("@")[0].split(":")[0]  # <repo>:<tag> or <repo>@<digest>
+        assert statements["PullImages"]["Resource"] == [repositories[repository]]
         log_arn = log_groups[spec["logConfiguration"]["options"]["awslogs-group"]]
         assert statements["WriteLogs"]["Resource"] == [log_arn, f"{log_arn}:*"]
 
