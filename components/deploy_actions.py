@@ -869,8 +869,9 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),
 }
 
-# What the workflows do with the deploy role besides `pulumi up` (.github/actions/deploy-stack,
-# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
+# What the workflows and operators do with the deploy role besides `pulumi up`
+# (.github/actions/deploy-stack; by hand: app/web/scripts/upload-static.sh, stackctl's migrate,
+# status, rollback and logs commands).
 WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
     "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
     "upload static assets (aws s3 sync, no --delete)": (
