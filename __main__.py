@@ -24,7 +24,7 @@ from components.naming import Naming
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
-from components.release_steps import StaticFiles
+from components.release_steps import ReleaseGate, StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
 from components.services import host_of, service_specs
 from components.settings import load_settings
@@ -228,7 +228,7 @@ links: dict[str, Link] = {
 }
 
 # The ECS services roll out after the release steps (static files, migration run; below).
-released, release = pulumi.deferred_output()  # type: ignore[var-annotated]
+release = ReleaseGate()
 services: dict[str, FargateService] = {}
 for spec in specs:
     linked = merge([links[store] for store in spec.workload.uses if store in links])
@@ -274,7 +274,7 @@ for spec in specs:
             stop_timeout=spec.workload.stop_timeout,
             family=naming.physical("generic", spec.name),
             iam_path=naming.iam_path,
-            depends_on=released,
+            depends_on=release.steps,
         ),
         opts=opts,
     )
@@ -309,7 +309,7 @@ migration = tasks["migrate"]  # the one `pulumi up` runs (and `stackctl migrate`
 # -- release steps of `pulumi up` (components/release_steps.py), once there are images to run:
 # the web's static files to the static bucket, then the migration; the services wait for both.
 if settings.parked:
-    release(pulumi.Output.from_input([]))
+    release.open([])
 else:
     static_files = StaticFiles(
         "web-static",
@@ -322,7 +322,7 @@ else:
     migration_run = migration.run_once(
         region=settings.region, cluster=cluster.arn, depends_on=[database]
     )
-    release(pulumi.Output.from_input([static_files, migration_run]))
+    release.open([static_files, migration_run])
 
 # -- operations: scaling, alarms, CI identity ---------------------------------------------------
 Scaling(

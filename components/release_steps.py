@@ -35,13 +35,16 @@ build's static files are a few MB).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import mimetypes
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pulumi
@@ -73,6 +76,44 @@ def _changed(olds: Mapping[str, Any], news: Mapping[str, Any], keys: Sequence[st
 
 class ReleaseStepError(Exception):
     """A release step failed; the message is what `pulumi up` prints."""
+
+
+# -- the gate the services wait behind ---------------------------------------------------------
+
+
+class ReleaseGate:
+    """What the ECS services wait for: the release steps, which exist only after the services
+    (the migration task reuses the api's roles, security group and log group).
+
+    `steps` goes into each service's `depends_on`; `open(steps)` resolves it. Should the program
+    raise before `open`, the services would wait forever and `pulumi up` would hang instead of
+    printing the error: so once the program's code is over (the frame that made the gate is no
+    longer running) and the gate is still shut, it opens itself, empty.
+    """
+
+    def __init__(self) -> None:
+        self.steps, self._resolve = pulumi.deferred_output()  # type: ignore[var-annotated]
+        self._opened = False
+        self._maker: FrameType | None = sys._getframe(1)
+        asyncio.get_event_loop().call_soon(self._open_if_abandoned)
+
+    def open(self, steps: Sequence[pulumi.Resource]) -> None:
+        if self._opened:
+            raise ValueError("the release gate is already open")
+        self._opened = True
+        self._maker = None
+        self._resolve(pulumi.Output.from_input(list(steps)))
+
+    def _open_if_abandoned(self) -> None:
+        if self._opened:
+            return
+        frame = sys._getframe()
+        while frame is not None and frame is not self._maker:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:  # the program is over without opening: open, let its error show
+            self.open([])
+        else:  # the event loop runs inside the program (a synchronous invoke): look again later
+            asyncio.get_event_loop().call_later(0.01, self._open_if_abandoned)
 
 
 # -- migration --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,33 @@ def test_up_prints_the_site_url(plan: PlanFn) -> None:
     url = graph.exports["siteUrl"]
     assert url.startswith("https://")
     assert f"info: The site: {url}" in graph.logs
+
+
+ABANDONED = """
+import components.release_steps as steps
+def fail(self, *args, **kwargs):
+    raise RuntimeError("the program broke between the services and the release steps")
+steps.StaticFiles.__init__ = fail
+from stackctl.harness import ProgramError, run_program
+try:
+    run_program("dev")
+except ProgramError as error:
+    print("ProgramError:", error)
+"""
+
+
+def test_a_program_error_before_the_gate_opens_is_reported_not_a_hang() -> None:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", ABANDONED],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=90,  # a services' wait that never ends would hang here
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ProgramError: the program broke between the services" in done.stdout
 
 
 # -- the migration step against stub clients ---------------------------------------------------
