@@ -319,8 +319,11 @@ else:
         platform=PLATFORMS[settings.cpu_architecture],
         opts=pulumi.ResourceOptions(parent=edge),
     )
+    # After what the task needs to start and connect: routes/NAT/endpoints to pull its image and
+    # read its secrets, the database, the secrets' values, the cache.
+    data_stores = [database, storage, *([cache] if cache is not None else [])]
     migration_run = migration.run_once(
-        region=settings.region, cluster=cluster.arn, depends_on=[database]
+        region=settings.region, cluster=cluster.arn, depends_on=[network, *data_stores]
     )
     release.open([static_files, migration_run])
 
