@@ -26,6 +26,7 @@ from components.nat_schedule import NatSchedule, NatScheduleArgs
 from components.network import Network, NetworkArgs
 from components.provider import component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
+from components.release_steps import ReleaseGate, StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
 from components.service_discovery import RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs
 from components.services import host_of, service_specs
@@ -272,6 +273,9 @@ links: dict[str, Link] = {
     **({"cache": cache.link()} if cache is not None else {}),
 }
 
+# The ECS services roll out after the release steps (static files, migration run; below).
+release = ReleaseGate()
+
 
 def internal_url(called: str) -> pulumi.Input[str]:
     """The URL a service calls another one at (see the connections after the loop)."""
@@ -331,6 +335,7 @@ for spec in specs:
             stop_timeout=spec.workload.stop_timeout,
             family=naming.physical("generic", spec.name),
             iam_path=naming.iam_path,
+            depends_on=release.steps,
         ),
         opts=opts,
     )
@@ -369,7 +374,28 @@ tasks = {
     )
     for name, task in contract.tasks.items()
 }
-migration = tasks["migrate"]  # the one `stackctl migrate` and the deploy workflow run
+migration = tasks["migrate"]  # the one `pulumi up` runs (and `stackctl migrate` by hand)
+
+# -- release steps of `pulumi up` (components/release_steps.py), once there are images to run:
+# the web's static files to the static bucket, then the migration; the services wait for both.
+if settings.parked:
+    release.open([])
+else:
+    static_files = StaticFiles(
+        "web-static",
+        region=settings.region,
+        bucket=edge.static_bucket.bucket,
+        image=images["web"],
+        platform=PLATFORMS[settings.cpu_architecture],
+        opts=pulumi.ResourceOptions(parent=edge),
+    )
+    # After what the task needs to start and connect: routes/NAT/endpoints to pull its image and
+    # read its secrets, the database, the secrets' values, the cache.
+    data_stores = [database, storage, *([cache] if cache is not None else [])]
+    migration_run = migration.run_once(
+        region=settings.region, cluster=cluster.arn, depends_on=[network, *data_stores]
+    )
+    release.open([static_files, migration_run])
 
 # -- operations: scaling, the NAT instance's sleep, alarms, CI identity -------------------------
 if settings.sleep is not None and network.nat_instance is not None:
@@ -481,6 +507,7 @@ pulumi.export("uploadsBucketName", storage.bucket_name)
 pulumi.export("appSecretArn", storage.app_secret_arn)
 
 pulumi.export("siteUrl", site_url)
+pulumi.Output.from_input(site_url).apply(lambda url: pulumi.log.info(f"The site: {url}"))
 pulumi.export(
     "apiUrl",
     f"https://api.{settings.domain}/api"

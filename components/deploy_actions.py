@@ -551,6 +551,18 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _g("EcsClusterAndServices", "ecs:TagResource ecs:ListTagsForResource"),
     ),
+    # The release steps of `pulumi up` (components/release_steps.py): boto3 calls with the
+    # program's credentials; the same calls `stackctl migrate` and the static upload make.
+    "pulumi-python:dynamic/fullstack:MigrationRun": (
+        _g("EcsClusterAndServices", "ecs:RunTask ecs:DescribeTasks"),
+        _g("EcsTaskDefinitions", "ecs:DescribeTaskDefinition"),
+        _g("LogGroups", "logs:GetLogEvents"),
+    ),
+    "pulumi-python:dynamic/fullstack:StaticFiles": (
+        _g("EcrToken", "ecr:GetAuthorizationToken"),
+        _g("Repositories", "ecr:BatchGetImage ecr:GetDownloadUrlForLayer"),
+        _g("StaticAssets", "s3:PutObject"),
+    ),
     "aws:ecs/service:Service": (
         _g(
             "EcsClusterAndServices",
@@ -997,8 +1009,9 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (),
 }
 
-# What the workflows do with the deploy role besides `pulumi up` (.github/actions/deploy-stack,
-# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
+# What the workflows and operators do with the deploy role besides `pulumi up`
+# (.github/actions/deploy-stack; by hand: app/web/scripts/upload-static.sh, stackctl's migrate,
+# status, rollback and logs commands).
 WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
     "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
     "upload static assets (aws s3 sync, no --delete)": (

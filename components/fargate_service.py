@@ -163,6 +163,9 @@ class FargateServiceArgs:
     """Task definition family; empty: `service_name`. Unique per stack in an account."""
     iam_path: str = "/"
     """IAM path of the task and execution roles."""
+    depends_on: pulumi.Input[Sequence[pulumi.Resource]] = ()
+    """What the ECS service (only it) waits for: the release steps of `pulumi up` (the migration
+    run, the static files), so a new revision rolls out after them. May resolve later."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
@@ -441,7 +444,9 @@ class FargateService(pulumi.ComponentResource):
             # The name is fixed (unique in the cluster): a replacement must delete the old
             # service first, or ECS refuses to create a second service of that name.
             opts=self._child(
-                depends_on=[*args.listener_rules, args.capacity_providers],
+                depends_on=pulumi.Output.from_input(args.depends_on).apply(
+                    lambda later: [*args.listener_rules, args.capacity_providers, *later]
+                ),
                 ignore_changes=["desiredCount"] if args.autoscaling else None,
                 delete_before_replace=True,
             ),

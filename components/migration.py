@@ -16,6 +16,11 @@ aws-facts#launch-type-or-strategy). Run it, wait until STOPPED and check the con
       --network-configuration '<network_configuration as JSON>' \
       --capacity-provider-strategy capacityProvider=FARGATE,weight=1
 
+`run_once(...)` adds the step that runs it during `pulumi up` (components/release_steps.py,
+MigrationRun): once per task definition revision, after the image exists (the revision names
+it) and before the services roll out (they depend on the run), failing the `up` with the exit
+code and the last log lines. `stackctl migrate` runs it by hand, with the same code.
+
 Inputs (MigrationTaskArgs, defaults in brackets): family, command [["alembic", "upgrade",
 "head"]], subnet_ids.
 
@@ -33,6 +38,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.fargate_service import FargateService, task_definition_args
+from components.release_steps import MigrationRun
 from components.transforms import ChildTransforms, Transform
 
 DEFAULT_MIGRATION_COMMAND: tuple[str, ...] = ("alembic", "upgrade", "head")
@@ -121,3 +127,26 @@ class MigrationTask(pulumi.ComponentResource):
     @property
     def family(self) -> pulumi.Output[str]:
         return self.task_definition.family
+
+    def run_once(
+        self,
+        *,
+        region: str,
+        cluster: pulumi.Input[str],
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> MigrationRun:
+        """The migration run of `pulumi up` (a child of this component): after the task
+        definition (so the image) and `depends_on` (the database), once per revision."""
+        return MigrationRun(
+            f"{self._name}-run",
+            region=region,
+            cluster=cluster,
+            task_definition_arn=self.task_definition.arn,
+            container_name=self.container_name,
+            network_configuration=self.network_configuration,
+            capacity_provider_strategy=self.capacity_provider_strategy,
+            log_group_name=self.log_group_name,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.task_definition, *depends_on]
+            ),
+        )

@@ -525,7 +525,8 @@ class Settings:
         "one. build: pulumi up builds app/api and app/web with Docker for cpuArchitecture's "
         "platform and pushes them tagged by content (needs Docker, refuses imageTag).",
         cost="free in AWS",
-        default="registry",
+        lab="build",
+        mvp="registry",
     )
     image_tag: str | None = dial(
         dials.pattern(IMAGE_TAG_RE, "a Docker tag ([A-Za-z0-9_.-], up to 128 chars)"),

@@ -21,13 +21,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
+from components import task_run
+from components.task_run import OneOffTask, Runtime
 from stackctl.outputs import OutputsError, StackOutputs, load_outputs
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 MIGRATION_STARTED_BY = "stackctl-migrate"
-STOPPED = "STOPPED"
+__all__ = ["Runtime"]  # (the shared Runtime of components/task_run.py, re-exported)
 
 
 class OpsError(Exception):
@@ -48,19 +49,6 @@ class Clients:
     ecs: ECSClient
     logs: CloudWatchLogsClient
     cloudwatch: CloudWatchClient
-
-
-@dataclass
-class Runtime:
-    """What an operation prints to and how it waits (tests pass a no-op sleep)."""
-
-    out: TextIO = sys.stdout
-    sleep: Callable[[float], None] = time.sleep
-    poll_seconds: float = 6.0
-    now: Callable[[], float] = time.time
-
-    def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
 
 
 def make_clients(region: str, session: Any = None) -> Clients:
@@ -78,23 +66,24 @@ def make_clients(region: str, session: Any = None) -> Clients:
 # -- migrate ----------------------------------------------------------------------------------
 
 
+def migration_task(outputs: StackOutputs) -> OneOffTask:
+    """The stack's migration task, as its outputs name it."""
+    return OneOffTask(
+        cluster=outputs.cluster_name,
+        task_definition=outputs.migration_task_family,
+        container_name=outputs.migration_container_name,
+        subnets=list(outputs.subnets),
+        security_groups=list(outputs.security_groups),
+        capacity_provider_strategy=list(outputs.capacity_provider_strategy),
+        started_by=MIGRATION_STARTED_BY,
+        log_group=outputs.log_group_names.get("migration"),
+        assign_public_ip=outputs.assign_public_ip,
+    )
+
+
 def run_task_arguments(outputs: StackOutputs) -> dict[str, Any]:
     """RunTask's arguments: a capacity provider strategy or launch type FARGATE, never both."""
-    arguments: dict[str, Any] = {
-        "cluster": outputs.cluster_name,
-        "taskDefinition": outputs.migration_task_family,
-        "count": 1,
-        "startedBy": MIGRATION_STARTED_BY,
-        "networkConfiguration": outputs.network_configuration(),
-    }
-    if outputs.capacity_provider_strategy:
-        arguments["capacityProviderStrategy"] = [
-            {key: item[key] for key in ("capacityProvider", "weight", "base") if key in item}
-            for item in outputs.capacity_provider_strategy
-        ]
-    else:
-        arguments["launchType"] = "FARGATE"
-    return arguments
+    return task_run.run_task_arguments(migration_task(outputs))
 
 
 def migrate(
@@ -105,135 +94,22 @@ def migrate(
     timeout_seconds: float = 1800.0,
     log_lines: int = 30,
 ) -> int:
-    """Run the migration task; 0 only when its container exited 0."""
-    arguments = run_task_arguments(outputs)
-    how = (
-        "capacity provider " + outputs.capacity_provider_strategy[0]["capacityProvider"]
-        if outputs.capacity_provider_strategy
-        else "launch type FARGATE"
-    )
-    runtime.say(
-        f"Running {outputs.migration_task_family} on cluster {outputs.cluster_name} ({how}, "
-        f"subnets {', '.join(outputs.subnets)}, public IP {outputs.assign_public_ip})"
-    )
-    response = clients.ecs.run_task(**arguments)
-    failures = response.get("failures") or []
-    tasks = response.get("tasks") or []
-    if failures or not tasks:
-        for failure in failures:
-            runtime.say(
-                f"RunTask failure: {failure.get('reason', '?')} {failure.get('detail', '')} "
-                f"({failure.get('arn', '')})".rstrip()
-            )
-        runtime.say("The migration task did not start.")
-        return 1
-    task_arn = tasks[0]["taskArn"]
-    runtime.say(f"Started {task_arn}; waiting until it is STOPPED")
-    task = _wait_stopped(clients.ecs, outputs.cluster_name, task_arn, runtime, timeout_seconds)
-    if task is None:
-        runtime.say(
-            f"Timed out after {timeout_seconds:.0f} s; the task is still running and was left "
-            f"alone (stop it with: aws ecs stop-task --cluster {outputs.cluster_name} "
-            f"--task {task_arn})."
+    """Run the migration task (components/task_run.py); 0 only when its container exited 0."""
+    try:
+        outcome = task_run.run_to_completion(
+            migration_task(outputs),
+            clients.ecs,
+            clients.logs,
+            runtime,
+            timeout_seconds=timeout_seconds,
+            log_lines=log_lines,
         )
-        return 1
-    container = next(
-        (
-            c
-            for c in task.get("containers", [])
-            if c.get("name") == outputs.migration_container_name
-        ),
-        None,
-    )
-    exit_code = container.get("exitCode") if container else None
-    _print_migration_logs(outputs, clients, task, runtime, log_lines)
-    stopped_reason = task.get("stoppedReason") or "none given"
-    stop_code = task.get("stopCode") or "none"
-    if container is None:
-        runtime.say(
-            f"FAILED: the task has no container named {outputs.migration_container_name!r} "
-            f"(stop code {stop_code}, reason: {stopped_reason})"
-        )
-        return 1
-    if exit_code is None:
-        reason = container.get("reason") or stopped_reason
-        runtime.say(
-            f"FAILED: the migration container has no exit code: it did not run to completion "
-            f"(stop code {stop_code}, reason: {reason})"
-        )
-        return 1
-    runtime.say(f"Migration container {outputs.migration_container_name} exit code: {exit_code}")
-    if exit_code != 0:
-        runtime.say(f"FAILED: the migration exited {exit_code} (task stopped: {stopped_reason})")
+    except task_run.TaskRunError as error:
+        raise OpsError(str(error)) from error
+    if not outcome.succeeded:
         return 1
     runtime.say("Migration succeeded.")
     return 0
-
-
-def _wait_stopped(
-    ecs: ECSClient, cluster: str, task_arn: str, runtime: Runtime, timeout_seconds: float
-) -> dict[str, Any] | None:
-    deadline = runtime.now() + timeout_seconds
-    last_status = ""
-    while True:
-        described = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])
-        found = described.get("tasks") or []
-        if found:
-            task: dict[str, Any] = dict(found[0])
-            status = str(task.get("lastStatus", ""))
-            if status != last_status:
-                runtime.say(f"  task status: {status}")
-                last_status = status
-            if status == STOPPED:
-                return task
-        elif described.get("failures"):
-            raise OpsError(f"the task {task_arn} vanished: {described['failures']}")
-        if runtime.now() >= deadline:
-            return None
-        runtime.sleep(runtime.poll_seconds)
-
-
-def _awslogs_stream(
-    ecs: ECSClient, task: dict[str, Any], container_name: str
-) -> tuple[str | None, str | None]:
-    """The awslogs group and stream of a task's container, from its task definition."""
-    definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])
-    for container in definition["taskDefinition"].get("containerDefinitions", []):
-        if container.get("name") != container_name:
-            continue
-        config: dict[str, Any] = dict(container.get("logConfiguration") or {})
-        if config.get("logDriver") != "awslogs":
-            return None, None
-        options = config.get("options") or {}
-        prefix = options.get("awslogs-stream-prefix")
-        task_id = task["taskArn"].rsplit("/", 1)[-1]
-        stream = f"{prefix}/{container_name}/{task_id}" if prefix else None
-        return options.get("awslogs-group"), stream
-    return None, None
-
-
-def _print_migration_logs(
-    outputs: StackOutputs,
-    clients: Clients,
-    task: dict[str, Any],
-    runtime: Runtime,
-    log_lines: int,
-) -> None:
-    group, stream = _awslogs_stream(clients.ecs, task, outputs.migration_container_name)
-    group = group or outputs.log_group_names.get("migration")
-    if not group or not stream:
-        runtime.say("(no awslogs stream configured for the migration container)")
-        return
-    try:
-        events = clients.logs.get_log_events(
-            logGroupName=group, logStreamName=stream, limit=log_lines, startFromHead=False
-        )["events"]
-    except clients.logs.exceptions.ResourceNotFoundException:
-        runtime.say(f"(no log stream {group} {stream}: the container wrote nothing)")
-        return
-    runtime.say(f"Last {len(events)} log lines of {group} {stream}:")
-    for event in events:
-        runtime.say(f"  {_timestamp(event.get('timestamp', 0))} {event.get('message', '')}")
 
 
 # -- rollback ---------------------------------------------------------------------------------
@@ -474,7 +350,7 @@ def logs(
                 timestamp = int(event.get("timestamp", 0))
                 newest = max(newest, timestamp)
                 stream = str(event.get("logStreamName", "")).rsplit("/", 1)[-1][:12]
-                runtime.say(f"{_timestamp(timestamp)} {stream} {event.get('message', '')}")
+                runtime.say(f"{task_run.timestamp(timestamp)} {stream} {event.get('message', '')}")
         polls += 1
         if not follow or (max_polls is not None and polls >= max_polls):
             return 0
@@ -483,10 +359,6 @@ def logs(
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def _timestamp(milliseconds: int) -> str:
-    return datetime.fromtimestamp(milliseconds / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso(value: Any) -> str:

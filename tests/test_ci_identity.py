@@ -377,7 +377,9 @@ def _boto3_actions(path: Path) -> set[str]:
 def test_the_deploy_role_can_run_what_the_workflows_run(ci_graph: Graph) -> None:
     statements = deploy_statements(ci_graph)
     root = Path(__file__).resolve().parent.parent
-    called = _boto3_actions(root / "stackctl" / "ops.py")
+    called = _boto3_actions(root / "stackctl" / "ops.py") | _boto3_actions(
+        root / "components" / "task_run.py"
+    )
     assert {"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents"} <= called
     ecs = "arn:aws:ecs:us-east-1:123456789012"
     logs = "arn:aws:logs:us-east-1:123456789012:log-group:/fullstack/prod/ecs/api:*"

@@ -92,7 +92,7 @@ def test_us_east_1_and_ap_northeast_2_are_priced_eu_west_1_is_listed_unpriced() 
 
 
 def test_an_unpriced_region_is_listed_not_zero(plan) -> None:
-    est = estimate(plan("dev", DEPLOYED), region="eu-west-1")
+    est = estimate(plan("dev", "images=registry", DEPLOYED), region="eu-west-1")
     assert "eu-west-1" in est.region_note
     assert est.total_monthly == 0.0
     costly = [li for li in est.lines if li.price_item and li.quantity]
@@ -100,7 +100,7 @@ def test_an_unpriced_region_is_listed_not_zero(plan) -> None:
 
 
 def test_ap_northeast_2_prices_differ_and_missing_figures_are_unpriced(plan) -> None:
-    est = estimate(plan("dev", DEPLOYED, "ingress=alb"), region="ap-northeast-2")
+    est = estimate(plan("dev", "images=registry", DEPLOYED, "ingress=alb"), region="ap-northeast-2")
     assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(0.0225 * HOURS)
     nat = [li for li in _lines(est, "network-nat-instance") if "ec2." in li.price_item]
     assert nat and not nat[0].priced  # t4g.nano in ap-northeast-2 is n/f in the reference
@@ -378,12 +378,12 @@ def test_hand_calculation_of_a_full_lab_stack_built_by_hand() -> None:
 
 
 def test_dev_stack_matches_the_hand_calculation_line_by_line(plan) -> None:
-    est = estimate(plan("dev", DEPLOYED))
+    est = estimate(plan("dev", "images=registry", DEPLOYED))
     # The lab's ingress is the HTTP API: no load balancer, requests and Cloud Map instead.
     assert not _lines(est, "lb-alb")
     assert _monthly(est, "http-api-api") == pytest.approx(0.01)  # 0.01 M requests x $1.00
     assert _monthly(est, "discovery-namespace") == pytest.approx(0.50)
-    alb = estimate(plan("dev", DEPLOYED, "ingress=alb"))
+    alb = estimate(plan("dev", "images=registry", DEPLOYED, "ingress=alb"))
     assert _monthly(alb, "lb-alb", "alb.hour") == pytest.approx(16.425)
     assert not [li for li in _lines(alb, "lb-alb") if li.price_item == "public_ipv4.hour"]
     assert _monthly(est, "network-nat-instance", "ec2.t4g.nano") == pytest.approx(3.066)
@@ -397,7 +397,7 @@ def test_dev_stack_matches_the_hand_calculation_line_by_line(plan) -> None:
 
 
 def test_lab_leaves_nothing_unpriced(plan) -> None:
-    est = estimate(plan("dev", DEPLOYED))
+    est = estimate(plan("dev", "images=registry", DEPLOYED))
     assert est.profile == "lab"
     assert not est.unpriced, [str(li) for li in est.unpriced]
 
@@ -409,8 +409,8 @@ def test_mvp_leaves_only_container_insights_unpriced(plan) -> None:
 
 
 def test_nat_gateway_dial_costs_about_29_dollars_more_than_the_instance(plan) -> None:
-    instance = estimate(plan("dev", DEPLOYED))
-    gateway = estimate(plan("dev", DEPLOYED, "nat=gateway"))
+    instance = estimate(plan("dev", "images=registry", DEPLOYED))
+    gateway = estimate(plan("dev", "images=registry", DEPLOYED, "nat=gateway"))
     assert any(li.price_item == "nat_gateway.hour" for li in gateway.lines)
     assert not any(li.price_item.startswith("ec2.") for li in gateway.lines)
     delta = gateway.total_monthly - instance.total_monthly
@@ -420,9 +420,9 @@ def test_nat_gateway_dial_costs_about_29_dollars_more_than_the_instance(plan) ->
 
 
 def test_x86_and_on_demand_dials_raise_the_fargate_cost(plan) -> None:
-    base = estimate(plan("dev", DEPLOYED)).by_category()["compute"]
-    x86 = estimate(plan("dev", DEPLOYED, "cpuArchitecture=X86_64"))
-    on_demand = estimate(plan("dev", DEPLOYED, "fargateSpot=false"))
+    base = estimate(plan("dev", "images=registry", DEPLOYED)).by_category()["compute"]
+    x86 = estimate(plan("dev", "images=registry", DEPLOYED, "cpuArchitecture=X86_64"))
+    on_demand = estimate(plan("dev", "images=registry", DEPLOYED, "fargateSpot=false"))
     assert any("x86_64" in li.price_item for li in x86.lines)
     assert any("fargate.ondemand" in li.price_item for li in on_demand.lines)
     assert on_demand.by_category()["compute"] > base
@@ -432,7 +432,7 @@ def test_x86_and_on_demand_dials_raise_the_fargate_cost(plan) -> None:
 
 
 def test_undeployed_services_are_shown_parked_at_zero_tasks(plan) -> None:
-    est = estimate(plan("dev"))
+    est = estimate(plan("dev", "images=registry"))
     assert any("0 tasks (parked)" in li.description for li in est.lines)
 
 
@@ -468,8 +468,10 @@ def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> 
 
 
 def test_sleep_schedule_prices_tasks_for_their_awake_hours_only() -> None:
-    always = estimate(plan_stack("dev", "imageTag=abc123"))
-    asleep = estimate(plan_stack("dev", "imageTag=abc123", "sleep=weekdays 08-20"))
+    always = estimate(plan_stack("dev", "images=registry", "imageTag=abc123"))
+    asleep = estimate(
+        plan_stack("dev", "images=registry", "imageTag=abc123", "sleep=weekdays 08-20")
+    )
 
     def fargate(est: Estimate) -> float:
         return sum(line.monthly_usd or 0 for line in est.lines if line.category == "compute")

@@ -10,7 +10,7 @@ from stackctl.cost.pricers import _HANDLED
 from stackctl.harness import Graph
 from tests.dial_matrix import DIAL_MATRIX, matrix_id
 
-DEPLOYED = "imageTag=abc123"
+DEPLOYED = ("images=registry", "imageTag=abc123")  # images CI pushed, deployed
 # What may be listed unpriced in the matrix, and why (anything else is a gap to fill).
 ALLOWED_UNPRICED = {
     "ECS Container Insights": "billed per metric and log volume by task count",
@@ -58,7 +58,7 @@ def test_every_line_of_the_dial_matrix_is_priced_free_or_listed(
     plan, entry: tuple[str, tuple[str, ...]]
 ) -> None:
     stack, overrides = entry
-    graph = plan(stack, DEPLOYED, *overrides)
+    graph = plan(stack, *DEPLOYED, *overrides)
     est = estimate(graph)
     assert silent_lines(est) == []
     assert uncovered(graph, est) == []
@@ -68,7 +68,7 @@ def test_every_line_of_the_dial_matrix_is_priced_free_or_listed(
 
 def test_a_silent_zero_or_a_skipped_resource_is_caught(plan) -> None:
     """The checks above fail on what they look for."""
-    graph = plan("dev", DEPLOYED)
+    graph = plan("dev", *DEPLOYED)
     est = estimate(graph)
     line = next(li for li in est.lines if li.price_item == "public_ipv4.hour")
     est.lines.append(type(line)(**{**line.__dict__, "monthly_usd": 0.0, "note": ""}))

@@ -23,7 +23,14 @@ from tests.compute_helpers import (
 )
 from tests.conftest import PlanFn
 
-FULL = ("dev", "ingress=alb", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = (
+    "dev",
+    "images=registry",
+    "ingress=alb",
+    "redis=true",
+    "worker.enabled=true",
+    "imageTag=3f9c2a1",
+)
 SECRETS_ARN = "arn:aws:secretsmanager:"
 
 

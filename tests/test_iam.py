@@ -35,7 +35,7 @@ from tests.iam_helpers import statements_of as iam_statements_of
 # reference (the ECR token, session channels, the Systems Manager agent's calls).
 BOUNDARY_STAR_ONLY = {"ecr:GetAuthorizationToken", *SSM_SESSION_ACTIONS, *SSM_AGENT_ACTIONS}
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = ("dev", "redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1")
 
 
 @pytest.fixture(params=CONFIGS, ids=CONFIG_IDS)
@@ -105,7 +105,8 @@ def test_execution_role_pulls_only_its_repository_and_writes_only_its_log_group(
         spec = container(task)
         role = role_by_arn(graph, task.get("executionRoleArn"))
         statements = {s["Sid"]: s for s in statements_of(graph, role)}
-        assert statements["PullImages"]["Resource"] == [repositories[spec["image"].split(":")[0]]]
+        repository = spec["image"].split("@")[0].split(":")[0]  # <repo>:<tag> or <repo>@<digest>
+        assert statements["PullImages"]["Resource"] == [repositories[repository]]
         log_arn = log_groups[spec["logConfiguration"]["options"]["awslogs-group"]]
         assert statements["WriteLogs"]["Resource"] == [log_arn, f"{log_arn}:*"]
 

@@ -29,7 +29,14 @@ from tests.compute_helpers import (
 from tests.conftest import PlanFn
 from tests.helpers import subnets_of_tier
 
-FULL = ("dev", "ingress=alb", "redis=true", "worker.enabled=true", "imageTag=3f9c2a1")
+FULL = (
+    "dev",
+    "images=registry",
+    "ingress=alb",
+    "redis=true",
+    "worker.enabled=true",
+    "imageTag=3f9c2a1",
+)
 
 
 @pytest.fixture(params=CONFIGS, ids=CONFIG_IDS)

@@ -12,9 +12,9 @@ from tests.conftest import PlanFn
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
-RUNNING = ("dev", "imageTag=abc1234", "alarms=true")
+RUNNING = ("dev", "images=registry", "imageTag=abc1234", "alarms=true")
 # Both profiles with their alarms: the lab has none unless asked (alarms, or alarmEmail).
-WITH_ALARMS = [("dev", "alarms=true", "ingress=alb"), ("prod",)]
+WITH_ALARMS = [("dev", "images=registry", "alarms=true", "ingress=alb"), ("prod",)]
 
 
 @pytest.fixture(params=WITH_ALARMS, ids=["dev-alarms", "prod"])
@@ -89,7 +89,7 @@ PROD_ALARMS = {
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (("dev", "alarms=true", "ingress=alb"), DEV_ALARMS),
+        (("dev", "images=registry", "alarms=true", "ingress=alb"), DEV_ALARMS),
         (("prod", "imageTag=abc1234"), PROD_ALARMS),
     ],
 )
@@ -99,7 +99,8 @@ def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set
 
 def test_parked_services_get_no_running_tasks_alarm(plan: PlanFn) -> None:
     assert not any(
-        k.endswith("-running") for k in alarms(plan("dev", "alarms=true", "ingress=alb"))
+        k.endswith("-running")
+        for k in alarms(plan("dev", "images=registry", "alarms=true", "ingress=alb"))
     )
     assert {k for k in alarms(plan(*RUNNING)) if k.endswith("-running")} == {
         "api-running",
@@ -140,7 +141,13 @@ def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
     assert without.get("treatMissingData") == "breaching", "no data means no task runs"
 
 
-SLEEPING = ("dev", "imageTag=abc1234", "alarms=true", "sleep=weekdays 08-20 Europe/Berlin")
+SLEEPING = (
+    "dev",
+    "images=registry",
+    "imageTag=abc1234",
+    "alarms=true",
+    "sleep=weekdays 08-20 Europe/Berlin",
+)
 
 
 def test_a_sleeping_stack_counts_running_tasks_only_in_working_hours(plan: PlanFn) -> None:

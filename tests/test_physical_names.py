@@ -80,6 +80,13 @@ NOT_A_PHYSICAL_NAME: dict[str, str] = {
     "aws:apigatewayv2/api:Api": "API Gateway allows any number of APIs with the same name",
     "aws:apigatewayv2/vpcLink:VpcLink": "VPC link names are labels, not unique",
     "aws:apigatewayv2/authorizer:Authorizer": "auto-named by Pulumi: a fresh name each time",
+    "pulumi-python:dynamic/fullstack:MigrationRun": (
+        "a step of `pulumi up`, not an AWS object: containerName and logGroupName say where the "
+        "migration task it runs writes (components/release_steps.py)"
+    ),
+    "pulumi-python:dynamic/fullstack:StaticFiles": (
+        "a step of `pulumi up`, not an AWS object: it writes objects into the static bucket"
+    ),
 }
 
 # Name-like inputs that refer to another resource or label something inside this one.

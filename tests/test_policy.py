@@ -37,10 +37,10 @@ DEPLOYED = "imageTag=abc123"
 CONFIGURATIONS = [
     ("dev",),
     ("prod",),
-    ("dev", DEPLOYED),
+    ("dev", "images=registry", DEPLOYED),
     ("prod", DEPLOYED),
-    ("dev", DEPLOYED, "nat=gateway", "redis=true"),
-    ("dev", DEPLOYED, "interfaceEndpoints=true", "flowLogs=true"),
+    ("dev", "images=registry", DEPLOYED, "nat=gateway", "redis=true"),
+    ("dev", "images=registry", DEPLOYED, "interfaceEndpoints=true", "flowLogs=true"),
     ("prod", DEPLOYED, "nat=gatewayPerAz", "containerInsights=false"),
     ("prod", DEPLOYED, "fargateSpot=true", "cpuArchitecture=X86_64"),
 ]

@@ -54,7 +54,11 @@ def test_min_and_max_come_from_settings(plan: PlanFn) -> None:
 
 def test_sleep_scales_every_service_to_zero_outside_working_hours(plan: PlanFn) -> None:
     graph = plan(
-        "dev", "imageTag=abc1234", "worker.enabled=true", "sleep=weekdays 08-20 Europe/Berlin"
+        "dev",
+        "images=registry",
+        "imageTag=abc1234",
+        "worker.enabled=true",
+        "sleep=weekdays 08-20 Europe/Berlin",
     )
     found = targets(graph)
     assert set(found) == {"api", "web", "worker"}
@@ -75,7 +79,7 @@ def test_sleep_scales_every_service_to_zero_outside_working_hours(plan: PlanFn) 
 
 
 def test_sleep_every_day_uses_every_day_of_the_week(plan: PlanFn) -> None:
-    graph = plan("dev", "imageTag=abc1234", "sleep=daily 07-22")
+    graph = plan("dev", "images=registry", "imageTag=abc1234", "sleep=daily 07-22")
     schedules = {a.get("schedule") for a in graph.of_type(SCHEDULE)}
     assert schedules == {"cron(0 22 ? * * *)", "cron(0 7 ? * * *)"}
     assert {a.get("timezone") for a in graph.of_type(SCHEDULE)} == {"UTC"}

@@ -215,8 +215,9 @@ RULES = [
 def test_rule_accepts_good_and_rejects_bad_value(
     key: str, good: str, bad: str, message: str
 ) -> None:
-    settings("lab", **{key: good})
-    found = problems("lab", **{key: bad})
+    deployed = {"images": "registry"} if key == "imageTag" else {}  # (build refuses imageTag)
+    settings("lab", **deployed, **{key: good})
+    found = problems("lab", **deployed, **{key: bad})
     assert len(found) == 1, found
     assert found[0].startswith(f"fullstack:{key} = "), found[0]
     assert message in found[0], found[0]
@@ -383,19 +384,20 @@ def test_alb_https_needs_a_domain() -> None:
 
 
 def test_image_tag_latest_is_rejected_because_tags_are_immutable() -> None:
-    (problem,) = problems("lab", imageTag="latest")
+    (problem,) = problems("lab", images="registry", imageTag="latest")
     assert problem.startswith('fullstack:imageTag = "latest"') and "immutable" in problem
 
 
 def test_unset_image_tag_parks_the_services_and_says_so() -> None:
-    assert any("imageTag is unset" in notice for notice in settings("lab").notices)
-    assert not settings("lab", imageTag="3f9c2a1").notices
+    assert any("imageTag is unset" in notice for notice in settings("mvp").notices)
+    assert not settings("mvp", imageTag="3f9c2a1").notices
 
 
-@pytest.mark.parametrize("profile", ["lab", "mvp"])
-def test_images_default_to_the_registry_ci_pushes_to(profile: str) -> None:
-    assert settings(profile).images == "registry"
-    assert settings(profile).parked and not settings(profile, imageTag="3f9c2a1").parked
+def test_the_lab_builds_its_images_and_the_mvp_deploys_the_registry_ci_pushes_to() -> None:
+    assert settings("lab").images == "build" and not settings("lab").parked
+    assert settings("mvp").images == "registry"
+    assert settings("mvp").parked and not settings("mvp", imageTag="3f9c2a1").parked
+    assert settings("lab", images="registry").parked
 
 
 def test_image_tag_is_refused_with_images_build_naming_both_keys() -> None:

@@ -41,6 +41,12 @@ FREE_TYPES: MappingProxyType[str, str] = MappingProxyType(
         "aws:iam/policy:Policy": _IAM,
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _IAM,
         "aws:iam/instanceProfile:InstanceProfile": _IAM,
+        # release steps of `pulumi up` (components/release_steps.py): the task they run and the
+        # objects they write are the cost, the steps themselves are not AWS resources
+        "pulumi-python:dynamic/fullstack:MigrationRun": "a step of pulumi up, not an AWS "
+        "resource: the migration task's seconds on Fargate are its cost",
+        "pulumi-python:dynamic/fullstack:StaticFiles": "a step of pulumi up, not an AWS "
+        "resource: the objects it writes are billed on the static bucket's line",
         "aws:lb/targetGroup:TargetGroup": _ALB_PART,
         "aws:lb/listener:Listener": _ALB_PART,
         "aws:lb/listenerRule:ListenerRule": _ALB_PART,

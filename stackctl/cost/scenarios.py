@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.settings import KNOWN_KEYS
+from components.settings import KNOWN_KEYS, SettingsError, parse_settings
 from stackctl.cost.model import Assumptions, Estimate
 from stackctl.cost.pricers import estimate
 from stackctl.harness import Graph, run_program, stack_config
@@ -103,9 +103,11 @@ def resolve(argument: str) -> Scenario:
 def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
     """`overrides`, plus an image tag when neither the stack nor the overrides set one."""
     project, config = stack_config(stack, overrides)
-    if config.get(f"{project}:imageTag") or config.get(f"{project}:images") == "build":
-        return list(overrides)
-    return [ESTIMATE_IMAGE_TAG, *overrides]
+    try:
+        parked = parse_settings(project, stack, config).parked  # (the profile picks `images`)
+    except SettingsError:
+        return list(overrides)  # the program names the problem itself
+    return [ESTIMATE_IMAGE_TAG, *overrides] if parked else list(overrides)
 
 
 def run_deployed(stack: str, overrides: list[str]) -> Graph:

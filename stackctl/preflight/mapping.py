@@ -80,6 +80,31 @@ def _dimensions(inputs: Inputs) -> Any:
     return [{"Name": k, "Value": v} for k, v in dimensions.items()] or None
 
 
+def _metric_queries(inputs: Inputs) -> Any:
+    """pulumi's `metricQueries[].metric {namespace, metricName, dimensions, period, stat}` is
+    CloudFormation's `Metrics[].MetricStat {Metric {Namespace, MetricName, Dimensions}, Period,
+    Stat}` (AWS::CloudWatch::Alarm MetricDataQuery)."""
+    built = []
+    for query in inputs.get("metricQueries") or []:
+        item: dict[str, Any] = {"Id": query.get("id")}
+        for source, target in (("expression", "Expression"), ("returnData", "ReturnData")):
+            if query.get(source) is not None:
+                item[target] = query[source]
+        metric = query.get("metric")
+        if metric:
+            item["MetricStat"] = {
+                "Metric": {
+                    "Namespace": metric.get("namespace"),
+                    "MetricName": metric.get("metricName"),
+                    "Dimensions": _dimensions(metric),
+                },
+                "Period": metric.get("period"),
+                "Stat": metric.get("stat"),
+            }
+        built.append(item)
+    return built or None
+
+
 def _scheme(inputs: Inputs) -> Any:
     if "internal" not in inputs:
         return None
@@ -287,9 +312,11 @@ TYPES: dict[str, CfnType] = {
             "alarmActions": "AlarmActions",
             "okActions": "OKActions",
             "insufficientDataActions": "InsufficientDataActions",
-            "metricQueries": "Metrics",
         },
-        built={"Dimensions": ("dimensions", _dimensions)},
+        built={
+            "Dimensions": ("dimensions", _dimensions),
+            "Metrics": ("metricQueries", _metric_queries),
+        },
     ),
     "aws:cloudwatch/dashboard:Dashboard": CfnType(
         "AWS::CloudWatch::Dashboard",
@@ -761,6 +788,12 @@ NOT_RENDERED: dict[str, str] = {
     "pulumi:providers:aws": "the provider itself, not an AWS resource",
     "random:index/randomPassword:RandomPassword": "generated locally, not an AWS resource",
     "random:index/randomId:RandomId": "generated locally, not an AWS resource",
+    "pulumi-python:dynamic/fullstack:MigrationRun": (
+        "a step of `pulumi up` (RunTask of the migration task definition, which is checked)"
+    ),
+    "pulumi-python:dynamic/fullstack:StaticFiles": (
+        "a step of `pulumi up` (PutObject into the static bucket, which is checked)"
+    ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "adopts the VPC's default group",
     "aws:acm/certificateValidation:CertificateValidation": "waits for validation; no API input",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a property of AWS::ECR::Repository (botocore)",
