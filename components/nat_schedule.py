@@ -23,7 +23,7 @@ The recovery alarms of the NAT instance (components/nat_instance.py) stay quiet 
 stopped: a stopped instance publishes no status-check data, the alarms treat missing data as
 missing (the state goes to INSUFFICIENT_DATA, which has no action), and EC2's own automatic
 recovery acts only on running instances (aws-facts#stopped-instance-checks). Nothing else
-watches the NAT. tests/test_nat_schedule.py checks the alarms keep that configuration.
+watches the NAT. tests/network/test_nat_schedule.py checks the alarms keep that configuration.
 
 While stopped the instance bills nothing for compute; its Elastic IP (public IPv4) and its
 EBS volume keep billing. A `pulumi up` while it sleeps leaves it stopped, except for a change

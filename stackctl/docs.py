@@ -11,7 +11,7 @@ It also writes the README's cost table (between `BEGIN cost table` and `END cost
 against its budget, and the scenarios side by side (`cost --compare` with their names).
 
 `docs --check` exits 1 when either differs from what the declarations give (CI runs the same
-comparison in tests/test_docs.py).
+comparison in tests/program/test_docs.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `cost --compare lab "lab asleep" "lab with ALB" mvp` prices these side by side; any other
 argument is a stack, optionally with overrides: `dev:sleep=weekdays 08-20,nat=gateway`. The
 README's cost table is generated from `SCENARIOS` (`python -m stackctl docs`) and
-tests/test_cost_scenarios.py checks every budget.
+tests/tools/test_cost_scenarios.py checks every budget.
 
 Budgets (issue targets): idle, images deployed, no free tiers applied, us-east-1 prices.
 """

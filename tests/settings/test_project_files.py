@@ -16,7 +16,7 @@ import yaml
 
 from components.settings import KNOWN_KEYS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PULUMI_TYPES = {"string", "boolean", "integer", "array"}
 
 

@@ -23,9 +23,7 @@ from tests.compute_helpers import (
 )
 from tests.conftest import PlanFn
 
-CONTRACT = json.loads(
-    (Path(__file__).resolve().parent.parent / "app" / "contract.json").read_text()
-)
+CONTRACT = json.loads((Path(__file__).resolve().parents[2] / "app" / "contract.json").read_text())
 API, WEB = CONTRACT["images"]["api"], CONTRACT["images"]["web"]
 SERVICES, TASKS = CONTRACT["services"], CONTRACT["tasks"]
 ECS_EXEC_AGENT_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}

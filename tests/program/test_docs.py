@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FACTS = ROOT / "docs" / "aws-facts.md"
 OUTSIDE = re.compile(
     r"\.\./shared|shared/reference|aws-constraints\.md|aws-prices\.md|DESIGN\.md|STYLE\.md"

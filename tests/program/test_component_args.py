@@ -26,7 +26,7 @@ from components.transforms import Transform
 from stackctl.harness import Graph, ProgramError, Resource, run_program
 from tests.conftest import PlanFn
 
-COMPONENTS = Path(__file__).resolve().parent.parent / "components"
+COMPONENTS = Path(__file__).resolve().parents[2] / "components"
 REQUIRED = "Required:"
 ROLE = "aws:iam/role:Role"
 

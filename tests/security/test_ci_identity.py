@@ -376,7 +376,7 @@ def _boto3_actions(path: Path) -> set[str]:
 
 def test_the_deploy_role_can_run_what_the_workflows_run(ci_graph: Graph) -> None:
     statements = deploy_statements(ci_graph)
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     called = _boto3_actions(root / "stackctl" / "ops.py") | _boto3_actions(
         root / "components" / "task_run.py"
     )

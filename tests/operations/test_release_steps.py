@@ -143,7 +143,7 @@ except ProgramError as error:
 
 
 def test_a_program_error_before_the_gate_opens_is_reported_not_a_hang() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-c", ABANDONED],
         cwd=root,

@@ -103,7 +103,7 @@ REFERENCE_INPUTS: dict[str, str] = {
     "displayName": "a label shown in notifications",
     "databaseName": "a database inside the cluster",
     "masterUsername": "a user inside the database",
-    "finalSnapshotIdentifier": "used once, on delete; tests/test_database.py keeps it unique",
+    "finalSnapshotIdentifier": "used once, on delete; tests/data/test_database.py keeps it unique",
     "domainName": "the DNS name served or certified",
     "groupName": "the Scheduler schedule group a schedule belongs to",
 }
@@ -199,8 +199,9 @@ def test_flipping_edge_replaces_the_alb_under_the_same_name_so_it_goes_first(
 
 @pytest.fixture(scope="module")
 def ingress_graphs(tmp_path_factory: pytest.TempPathFactory) -> list[Graph]:
-    from tests import test_http_api, test_nat_schedule, test_service_discovery
     from tests.component_helpers import run_snippet
+    from tests.edge import test_http_api
+    from tests.network import test_nat_schedule, test_service_discovery
 
     return [
         test_http_api.build(tmp_path_factory.mktemp("names-http-api"), access_logs=7),

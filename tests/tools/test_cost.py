@@ -2,7 +2,8 @@
 
 Priced from the graph the program declares with images deployed (`imageTag` set: without it
 the services are parked at 0 tasks). The budgets are data in stackctl/cost/scenarios.py, checked
-in tests/test_cost_scenarios.py; the new ingress and sleep types in tests/test_cost_serverless.py.
+in tests/tools/test_cost_scenarios.py; the new ingress and sleep types in
+tests/tools/test_cost_serverless.py.
 """
 
 from __future__ import annotations

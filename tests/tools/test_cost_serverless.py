@@ -15,7 +15,7 @@ import pytest
 from stackctl.cost import Assumptions, estimate, instance_awake_hours_per_week
 from stackctl.cost.schedule import awake_hours, invocations_a_month
 from stackctl.harness import Graph, Resource
-from tests.test_cost import HOURS, _graph, _lines, _monthly, _res
+from tests.tools.test_cost import HOURS, _graph, _lines, _monthly, _res
 
 STOP = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"
 START = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"

@@ -41,7 +41,7 @@ from tests.dial_matrix import DIAL_MATRIX, matrix_id
 from tests.routing_helpers import alb_lands
 
 CONTRACT = json.loads(
-    (Path(__file__).resolve().parent.parent / "app" / "contract.json").read_text(encoding="utf-8")
+    (Path(__file__).resolve().parents[2] / "app" / "contract.json").read_text(encoding="utf-8")
 )
 IMAGES = CONTRACT["images"]
 # The paths the contract routes to the api (`/api/*`) and the prefix they share (`/api`).
@@ -57,7 +57,7 @@ SERVED = ("api", "web")  # the services the contract gives a port and a health p
 def graph(request: pytest.FixtureRequest, plan: PlanFn) -> Graph:
     stack, overrides = request.param
     # These invariants are about the load balancer's path: every entry with the ALB ingress
-    # (the lab's HTTP API ingress has its own tests, tests/test_http_api.py).
+    # (the lab's HTTP API ingress has its own tests, tests/edge/test_http_api.py).
     if not any(o.startswith("ingress=") for o in overrides):
         overrides = ("ingress=alb", *overrides)
     return plan(stack, *overrides)

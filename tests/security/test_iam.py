@@ -168,7 +168,7 @@ def test_every_policy_is_attached_to_a_role_of_this_program(graph: Graph) -> Non
 # -- the permissions boundary ---------------------------------------------------------------------
 
 # The CI roles are the only roles without the boundary: a person's `pulumi up` creates and changes
-# them, and the deploy role is denied every write on them (tests/test_ci_identity.py).
+# them, and the deploy role is denied every write on them (tests/security/test_ci_identity.py).
 UNBOUNDED = {"ci-preview", "ci-deploy"}
 
 
