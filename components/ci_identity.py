@@ -495,15 +495,13 @@ class CiIdentity(pulumi.ComponentResource):
                 }
             }
         if scope.condition == "record-names":
-            domain = self.args.domain
-            if not domain:
-                return None
+            # Without a domain the program writes no record: a name no zone can hold keeps every
+            # record change refused (the key is always present on ChangeResourceRecordSets).
+            domain = (self.args.domain or "no-domain.invalid").lower()
+            names = [domain, f"*.{domain}"] if self.args.domain else [domain]
             return {
                 "ForAllValues:StringLike": {
-                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
-                        domain.lower(),
-                        f"*.{domain.lower()}",
-                    ]
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": names
                 }
             }
         if scope.condition is None:

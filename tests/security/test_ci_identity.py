@@ -610,3 +610,26 @@ def test_ci_roles_live_under_the_project_path(ci_graph: Graph) -> None:
 def test_role_arns_are_exported_for_the_workflows(ci_graph: Graph) -> None:
     assert ci_graph.exports["ciPreviewRoleArn"] == roles(ci_graph)["preview"].outputs["arn"]
     assert ci_graph.exports["ciDeployRoleArn"] == roles(ci_graph)["deploy"].outputs["arn"]
+
+
+def test_without_a_domain_the_deploy_role_may_change_no_dns_record(plan: PlanFn) -> None:
+    """No domain, no record of ours: a record change anywhere in the account stays refused."""
+    graph = plan("dev", "githubRepo=acme/shop")
+    (changes,) = [
+        s
+        for s in deploy_statements(graph)
+        if s["Effect"] == "Allow" and "route53:ChangeResourceRecordSets" in actions(s)
+    ]
+    names = changes["Condition"]["ForAllValues:StringLike"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    ]
+    assert names == ["no-domain.invalid"]
+    with_domain = plan("dev", "githubRepo=acme/shop", "domain=example.com")
+    (changes,) = [
+        s
+        for s in deploy_statements(with_domain)
+        if s["Effect"] == "Allow" and "route53:ChangeResourceRecordSets" in actions(s)
+    ]
+    assert changes["Condition"]["ForAllValues:StringLike"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+    ] == ["example.com", "*.example.com"]
