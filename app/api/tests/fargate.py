@@ -143,7 +143,9 @@ class FakeNetwork:
                     out[name] = local_host
                 elif port is not None and value == str(port) and host in hosts_present:
                     out[name] = str(local_port)
-                elif url is not None and url.hostname == host and url.port == port:
+                elif url is not None and url.hostname == host and port in (None, url.port):
+                    # (a route without a port takes the host on any port: the lab's web calls
+                    # the api by its Cloud Map name on :8000, the ALB on :80)
                     out[name] = urlunsplit(url._replace(netloc=f"{local_host}:{local_port}"))
         return out
 
