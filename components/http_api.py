@@ -79,9 +79,9 @@ import pulumi_random as random
 
 from components import origin_check_handler
 from components.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
-from components.links import Source
+from components.links import Connection, Endpoint, Source, connect
 from components.routing import HostGroups, Route
-from components.security import admit_from_group, allow_to_group, service_trust_policy
+from components.security import service_trust_policy
 from components.transforms import ChildTransforms, Transform
 
 ORIGIN_HEADER = origin_check_handler.HEADER
@@ -292,25 +292,16 @@ class HttpApi(pulumi.ComponentResource):
 
     def admit_service(
         self, label: str, security_group_id: pulumi.Input[str], port: int
-    ) -> tuple[aws.vpc.SecurityGroupEgressRule, aws.vpc.SecurityGroupIngressRule]:
-        """Let the VPC link reach one service's tasks on `port`, and nothing more."""
-        egress = allow_to_group(
-            self,
-            f"{self._name}-to-{label}",
-            security_group_id=self.security_group.id,
-            port=port,
-            destination_security_group_id=security_group_id,
-            description=f"HTTP API VPC link to the {label} tasks",
+    ) -> Connection:
+        """Let the VPC link reach one service's tasks on `port`, and nothing more: the pair
+        `connect` makes, for a group the caller holds only by id (the wiring connects
+        `source` to a FargateService's `entry` instead)."""
+        return connect(
+            self.source,
+            Endpoint(
+                self, f"{self._name}-{label}", label, security_group_id, port, f"{label} port"
+            ),
         )
-        ingress = admit_from_group(
-            self,
-            f"{self._name}-{label}-from-vpc-link",
-            security_group_id=security_group_id,
-            port=port,
-            source_security_group_id=self.security_group.id,
-            description="From the HTTP API VPC link",
-        )
-        return egress, ingress
 
     # -- pieces ---------------------------------------------------------------------------------
 
