@@ -116,7 +116,7 @@ SERVICE_LINKED_ROLES = (
     "ecs.application-autoscaling.amazonaws.com",  # service auto scaling and sleep schedules
     "elasticache.amazonaws.com",  # the Redis/Valkey replication group
     "elasticloadbalancing.amazonaws.com",  # the ALB
-    # CloudWatch runs alarms' EC2 actions (the NAT instance's recover and reboot) under
+    # CloudWatch runs alarms' EC2 actions (the NAT instance's reboot) under
     # AWSServiceRoleForCloudWatchEvents, made when the first such alarm is created
     "events.amazonaws.com",
     "ops.apigateway.amazonaws.com",  # the HTTP API's VPC link (AWSServiceRoleForAPIGateway)

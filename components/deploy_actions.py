@@ -134,8 +134,8 @@ SCOPES: dict[str, Scope] = {
             "Alarms",
             "compute",
             (
-                # the monitoring alarms are `<prefix>-...`, but the NAT instance's recovery alarms
-                # are auto-named from their logical names and target tracking names its own
+                # the monitoring alarms are `<prefix>-...`, but the NAT instance's reboot alarm
+                # is auto-named from its logical name and target tracking names its own
                 # (`TargetTracking-service/<cluster>/...`): alarms of the account and region
                 "arn:aws:cloudwatch:{region}:{account}:alarm:*",
                 "arn:aws:cloudwatch::{account}:dashboard/{prefix}*",
@@ -666,7 +666,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (
-        # an alarm with an EC2 action (the NAT instance's recover and reboot) checks the instance
+        # an alarm with an EC2 action (the NAT instance's reboot) checks the instance
         _g(_READ, "cloudwatch:DescribeAlarms ec2:DescribeInstanceStatus ec2:DescribeInstances"),
         _ALARM,
     ),

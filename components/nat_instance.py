@@ -12,9 +12,13 @@ Creates:
    so Systems Manager can patch the instance and open a shell on it (Session Manager) with no
    SSH key and no inbound port;
 4. an Elastic IP, so the egress address stays the same across stops and recoveries;
-5. two CloudWatch alarms that heal it: a failed *system* status check triggers EC2 auto-recovery
-   (same instance id, ENI, private IP and Elastic IP on new hardware), a failed *instance* status
-   check reboots it.
+5. self-healing in two parts: a failed *system* status check (the host's fault) is handled by
+   EC2's simplified automatic recovery, on by default for t4g and set explicitly here
+   (`maintenance_options.auto_recovery = "default"`): same instance id, ENI, private IP and
+   Elastic IP on new hardware (aws-facts#simplified-auto-recovery); a failed *instance* status
+   check (the guest's fault: a hung kernel, a full disk) has no built-in remedy, so one
+   CloudWatch alarm reboots it. A second alarm with the `ec2:recover` action would only repeat
+   what simplified recovery already does, for $0.10 a month.
 
 Why alarms and not an auto scaling group of one: the private route tables point at this
 instance's network interface. Recovery keeps that interface, so the routes stay valid with no
@@ -109,8 +113,8 @@ class NatInstanceArgs:
     subnet_id: pulumi.Input[str]
     """Required: the public subnet the instance runs in."""
     region: str
-    """Required: the region of the recovery alarms' EC2 actions
-    (`arn:aws:automate:<region>:ec2:recover`)."""
+    """Required: the region of the reboot alarm's EC2 action
+    (`arn:aws:automate:<region>:ec2:reboot`)."""
     instance_type: str = "t4g.nano"
     """An arm64 instance type (Graviton). Cost: t4g.nano $3.07 a month, plus $3.65 for the
     Elastic IP and $0.64 for the disk."""
@@ -127,7 +131,7 @@ class NatInstanceArgs:
 
 
 class NatInstance(pulumi.ComponentResource):
-    """One arm64 NAT instance with an Elastic IP and recovery alarms."""
+    """One arm64 NAT instance with an Elastic IP, automatic recovery and a reboot alarm."""
 
     security_group: aws.ec2.SecurityGroup
     role: aws.iam.Role
@@ -277,33 +281,23 @@ class NatInstance(pulumi.ComponentResource):
         )
 
     def _create_recovery_alarms(self) -> list[aws.cloudwatch.MetricAlarm]:
-        region = self.args.region
-        actions = {
-            "system": ("StatusCheckFailed_System", f"arn:aws:automate:{region}:ec2:recover"),
-            "instance": ("StatusCheckFailed_Instance", f"arn:aws:automate:{region}:ec2:reboot"),
-        }
-        alarms = []
-        for check, (metric, action) in actions.items():
-            alarms.append(
-                aws.cloudwatch.MetricAlarm(
-                    f"{self._name}-{check}-check",
-                    aws.cloudwatch.MetricAlarmArgs(
-                        alarm_description=(
-                            f"NAT instance failed its {check} status check: "
-                            f"{'recover it on new hardware' if check == 'system' else 'reboot it'}"
-                        ),
-                        namespace="AWS/EC2",
-                        metric_name=metric,
-                        dimensions={"InstanceId": self.instance.id},
-                        statistic="Maximum",
-                        period=60,
-                        evaluation_periods=2 if check == "system" else 3,
-                        threshold=1,
-                        comparison_operator="GreaterThanOrEqualToThreshold",
-                        treat_missing_data="missing",
-                        alarm_actions=[action],
-                    ),
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-            )
-        return alarms
+        # Only the instance check: system check failures are EC2's to recover
+        # (auto_recovery="default" above; aws-facts#simplified-auto-recovery).
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-instance-check",
+            aws.cloudwatch.MetricAlarmArgs(
+                alarm_description="NAT instance failed its instance status check: reboot it",
+                namespace="AWS/EC2",
+                metric_name="StatusCheckFailed_Instance",
+                dimensions={"InstanceId": self.instance.id},
+                statistic="Maximum",
+                period=60,
+                evaluation_periods=3,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="missing",
+                alarm_actions=[f"arn:aws:automate:{self.args.region}:ec2:reboot"],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [alarm]

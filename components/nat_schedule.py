@@ -19,11 +19,11 @@ The services scale at the full hour (components/scaling.py: `cron(0 <hour> ? * <
 the same zone); `nat_times` derives both NAT times from the same SleepSchedule, so the two can
 not drift apart.
 
-The recovery alarms of the NAT instance (components/nat_instance.py) stay quiet while it is
-stopped: a stopped instance publishes no status-check data, the alarms treat missing data as
+The reboot alarm of the NAT instance (components/nat_instance.py) stays quiet while it is
+stopped: a stopped instance publishes no status-check data, the alarm treats missing data as
 missing (the state goes to INSUFFICIENT_DATA, which has no action), and EC2's own automatic
 recovery acts only on running instances (aws-facts#stopped-instance-checks). Nothing else
-watches the NAT. tests/network/test_nat_schedule.py checks the alarms keep that configuration.
+watches the NAT. tests/network/test_nat_schedule.py checks the alarm keeps that configuration.
 
 While stopped the instance bills nothing for compute; its Elastic IP (public IPv4) and its
 EBS volume keep billing. A `pulumi up` while it sleeps leaves it stopped, except for a change

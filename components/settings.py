@@ -410,7 +410,7 @@ class Settings:
         BOOLEAN,
         doc="CloudWatch alarms on the services, load balancer, database and cache, to an "
         "encrypted SNS topic. Off: none of them, nor the topic and its KMS key (the NAT "
-        "instance's recovery alarms stay: they act). Turned on when alarmEmail is set.",
+        "instance's reboot alarm stays: it acts). Turned on when alarmEmail is set.",
         cost="$0.10 per alarm a month (about 16 in the lab, 24 in mvp) + $1.00 for the topic's "
         "KMS key",
         lab=False,

@@ -3,7 +3,7 @@
 The budgets live in stackctl/cost/scenarios.py (`SCENARIOS`): lab <= $15 always on and <= $10
 with `sleep: weekdays 08-20`, lab with `ingress: alb` <= $35, mvp <= $120 (idle, images
 deployed, no free tiers, us-east-1). The two lab targets need the HTTP API ingress as the lab's
-default; the lab always on is a strict xfail while it is over its target.
+default.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 
 import pytest
 
-from components.settings import KNOWN_KEYS
 from stackctl import docs
 from stackctl.__main__ import main
 from stackctl.cost.scenarios import (
@@ -26,16 +25,6 @@ from stackctl.cost.scenarios import (
 )
 from stackctl.harness import Graph
 from tests.conftest import plan_stack
-
-# The lab always on is $15.35 against the $15 target (public IPv4 $3.65, the NAT instance and
-# its disk $3.71, Spot tasks $5.69, two secrets $0.80, Cloud Map's private zone $0.50...): a
-# strict xfail, so it turns into a failure the day the lab fits, and the gap stays visible.
-LAB_OVER_TARGET = pytest.mark.xfail(
-    strict=True, reason="the lab always on is $15.35 a month, $0.35 over the $15 target"
-)
-NO_INGRESS_DIAL = pytest.mark.skipif(
-    "ingress" not in KNOWN_KEYS, reason="the ingress dial does not exist yet"
-)
 
 
 def _run(stack: str, overrides: list[str]) -> Graph:
@@ -64,7 +53,6 @@ def test_the_scenario_table_holds_the_four_targets() -> None:
     }
 
 
-@LAB_OVER_TARGET
 def test_lab_always_on_within_15_dollars() -> None:
     _within_budget("lab")
 
@@ -73,7 +61,6 @@ def test_lab_asleep_within_10_dollars() -> None:
     _within_budget("lab asleep")
 
 
-@NO_INGRESS_DIAL
 def test_lab_with_alb_within_35_dollars() -> None:
     _within_budget("lab with ALB")
 
@@ -118,12 +105,6 @@ def test_cost_compare_prints_named_scenarios_side_by_side(capsys) -> None:
     header = next(line for line in text.splitlines() if "resource: price item" in line)
     assert header.split()[-4:] == ["lab", "lab", "asleep", "mvp"]
     assert "TOTAL" in text
-
-
-@pytest.mark.skipif("ingress" in KNOWN_KEYS, reason="the ingress dial exists now")
-def test_cost_compare_refuses_the_alb_scenario_while_ingress_is_unknown(capsys) -> None:
-    assert main(["cost", "--compare", "lab", "lab with ALB"]) == 2
-    assert "'ingress', which is not a setting" in capsys.readouterr().err
 
 
 def test_the_readme_cost_table_is_what_stackctl_cost_gives() -> None:
