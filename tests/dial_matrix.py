@@ -2,7 +2,8 @@
 
 Each entry is (stack, overrides). Together they switch on every optional part of the program:
 a domain with WAF, end-to-end TLS, CloudFront logs, CI identity and alarm email; the public ALB
-with a NAT gateway; no NAT with Redis and a sleep schedule; x86 with three AZs.
+with a NAT gateway; no NAT with Redis and a sleep schedule; x86 with three AZs; each stack with
+the other ingress mode (the lab's ALB, the mvp's HTTP API).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ DIAL_MATRIX: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dev", NO_NAT_SLEEPING),  # sleep is refused with profile mvp
     ("dev", X86_THREE_AZS),
     ("prod", X86_THREE_AZS),
+    ("dev", ("ingress=alb",)),
+    ("prod", ("ingress=httpApi",)),
+    ("prod", ("ingress=httpApi", *FULL_EDGE[:2], *FULL_EDGE[3:])),  # albHttps is the ALB's
 )
 
 

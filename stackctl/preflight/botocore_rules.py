@@ -205,6 +205,109 @@ CALLS: dict[str, tuple[Call, ...]] = {
             },
         ),
     ),
+    # -- lab ingress (HTTP API, Cloud Map, the origin-check Lambda) and the NAT schedule ----------
+    "aws:apigatewayv2/api:Api": (
+        Call(
+            "apigatewayv2",
+            "CreateApi",
+            {"name": "Name", "protocolType": "ProtocolType", "ipAddressType": "IpAddressType"},
+        ),
+    ),
+    "aws:apigatewayv2/vpcLink:VpcLink": (
+        Call(
+            "apigatewayv2",
+            "CreateVpcLink",
+            {"name": "Name", "subnetIds": "SubnetIds", "securityGroupIds": "SecurityGroupIds"},
+        ),
+    ),
+    "aws:apigatewayv2/integration:Integration": (
+        Call(
+            "apigatewayv2",
+            "CreateIntegration",
+            {
+                "integrationType": "IntegrationType",
+                "connectionType": "ConnectionType",
+                "integrationMethod": "IntegrationMethod",
+                "payloadFormatVersion": "PayloadFormatVersion",
+                "timeoutMilliseconds": "TimeoutInMillis",
+                "passthroughBehavior": "PassthroughBehavior",
+            },
+        ),
+    ),
+    "aws:apigatewayv2/route:Route": (
+        Call(
+            "apigatewayv2",
+            "CreateRoute",
+            {"routeKey": "RouteKey", "authorizationType": "AuthorizationType"},
+        ),
+    ),
+    "aws:apigatewayv2/authorizer:Authorizer": (
+        Call(
+            "apigatewayv2",
+            "CreateAuthorizer",
+            {
+                "name": "Name",
+                "authorizerType": "AuthorizerType",
+                "authorizerPayloadFormatVersion": "AuthorizerPayloadFormatVersion",
+                "authorizerResultTtlInSeconds": "AuthorizerResultTtlInSeconds",
+                "identitySources": "IdentitySource",
+            },
+        ),
+    ),
+    "aws:apigatewayv2/stage:Stage": (
+        Call("apigatewayv2", "CreateStage", {"name": "StageName", "description": "Description"}),
+    ),
+    "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (
+        Call(
+            "servicediscovery",
+            "CreatePrivateDnsNamespace",
+            {"name": "Name", "description": "Description"},
+        ),
+    ),
+    "aws:servicediscovery/service:Service": (
+        Call(
+            "servicediscovery",
+            "CreateService",
+            {"name": "Name", "description": "Description", "type": "Type"},
+        ),
+    ),
+    "aws:lambda/function:Function": (
+        Call(
+            "lambda",
+            "CreateFunction",
+            {
+                "name": "FunctionName",
+                "description": "Description",
+                "runtime": "Runtime",
+                "handler": "Handler",
+                "timeout": "Timeout",
+                "memorySize": "MemorySize",
+                "architectures": "Architectures",
+                "packageType": "PackageType",
+            },
+        ),
+    ),
+    "aws:lambda/permission:Permission": (
+        Call(
+            "lambda",
+            "AddPermission",
+            {"statementId": "StatementId", "action": "Action", "principal": "Principal"},
+        ),
+    ),
+    "aws:scheduler/schedule:Schedule": (
+        Call(
+            "scheduler",
+            "CreateSchedule",
+            {
+                "name": "Name",
+                "groupName": "GroupName",
+                "description": "Description",
+                "scheduleExpression": "ScheduleExpression",
+                "scheduleExpressionTimezone": "ScheduleExpressionTimezone",
+                "state": "State",
+            },
+        ),
+    ),
     "aws:ec2/flowLog:FlowLog": (
         Call(
             "ec2",

@@ -8,7 +8,10 @@ go through `--set` where settings validation lets the value through.
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
 import json
+import re
 import subprocess
 import sys
 import time
@@ -67,6 +70,30 @@ MATRIX: list[Any] = [
     ),
     pytest.param(
         "prod", ("aws:region=eu-west-1", "nat=gateway", "redis=true"), id="prod-eu-west-1"
+    ),
+    # the two ingress modes on both stacks: the lab's ALB, the mvp's HTTP API
+    pytest.param("dev", ("ingress=alb",), id="dev-alb"),
+    pytest.param("prod", ("ingress=httpApi",), id="prod-httpapi"),
+    pytest.param(
+        "prod",
+        (
+            "ingress=httpApi",
+            "domain=example.com",
+            "waf=true",
+            "cloudfrontLogs=true",
+            "githubRepo=acme/app",
+            "alarmEmail=ops@example.com",
+            "redis=true",
+        ),
+        id="prod-httpapi-domain-waf-logs-ci-alarms-redis",
+    ),
+    pytest.param(
+        "dev",
+        ("domain=example.com", "githubRepo=acme/app", "alarmEmail=ops@example.com"),
+        id="dev-httpapi-domain-ci-alarms",
+    ),
+    pytest.param(
+        "dev", ("sleep=weekdays 08-20 Europe/Berlin", "worker.enabled=true"), id="dev-sleep-worker"
     ),
 ]
 
@@ -167,6 +194,43 @@ def test_waf_description_outside_the_api_pattern() -> None:
     change(graph)
     assert "botocore wafv2.CreateWebACL Description" in rules(botocore_rules.check(graph))
     assert "cfn-lint E3031" in rules(preflight(graph))  # the schema has the same pattern
+
+
+def test_http_api_integration_timeout_beyond_30_seconds() -> None:
+    """HTTP API integrations time out after at most 30 s: botocore's TimeoutInMillis range."""
+
+    def change(graph: Graph) -> None:
+        first(graph, "aws:apigatewayv2/integration:Integration").inputs["timeoutMilliseconds"] = (
+            60000
+        )
+
+    graph = copy.deepcopy(plan_stack("dev"))
+    change(graph)
+    hit = [
+        f
+        for f in botocore_rules.check(graph)
+        if f.rule == "botocore apigatewayv2.CreateIntegration TimeoutInMillis"
+    ]
+    assert hit and "above the maximum 30000" in hit[0].message
+
+
+def test_authorizer_cache_ttl_beyond_an_hour_and_an_unknown_route_authorization() -> None:
+    def change(graph: Graph) -> None:
+        first(graph, "aws:apigatewayv2/authorizer:Authorizer").inputs[
+            "authorizerResultTtlInSeconds"
+        ] = 7200
+        first(graph, "aws:apigatewayv2/route:Route").inputs["authorizationType"] = "LAMBDA"
+
+    found = rules(seeded(change, "dev"))
+    assert "botocore apigatewayv2.CreateAuthorizer AuthorizerResultTtlInSeconds" in found
+    assert "botocore apigatewayv2.CreateRoute AuthorizationType" in found
+
+
+def test_schedule_name_beyond_64_characters() -> None:
+    graph = copy.deepcopy(plan_stack("dev", "sleep=weekdays 08-20"))
+    first(graph, "aws:scheduler/schedule:Schedule").inputs["name"] = "n" * 65
+    assert "botocore scheduler.CreateSchedule Name" in rules(botocore_rules.check(graph))
+    assert "cfn-lint E3033" in rules(preflight(graph))  # the schema has the same length
 
 
 def test_instance_type_that_does_not_exist_through_set() -> None:
@@ -293,6 +357,25 @@ def test_every_botocore_member_exists() -> None:
         for member in call.members.values()
         if member not in _operation(call.service, call.operation).input_shape.members
     ]
+    assert not wrong
+
+
+def test_every_botocore_rule_reads_an_input_the_pulumi_type_has() -> None:
+    """A rule keyed on an input name the resource does not take would never see a value."""
+    wrong = []
+    for pulumi_type, calls in CALLS.items():
+        _, path, cls = pulumi_type.split(":")
+        module = path.split("/")[0]
+        package = importlib.import_module(
+            f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"
+        )
+        params = inspect.signature(getattr(package, f"{cls}Args").__init__).parameters
+        for call in calls:
+            wrong += [
+                f"{pulumi_type} {source}"
+                for source in call.members
+                if re.sub(r"(?<!^)(?=[A-Z])", "_", source).lower() not in params
+            ]
     assert not wrong
 
 
