@@ -16,8 +16,9 @@ Creates:
    Multi-AZ only with 2 or more nodes (AWS rejects both on one node); with
    `snapshot_retention_days` > 0, daily snapshots kept that long and a final snapshot
    `<replication-group-id>-final-<8 random hex>` on delete (a `random.RandomId` of the stack:
-   stable for the stack's life, new when the stack is created again, so destroying a re-created
-   stack does not collide with the snapshot the first destroy left); minor engine upgrades in
+   stable for the stack's life, new when the stack is created again or the engine changes, so
+   neither destroying a re-created stack nor deleting a group replaced for a new engine collides
+   with the snapshot an earlier delete left); minor engine upgrades in
    the maintenance window, explicitly on (`auto_minor_version_upgrade`).
 
 The group and its subnet group have fixed names (the metrics' dimensions are derived from the
@@ -233,8 +234,12 @@ class Cache(pulumi.ComponentResource):
     def _final_snapshot_name(self) -> pulumi.Output[str] | None:
         if self.args.snapshot_retention_days == 0:
             return None
+        # Switching the engine (redis <-> valkey) may replace the group: a new suffix with it.
         return final_snapshot_name(
-            self, f"{self._name}-final-snapshot", self.args.replication_group_id
+            self,
+            f"{self._name}-final-snapshot",
+            self.args.replication_group_id,
+            replaced_with={"engine": self.args.engine},
         )
 
     def _create_replication_group(self) -> aws.elasticache.ReplicationGroup:

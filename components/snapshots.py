@@ -9,17 +9,29 @@ from a `random.RandomId` of the stack: stable for as long as the stack lives (no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_random as random
 
 
 def final_snapshot_name(
-    parent: pulumi.Resource, logical_name: str, identifier: str, protect: bool = False
+    parent: pulumi.Resource,
+    logical_name: str,
+    identifier: str,
+    protect: bool = False,
+    replaced_with: Mapping[str, str] | None = None,
 ) -> pulumi.Output[str]:
-    """`<identifier>-final-<8 hex>`; the RandomId is keyed on the identifier it extends."""
+    """`<identifier>-final-<8 hex>`; the RandomId is keyed on the identifier it extends and on
+    `replaced_with`: inputs of the owner whose change may replace it. A replacement deletes the
+    old resource, leaving its final snapshot; with the same name on the new one, the next delete
+    would collide with it. A new suffix when they change avoids that; when the change turns out
+    to be an in-place update, the owner only updates its final snapshot name."""
     suffix = random.RandomId(
         logical_name,
-        random.RandomIdArgs(byte_length=4, keepers={"identifier": identifier}),
+        random.RandomIdArgs(
+            byte_length=4, keepers={"identifier": identifier, **(replaced_with or {})}
+        ),
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )
     return pulumi.Output.concat(identifier, "-final-", suffix.hex)

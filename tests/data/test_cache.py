@@ -181,6 +181,14 @@ def test_snapshots_in_mvp_and_none_in_a_lab(plan: PlanFn) -> None:
     assert_unique_final_snapshot(
         plan("prod"), prod.get("finalSnapshotIdentifier"), prod.get("replicationGroupId")
     )
+    # a new engine may replace the group: the final snapshot's name changes with it, so the
+    # replaced group's snapshot never collides with the new group's (the RandomId's keepers)
+    keepers = [
+        r.get("keepers")
+        for r in plan("prod").of_type("random:index/randomId:RandomId")
+        if r.get("keepers", {}).get("identifier") == prod.get("replicationGroupId")
+    ]
+    assert keepers == [{"identifier": prod.get("replicationGroupId"), "engine": "valkey"}]
     lab = group_of(plan("dev", "redis=true"))
     assert lab.get("snapshotRetentionLimit") == 0
     assert not lab.get("finalSnapshotIdentifier")
