@@ -16,7 +16,9 @@ int prints without a decimal point (`fromPort=5432`), a float keeps one (`maxCap
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import keyword
 import re
 import sys
 import typing
@@ -33,22 +35,33 @@ def _snake(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), camel)
 
 
-def _args_class(type_token: str) -> Any:
-    """The `...Args` class of a resource type, from the already imported provider module."""
+def args_class(type_token: str, *, load: bool = False) -> Any:
+    """The `...Args` class of a resource type, from the already imported provider module (or,
+    with `load`, importing it). A folder that is a Python keyword is the package with a trailing
+    underscore: `aws:lambda/...` lives in `pulumi_aws.lambda_`."""
     parts = type_token.split(":")
     package = _PYTHON_PACKAGES.get(parts[0])
     if package is None or len(parts) != 3 or "/" not in parts[1]:
         return None
     folder, module = parts[1].split("/", 1)
+    if keyword.iskeyword(folder):
+        folder += "_"
     prefix = package if folder == "index" else f"{package}.{folder}"
-    loaded = sys.modules.get(f"{prefix}.{_snake(module)}")
+    name = f"{prefix}.{_snake(module)}"
+    loaded = importlib.import_module(name) if load else sys.modules.get(name)
     return getattr(loaded, f"{parts[2]}Args", None) if loaded is not None else None
+
+
+def takes_input(type_token: str, name: str) -> bool:
+    """Whether pulumi_aws's resource takes the (camelCase) top-level input `name`."""
+    cls = args_class(type_token, load=True)
+    return cls is not None and _snake(name) in inspect.signature(cls.__init__).parameters
 
 
 @cache
 def declared_type(type_token: str, path: str) -> str | None:
     """`int`, `float`, `str`, `bool` as pulumi_aws declares input `path` (dotted), or None."""
-    current = _args_class(type_token)
+    current = args_class(type_token)
     for part in path.split("."):
         if current is None:
             return None

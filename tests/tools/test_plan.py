@@ -263,6 +263,8 @@ def test_number_types_come_from_pulumi_aws(plan: PlanFn) -> None:
     assert declared_type(cluster, "serverlessv2ScalingConfiguration.secondsUntilAutoPause") == "int"
     assert declared_type("aws:cloudwatch/metricAlarm:MetricAlarm", "threshold") == "float"
     assert declared_type("random:index/randomPassword:RandomPassword", "length") == "int"
+    # a folder named like a Python keyword: aws:lambda/... is pulumi_aws.lambda_
+    assert declared_type("aws:lambda/function:Function", "memorySize") == "int"
     assert declared_type("aws:ecs/service:Service", "noSuchInput") is None
     assert (show_number(5432.0, "int"), show_number(1.0, "float"), show_number(0.5, "float")) == (
         "5432",
