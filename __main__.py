@@ -234,6 +234,9 @@ edge = Edge(
     ),
     opts=opts,
 )
+if load_balancer is not None and edge.vpc_origin is not None:
+    # The internal ALB admits the group AWS creates with the VPC origin (aws-facts#vpc-origin-sg).
+    load_balancer.admit_vpc_origin(edge.vpc_origin)
 site_url: pulumi.Input[str] = (
     f"https://{settings.domain}"
     if settings.domain
