@@ -47,7 +47,10 @@ HONOURED: dict[str, str] = {
     "tagPolicyCompliance": "provider only (`error`, `warning`, `disabled`)",
 }
 
-_ENV_INSTEAD = "set it in the environment instead ({env}), which the provider, the release steps and stackctl all read"
+_ENV_INSTEAD = (
+    "set it in the environment instead ({env}), which the provider, the release steps and "
+    "stackctl all read"
+)
 # key -> why it is refused and what to do instead.
 REFUSED: dict[str, str] = {
     "accessKey": "a static key in stack config is plaintext; use a profile, a role or the "
@@ -191,7 +194,8 @@ def _role(out: _Problems, index: int, entry: Any) -> AssumeRole | None:
         out.fail(f"{key}.{name}", entry[name], f"the fields {', '.join(ROLE_FIELDS)}")
     role_arn = entry.get("roleArn")
     if not isinstance(role_arn, str) or not ROLE_ARN_RE.match(role_arn):
-        out.fail(f"{key}.roleArn", role_arn, "an IAM role ARN, arn:aws:iam::<12 digits>:role/<name>")
+        allowed = "an IAM role ARN, arn:aws:iam::<12 digits>:role/<name>"
+        out.fail(f"{key}.roleArn", role_arn, allowed)
     session_name = entry.get("sessionName")
     if session_name is not None and (
         not isinstance(session_name, str) or not SESSION_NAME_RE.match(session_name)
@@ -266,7 +270,9 @@ def parse_aws_config(raw: Mapping[str, str], region: str, problems: list[str]) -
     given = {k[len("aws:") :]: v for k, v in raw.items() if k.startswith("aws:")}
     for key in sorted(set(given) & set(REFUSED)):
         shown = "[secret]" if key in ("accessKey", "secretKey", "token") else given[key]
-        problems.append(f"aws:{key} = {_show(shown)} is not honoured by this program: {REFUSED[key]}")
+        problems.append(
+            f"aws:{key} = {_show(shown)} is not honoured by this program: {REFUSED[key]}"
+        )
     profile = given.get("profile")
     if profile is not None and not profile.strip():
         out.fail("profile", profile, "a profile name of your shared config file")
@@ -276,9 +282,10 @@ def parse_aws_config(raw: Mapping[str, str], region: str, problems: list[str]) -
         text = given.get(key)
         files[key] = None
         if text is not None:
-            parsed = _string_list(out, key, text, None, 'a list of one path, e.g. ["~/.aws/config"]')
+            example = 'a list of one path, e.g. ["~/.aws/config"]'
+            parsed = _string_list(out, key, text, None, example)
             if parsed is not None and len(parsed) != 1:
-                out.fail(key, text, "exactly one path (boto3, which runs the release steps, reads one)")
+                out.fail(key, text, "exactly one path (boto3, of the release steps, reads one)")
                 parsed = None
             files[key] = parsed
     roles: list[AssumeRole] = []
@@ -324,9 +331,8 @@ def _provider_only(out: _Problems, given: Mapping[str, str]) -> dict[str, Any]:
     if "maxRetries" in given:
         values["max_retries"] = _whole(out, "maxRetries", given["maxRetries"], 0, 100)
     if "tokenBucketRateLimiterCapacity" in given:
-        values["token_bucket_rate_limiter_capacity"] = _whole(
-            out, "tokenBucketRateLimiterCapacity", given["tokenBucketRateLimiterCapacity"], 1, 100000
-        )
+        key = "tokenBucketRateLimiterCapacity"
+        values["token_bucket_rate_limiter_capacity"] = _whole(out, key, given[key], 1, 100000)
     for key, choices in (
         ("retryMode", ("standard", "adaptive")),
         ("tagPolicyCompliance", ("error", "warning", "disabled")),
@@ -485,7 +491,8 @@ def boto3_session(account: Mapping[str, Any]) -> Any:
     import botocore.session
 
     core = botocore.session.Session(profile=account.get("profile"))
-    for key, variable in (("sharedConfigFiles", "config_file"), ("sharedCredentialsFiles", "credentials_file")):  # fmt: skip
+    shared = (("sharedConfigFiles", "config_file"), ("sharedCredentialsFiles", "credentials_file"))
+    for key, variable in shared:
         files = account.get(key)
         if files:
             core.set_config_variable(variable, os.path.expanduser(files[0]))
@@ -500,7 +507,7 @@ def boto3_session(account: Mapping[str, Any]) -> Any:
             aws_session_token=credentials["SessionToken"],
             region_name=region,
         )
-    if account.get("allowedAccountIds") is not None or account.get("forbiddenAccountIds") is not None:
+    if any(account.get(k) is not None for k in ("allowedAccountIds", "forbiddenAccountIds")):
         identity = session.client("sts", region_name=region).get_caller_identity()
         check_account_id(str(identity["Account"]), account)
     return session

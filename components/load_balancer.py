@@ -8,9 +8,9 @@ Creates:
    that group, not from CloudFront's public ranges; aws-facts#vpc-origin-sg), looked up by
    `admit_vpc_origin(vpc_origin)` once the VPC origin exists; the internet-facing ALB admits
    CloudFront's origin-facing managed prefix list; with `public_https` (edge `public` with a
-   domain and TLS) 443 from anywhere instead. The web service is the one other source: `allow_from` admits it on port 80 for
-   server-side calls to the API (`API_INTERNAL_URL`). Egress to each service is added by the
-   service itself (it knows its own security group);
+   domain and TLS) 443 from anywhere instead. The web service is the one other source:
+   `allow_from` admits it on port 80 for server-side calls to the API (`API_INTERNAL_URL`).
+   Egress to each service is added by the service itself (it knows its own security group);
 2. the ALB: internal in private subnets (edge `vpcOrigin`) or internet-facing in public subnets
    (edge `public`), invalid header fields dropped, deletion protection per settings, idle timeout
    `idle_timeout` (60 s: longer than CloudFront's 30 s origin read timeout, so CloudFront gives

@@ -5,8 +5,8 @@ Creates one explicit `aws.Provider` for the stack's region whose `default_tags` 
 cannot be tagged are left alone). An explicit provider reads none of the stack's `aws:` config
 (aws-facts#explicit-provider), so every honoured `aws:` key (profile, shared files, roles,
 allowed/forbidden account ids, retries, ...; components/aws_account.py) is passed to it here; the
-refused ones never get this far (settings). Components receive it through `providers=[...]` and pass it to
-their children by parenting, so no resource falls back to the ambient default provider.
+refused ones never get this far (settings). Components receive it through `providers=[...]` and
+pass it to their children by parenting, so no resource falls back to the ambient default provider.
 
 Cost: none.
 """

@@ -29,9 +29,9 @@ from tests.compute_helpers import (
     services,
 )
 from tests.conftest import PlanFn
+from tests.helpers import subnets_of_tier
 
 GET_SECURITY_GROUP = "aws:ec2/getSecurityGroup:getSecurityGroup"
-from tests.helpers import subnets_of_tier
 
 FULL = (
     "dev",

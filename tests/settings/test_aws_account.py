@@ -154,9 +154,7 @@ def test_the_release_account_has_exactly_the_agreed_schema() -> None:
 def test_an_unquoted_account_id_in_yaml_is_read_as_the_id() -> None:
     raw = {"aws:region": "us-east-1", "fullstack:profile": "lab"}
     raw["aws:allowedAccountIds"] = "[123456789012]"  # YAML `- 123456789012` is a number
-    assert account(parse_settings("fullstack", "dev", raw))["allowedAccountIds"] == [
-        "123456789012"
-    ]
+    assert account(parse_settings("fullstack", "dev", raw))["allowedAccountIds"] == ["123456789012"]
 
 
 # -- refused keys and bad values: through settings load, as `pulumi up` runs it -------------------
@@ -286,8 +284,9 @@ def test_go_durations_as_the_provider_takes_them() -> None:
 
 @pytest.fixture
 def credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):  # fmt: skip
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     path = tmp_path / "credentials"
