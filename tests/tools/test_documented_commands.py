@@ -252,7 +252,7 @@ def _status_with(error_code: str, message: str, capsys: pytest.CaptureFixture[st
     stub.activate()
     outputs = parse_outputs("dev", OUTPUTS, "test")
     original = ops._outputs_and_clients
-    ops._outputs_and_clients = lambda args: (outputs, clients)  # type: ignore[assignment]
+    ops._outputs_and_clients = lambda args: (outputs, clients)
     try:
         args = argparse.Namespace(
             command="status", stack="dev", alarm_prefix="fullstack-dev", wait=False,
@@ -260,7 +260,7 @@ def _status_with(error_code: str, message: str, capsys: pytest.CaptureFixture[st
         )  # fmt: skip
         assert ops._run(args) == 2
     finally:
-        ops._outputs_and_clients = original  # type: ignore[assignment]
+        ops._outputs_and_clients = original
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     return err
