@@ -16,7 +16,7 @@ import pulumi
 
 ACCOUNT_ID = "123456789012"
 CLOUDFRONT_PREFIX_LIST_ID = "pl-3b927c52"
-VPC_ORIGINS_SERVICE_SG_ID = "sg-0cf0vpc0rigins01"  # the group AWS creates with a VPC origin
+VPC_ORIGINS_SERVICE_SG_ID = "sg-0cf0e5a1b2c3d4e5f"  # the group AWS creates with a VPC origin
 
 
 def _short_hash(text: str) -> str:

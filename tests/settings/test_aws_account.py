@@ -354,3 +354,50 @@ def test_the_session_refuses_an_account_that_is_not_allowed(credentials_file: Pa
                 forbiddenAccountIds=["123456789012"],
             )
         )
+
+
+def test_stackctl_commands_build_their_session_from_the_stacks_account(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """migrate/rollback/status/logs act in the account `pulumi up` deploys into."""
+    import argparse
+
+    import components.aws_account
+    import stackctl.harness
+    from stackctl import ops
+
+    raw = {
+        "aws:region": "eu-west-1",
+        "fullstack:profile": "lab",
+        "aws:profile": "staging",
+        "aws:allowedAccountIds": '["123456789012"]',
+        "aws:assumeRoles": json.dumps([{"roleArn": ROLE}]),
+    }
+    monkeypatch.setattr(stackctl.harness, "stack_config", lambda stack: ("fullstack", raw))
+    seen: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        components.aws_account, "boto3_session", lambda account: seen.append(account) or None
+    )
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(_OUTPUTS))
+    args = argparse.Namespace(stack="dev", outputs=str(outputs), region=None)
+    ops._outputs_and_clients(args)
+    expected = account(parse_settings("fullstack", "dev", raw))
+    assert seen == [{**expected, "region": "us-east-1"}]  # the outputs' region, as documented
+
+
+_OUTPUTS = {
+    "clusterName": "c",
+    "serviceNames": {"api": "a"},
+    "migrationTaskFamily": "f",
+    "migrationNetworkConfiguration": {
+        "subnets": ["subnet-1"],
+        "securityGroups": ["sg-1"],
+        "assignPublicIp": "DISABLED",
+    },
+    "migrationContainerName": "m",
+    "logGroupNames": {"api": "/a"},
+    "siteUrl": "https://x",
+    "apiUrl": "https://x/api",
+    "region": "us-east-1",
+}
