@@ -208,6 +208,8 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{self._name}-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=self.args.vpc_id,
+                # (kept as written: a new description replaces the group, and with it the ALB's
+                # rules; the internal ALB admits the VPC origin's group, see admit_vpc_origin)
                 description="ALB: CloudFront (origin-facing prefix list) and the web service only",
                 tags={"Name": f"{self.args.alb_name}-sg"},
             ),

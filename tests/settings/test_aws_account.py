@@ -375,9 +375,11 @@ def test_stackctl_commands_build_their_session_from_the_stacks_account(
     }
     monkeypatch.setattr(stackctl.harness, "stack_config", lambda stack: ("fullstack", raw))
     seen: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        components.aws_account, "boto3_session", lambda account: seen.append(account) or None
-    )
+
+    def record(account: dict[str, Any]) -> None:
+        seen.append(account)
+
+    monkeypatch.setattr(components.aws_account, "boto3_session", record)
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(_OUTPUTS))
     args = argparse.Namespace(stack="dev", outputs=str(outputs), region=None)
