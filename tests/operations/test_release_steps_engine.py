@@ -1,0 +1,154 @@
+"""The release steps as the engine runs them: a fresh `python -m pulumi.dynamic` process, driven
+over gRPC with inputs the SDK serialized (every number a protobuf double), against moto's
+server (botocore validates every call's parameters; moto parses them).
+
+moto runs the task through its states to STOPPED (its state manager advances one state per
+DescribeTasks) with exit code 0, so the whole run is exercised; what moto does not check is
+whether Fargate could really place the task (subnets, capacity, image pull).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+
+from components.release_steps import MigrationRunProvider
+from pulumi.runtime.proto import provider_pb2
+from tests.release_helpers import (
+    REGION,
+    DynamicProviderProcess,
+    EngineCalls,
+    MotoAws,
+    deserialize,
+    failure_text,
+)
+
+URN = "urn:pulumi:dev::fullstack::fullstack:service:MigrationTask$pulumi-python:dynamic/fullstack:MigrationRun::migrate-run"  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[MotoAws]:
+    moto = MotoAws()
+    yield moto
+    moto.stop()
+
+
+@pytest.fixture(scope="module")
+def engine(aws: MotoAws) -> Iterator[DynamicProviderProcess]:
+    process = DynamicProviderProcess(aws.environment())
+    yield process
+    process.close()
+
+
+def migration_props(aws: MotoAws, revision_of: str = "fullstack-dev-migrate") -> dict[str, Any]:
+    """A cluster, a migration task definition and a log group in moto; the run's inputs."""
+    ecs, ec2, logs = aws.client("ecs"), aws.client("ec2"), aws.client("logs")
+    cluster = ecs.create_cluster(clusterName="fullstack-dev-cluster")["cluster"]["clusterArn"]
+    ecs.put_cluster_capacity_providers(
+        cluster=cluster,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+    )
+    log_group = "/fullstack/dev/ecs/api"
+    if not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
+        logs.create_log_group(logGroupName=log_group)
+    definition = ecs.register_task_definition(
+        family=revision_of,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "migrate",
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/fullstack-dev/api:1",
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": log_group, "awslogs-stream-prefix": "migrate"},
+                },
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    return {
+        "account": {"region": REGION},
+        "region": REGION,
+        "cluster": cluster,
+        "taskDefinition": definition,
+        "containerName": "migrate",
+        "subnets": subnets,
+        "securityGroups": [group],
+        "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
+        "logGroupName": log_group,
+        "timeoutSeconds": 600,
+        "logLines": 30,
+        "natInstanceIds": [],
+        "exitCode": None,
+        "taskArn": None,
+    }
+
+
+def calls(engine: DynamicProviderProcess) -> EngineCalls:
+    return EngineCalls(engine, MigrationRunProvider(poll_seconds=0), URN)
+
+
+def test_the_migration_runs_with_the_inputs_the_engine_sends(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    props = migration_props(aws)
+    run = calls(engine)
+    checked = run.check({}, props)
+    assert not checked.failures
+    inputs = deserialize(checked.inputs)
+    # what the engine hands on: numbers as doubles (fact 67), the class of bug under test
+    assert isinstance(inputs["capacityProviderStrategy"][0]["weight"], float)
+    created = run.create(inputs)
+    outs = deserialize(created.properties)
+    assert outs["exitCode"] == 0
+    (task,) = aws.client("ecs").describe_tasks(cluster=props["cluster"], tasks=[outs["taskArn"]])[
+        "tasks"
+    ]
+    assert task["taskDefinitionArn"] == props["taskDefinition"]
+    assert task["startedBy"] == "pulumi-up-migrate"
+    assert task.get("capacityProviderName") == "FARGATE"  # on-demand, not the cluster's Spot
+    assert "launchType" not in task or task["launchType"] == "FARGATE"
+
+    newer = migration_props(aws)  # a new revision of the same family
+    assert newer["taskDefinition"] != props["taskDefinition"]
+    diffed = run.diff(outs, newer)
+    assert diffed.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert run.diff(outs, props).changes == provider_pb2.DiffResponse.DIFF_NONE
+    updated = deserialize(run.update(outs, newer).properties)
+    assert updated["exitCode"] == 0 and updated["taskArn"] != outs["taskArn"]
+    run.delete(updated)  # a migration stays applied: nothing to undo, no error
+
+
+def test_a_non_integral_number_fails_the_step_naming_the_parameter(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    props = migration_props(aws)
+    props["capacityProviderStrategy"] = [{"capacityProvider": "FARGATE", "weight": 1.5}]
+    with pytest.raises(grpc.RpcError) as failed:
+        calls(engine).create(props)
+    text = failure_text(failed.value)
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("components.release_aws.ReleaseStepError:"), text
+    assert "RunTask.capacityProviderStrategy[0].weight must be a whole number" in last
+
+
+def test_an_aws_error_is_one_line_that_says_how_to_retry(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    props = {**migration_props(aws), "cluster": "no-such-cluster"}
+    with pytest.raises(grpc.RpcError) as failed:
+        calls(engine).create(props)
+    text = failure_text(failed.value)
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("components.release_aws.ReleaseStepError: running the migration"), text
+    assert "ClusterNotFoundException" in last and "run `pulumi up` again" in last
+    assert text.count("Traceback") == 1, text  # no chained botocore traceback to read through
