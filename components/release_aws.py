@@ -76,7 +76,7 @@ def coerce_to_shape(value: Any, shape: Any, path: str) -> Any:
     if kind == "list" and isinstance(value, list):
         return [coerce_to_shape(item, shape.member, f"{path}[{i}]") for i, item in enumerate(value)]
     if kind == "map" and isinstance(value, dict):
-        return {key: coerce_to_shape(item, shape.value, f"{path}.{key}") for key, item in value.items()}
+        return {key: coerce_to_shape(v, shape.value, f"{path}.{key}") for key, v in value.items()}
     if kind in ("integer", "long") and isinstance(value, float):
         if not value.is_integer():
             raise ReleaseStepError(
@@ -246,22 +246,22 @@ def translated(step: str) -> Iterator[None]:
         raise ReleaseStepError(
             f"{step} failed: AWS's client refused the request ({_one_line(error)}); this is a bug "
             f"in the program's release steps, not in your settings: report it; then {RETRY}"
-        ) from error
-    except NoCredentialsError as error:
+        ) from None
+    except NoCredentialsError:
         raise ReleaseStepError(
             f"{step} failed: no AWS credentials were found (profile "
             f"{os.environ.get('AWS_PROFILE', 'unset')}); sign in (aws sso login / aws:profile), "
             f"then {RETRY}"
-        ) from error
+        ) from None
     except WaiterError as error:
         raise ReleaseStepError(
             f"{step} failed: gave up waiting ({_one_line(error)}); {RETRY}"
-        ) from error
+        ) from None
     except ClientError as error:
         details = error.response.get("Error", {})
         raise ReleaseStepError(
             f"{step} failed: {error.operation_name} returned {details.get('Code', '?')}: "
             f"{_one_line(details.get('Message', ''))}; {RETRY}"
-        ) from error
+        ) from None
     except BotoCoreError as error:
-        raise ReleaseStepError(f"{step} failed: {_one_line(error)}; {RETRY}") from error
+        raise ReleaseStepError(f"{step} failed: {_one_line(error)}; {RETRY}") from None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import grpc
+import grpc  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
 from pulumi.dynamic.dynamic import PROVIDER_KEY, ResourceProvider, serialize_provider
 from pulumi.runtime import rpc
@@ -125,9 +125,11 @@ class EngineCalls:
     def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
         return self.stub.Diff(
             provider_pb2.DiffRequest(
-                id="id", urn=self.urn, olds=self._with_provider(olds),
+                id="id",
+                urn=self.urn,
+                olds=self._with_provider(olds),
                 news=self._with_provider(news),
-            )  # fmt: skip
+            )
         )
 
     def create(self, props: Mapping[str, Any]) -> Any:
@@ -138,9 +140,11 @@ class EngineCalls:
     def update(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
         return self.stub.Update(
             provider_pb2.UpdateRequest(
-                id="id", urn=self.urn, olds=self._with_provider(olds),
+                id="id",
+                urn=self.urn,
+                olds=self._with_provider(olds),
                 news=self._with_provider(news),
-            )  # fmt: skip
+            )
         )
 
     def delete(self, props: Mapping[str, Any]) -> Any:
@@ -151,4 +155,4 @@ class EngineCalls:
 
 def failure_text(error: grpc.RpcError) -> str:
     """The details the engine shows for a failed call (the provider's formatted traceback)."""
-    return str(error.details())  # type: ignore[attr-defined]
+    return str(error.details())

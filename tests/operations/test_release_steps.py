@@ -9,8 +9,8 @@ provider's methods directly with stub clients and a stub `docker`.
 from __future__ import annotations
 
 import base64
+import importlib
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,27 @@ from components.release_steps import (
     ReleaseStepError,
     StaticFilesProvider,
 )
-from stackctl.harness import Graph, Resource
+from stackctl.harness import Graph, ProgramError, Resource, run_program
 from tests.conftest import PlanFn
+
+
+def stub_client(service: str) -> Any:
+    """A real boto3 client whose calls botocore's Stubber answers after validating them, with
+    the argument coercion every client of the steps has (components/release_aws.py)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from components.release_aws import with_shape_coercion
+
+    client = with_shape_coercion(
+        boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        ).client(service)
+    )
+    client.stubber = Stubber(client)
+    client.stubber.activate()
+    return client
+
 
 MIGRATION_RUN = "pulumi-python:dynamic/fullstack:MigrationRun"
 STATIC_FILES = "pulumi-python:dynamic/fullstack:StaticFiles"
@@ -80,12 +99,68 @@ def test_the_migration_runs_where_the_api_runs(plan: PlanFn) -> None:
     network = api.get("networkConfiguration")
     assert run.get("subnets") == network["subnets"]
     assert run.get("securityGroups") == network["securityGroups"]
-    assert run.get("capacityProviderStrategy") == [
-        {"capacityProvider": s["capacityProvider"], "weight": s["weight"], "base": s.get("base", 0)}
-        for s in api.get("capacityProviderStrategies")
-    ]
     assert run.get("region") == REGION
+    assert run.get("account") == {"region": REGION}
     assert run.get("logGroupName") == graph.named("api-logs").get("name")
+
+
+def test_the_lab_migration_runs_on_demand_while_its_api_runs_on_spot(plan: PlanFn) -> None:
+    graph = plan("dev")  # the lab profile: the services on Fargate Spot
+    assert graph.exports["profile"] == "lab"
+    api_strategy = graph.named("api-service").get("capacityProviderStrategies")
+    assert {s["capacityProvider"] for s in api_strategy} == {"FARGATE_SPOT"}
+    on_demand = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert graph.exports["capacityProviderStrategy"] == on_demand  # `stackctl migrate` too
+    # RunTask as the step sends it, checked against ECS's model by botocore's Stubber
+    props = {k: v for k, v in one(graph, MIGRATION_RUN).inputs.items() if k != "__provider"}
+    ecs = stub_client("ecs")
+    expected = {
+        "cluster": props["cluster"],
+        "taskDefinition": props["taskDefinition"],
+        "count": 1,
+        "startedBy": "pulumi-up-migrate",
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": props["subnets"],
+                "securityGroups": props["securityGroups"],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        "capacityProviderStrategy": on_demand,  # and no launchType, no Spot
+    }
+    ecs.stubber.add_response("run_task", {"tasks": [], "failures": []}, expected)
+    ec2 = stub_client("ec2")  # the NAT instance is awake: looked at, not started
+    (nat,) = props["natInstanceIds"]
+    awake = {"Reservations": [{"Instances": [{"InstanceId": nat, "State": {"Name": "running"}}]}]}
+    ec2.stubber.add_response("describe_instances", awake, {"InstanceIds": [nat]})
+    clients = {"ecs": ecs, "ec2": ec2, "logs": stub_client("logs")}
+    provider = MigrationRunProvider(clients=lambda service, region: clients[service])
+    with pytest.raises(ReleaseStepError, match="did not start"):
+        provider.create(props)
+    ecs.stubber.assert_no_pending_responses()
+    ec2.stubber.assert_no_pending_responses()
+
+
+def test_the_migration_waits_for_its_network_rules_and_capacity_providers(plan: PlanFn) -> None:
+    graph = plan("dev", "images=build")
+    run = one(graph, MIGRATION_RUN)
+    after = depends_on(graph, run)
+    # the rules that let the api's group (the task's) reach the database, both sides
+    assert {"database-from-api", "api-to-db"} <= after
+    assert {"api-sg", "api-https-out"} <= after  # its group and its way out (ECR, logs, secrets)
+    assert "cluster-capacity" in after  # aws:ecs/clusterCapacityProviders: FARGATE associated
+    kinds = {graph.by_urn(urn).type for urn in run.depends_on}
+    assert "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders" in kinds
+    assert "aws:ec2/instance:Instance" in kinds  # the NAT instance (the lab's way out)
+    assert "aws:ec2/route:Route" in kinds
+
+
+def test_with_redis_the_migration_also_waits_for_the_rules_to_the_cache(plan: PlanFn) -> None:
+    graph = plan("prod", "images=build")
+    after = depends_on(graph, one(graph, MIGRATION_RUN))
+    assert {"cache-from-api", "api-to-cache", "database-from-api", "api-to-db"} <= after
+    kinds = {graph.by_urn(urn).type for urn in one(graph, MIGRATION_RUN).depends_on}
+    assert "aws:ec2/natGateway:NatGateway" in kinds or "aws:ec2/instance:Instance" in kinds
 
 
 def test_the_static_files_come_from_the_web_image_the_service_runs(plan: PlanFn) -> None:
@@ -129,31 +204,43 @@ def test_up_prints_the_site_url(plan: PlanFn) -> None:
     assert f"info: The site: {url}" in graph.logs
 
 
-ABANDONED = """
-import components.release_steps as steps
-def fail(self, *args, **kwargs):
-    raise RuntimeError("the program broke between the services and the release steps")
-steps.StaticFiles.__init__ = fail
-from stackctl.harness import ProgramError, run_program
-try:
-    run_program("dev")
-except ProgramError as error:
-    print("ProgramError:", error)
-"""
+def _fail_on_call(number: int, original: Any) -> Any:
+    """A constructor that raises on its `number`th call (1-based), as a bug there would."""
+    seen = [0]
+
+    def constructor(self: Any, *args: Any, **kwargs: Any) -> None:
+        seen[0] += 1
+        if seen[0] == number:
+            raise RuntimeError("the program broke between the gate and the release steps")
+        original(self, *args, **kwargs)
+
+    return constructor
 
 
-def test_a_program_error_before_the_gate_opens_is_reported_not_a_hang() -> None:
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", ABANDONED],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=90,  # a services' wait that never ends would hang here
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "ProgramError: the program broke between the services" in done.stdout
+@pytest.mark.parametrize(
+    ("where", "call"),
+    [
+        ("components.fargate_service.FargateService", 2),  # the api is declared, the web fails
+        ("components.migration.MigrationTask", 1),  # every service declared, then a failure
+        ("components.release_steps.StaticFiles", 1),  # right before the steps
+        ("components.release_steps.MigrationRun", 1),
+    ],
+)
+def test_a_program_error_before_the_gate_opens_registers_no_service(
+    monkeypatch: pytest.MonkeyPatch, where: str, call: int
+) -> None:
+    module_name, class_name = where.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module_name), class_name)
+    monkeypatch.setattr(cls, "__init__", _fail_on_call(call, cls.__init__))
+    with pytest.raises(ProgramError) as failed:
+        run_program("dev", ("images=build", "worker.enabled=true"))
+    graph = failed.value.graph
+    for service in graph.of_type(SERVICE):  # none, or each one behind the migration run
+        assert "migrate-run" in depends_on(graph, service), service.name
+    assert graph.of_type(SERVICE) == []
+    # the program's own error is what `pulumi up` prints (inside the gate's), no hang
+    assert "the program broke between the gate and the release steps" in str(failed.value)
+    assert "no ECS service was registered" in str(failed.value)
 
 
 # -- the migration step against stub clients ---------------------------------------------------
