@@ -107,9 +107,13 @@ class DynamicProviderProcess:
 class EngineCalls:
     """Check, Diff, Create, Update, Delete of one dynamic resource, as the engine sends them."""
 
-    def __init__(self, process: DynamicProviderProcess, provider: ResourceProvider, urn: str):
+    def __init__(
+        self, process: DynamicProviderProcess, provider: ResourceProvider | str, urn: str
+    ) -> None:
+        """`provider`: an instance (serialized here as pulumi.dynamic.Resource does) or the
+        `__provider` string a resource registered (as the state stores it)."""
         self.stub = process.stub
-        self.provider = serialize_provider(provider)
+        self.provider = provider if isinstance(provider, str) else serialize_provider(provider)
         self.urn = urn
 
     def _with_provider(self, props: Mapping[str, Any]) -> Any:

@@ -37,7 +37,7 @@ def stub_client(service: str) -> Any:
     client = with_shape_coercion(
         boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        ).client(service)
+        ).client(service)  # type: ignore[call-overload]
     )
     client.stubber = Stubber(client)
     client.stubber.activate()
