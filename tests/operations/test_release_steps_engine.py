@@ -152,3 +152,53 @@ def test_an_aws_error_is_one_line_that_says_how_to_retry(
     assert last.startswith("components.release_aws.ReleaseStepError: running the migration"), text
     assert "ClusterNotFoundException" in last and "run `pulumi up` again" in last
     assert text.count("Traceback") == 1, text  # no chained botocore traceback to read through
+
+
+# -- a deploy at any hour: the NAT instance sleeps at 03:00 -------------------------------------
+
+SLEEP = "daily 08-20 Europe/Berlin"
+
+
+def test_at_three_in_the_morning_the_nat_instance_sleeps() -> None:
+    """The scenario of the next test: with `sleep` set, 03:00 is between the NAT's stop and
+    its start (components/nat_schedule.py), so the instance is stopped."""
+    from components.nat_schedule import nat_times
+    from components.settings import parse_sleep
+
+    schedule = parse_sleep(SLEEP)
+    assert schedule is not None
+    times = nat_times(schedule, 10, 10)
+    stop, start = times["stop"], times["start"]
+    three = 3 * 60
+    assert stop.hour * 60 + stop.minute > three or start.hour * 60 + start.minute > three
+    assert not (start.hour * 60 + start.minute <= three < stop.hour * 60 + stop.minute)
+
+
+def test_a_deploy_at_three_wakes_the_nat_instance_before_the_migration(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    ec2 = aws.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    nat = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t4g.nano")[
+        "Instances"
+    ][0]["InstanceId"]
+    ec2.stop_instances(InstanceIds=[nat])  # the schedule's stop at 20:10
+    props = {**migration_props(aws), "natInstanceIds": [nat]}
+    outs = deserialize(calls(engine).create(props).properties)
+    assert outs["exitCode"] == 0
+    state = ec2.describe_instances(InstanceIds=[nat])["Reservations"][0]["Instances"][0]["State"]
+    assert state["Name"] == "running"  # started for the release, left running until its stop
+    # and started before the task: the task ran, the instance was woken first (same call)
+    assert outs["taskArn"]
+
+
+def test_the_nat_instance_is_only_looked_at_when_it_is_awake(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    ec2 = aws.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    nat = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t4g.nano")[
+        "Instances"
+    ][0]["InstanceId"]
+    props = {**migration_props(aws), "natInstanceIds": [nat]}
+    assert deserialize(calls(engine).create(props).properties)["exitCode"] == 0
