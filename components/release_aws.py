@@ -249,9 +249,9 @@ def translated(step: str) -> Iterator[None]:
         ) from None
     except NoCredentialsError:
         raise ReleaseStepError(
-            f"{step} failed: no AWS credentials were found (profile "
-            f"{os.environ.get('AWS_PROFILE', 'unset')}); sign in (aws sso login / aws:profile), "
-            f"then {RETRY}"
+            f"{step} failed: no AWS credentials were found (AWS_PROFILE "
+            f"{os.environ.get('AWS_PROFILE', 'unset')}, or aws:profile); sign in, e.g. "
+            f"`aws sso login --profile <profile>`, then {RETRY}"
         ) from None
     except WaiterError as error:
         raise ReleaseStepError(
