@@ -135,7 +135,7 @@ class ReleaseGate:
     frame that made the gate is no longer running) and the gate is still shut, `steps` resolves
     to an error, so every service waiting behind it fails to register (nothing is sent to the
     engine for it) and `pulumi up` prints the program's error. The SDK waits for every
-    registration already under way before it re-raises (pulumi/runtime/stack.py, fact 69): a gate
+    registration already under way before it re-raises (aws-facts#sdk-error-waits): a gate
     that opened empty would let the engine roll the services out without the migration.
     """
 

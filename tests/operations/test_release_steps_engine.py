@@ -106,7 +106,8 @@ def test_the_migration_runs_with_the_inputs_the_engine_sends(
     checked = run.check({}, props)
     assert not checked.failures
     inputs = deserialize(checked.inputs)
-    # what the engine hands on: numbers as doubles (fact 67), the class of bug under test
+    # what the engine hands on: numbers as doubles, the class of bug under test
+    # (aws-facts#dynamic-provider-numbers)
     assert isinstance(inputs["capacityProviderStrategy"][0]["weight"], float)
     created = run.create(inputs)
     outs = deserialize(created.properties)
