@@ -160,3 +160,29 @@ class EngineCalls:
 def failure_text(error: grpc.RpcError) -> str:
     """The details the engine shows for a failed call (the provider's formatted traceback)."""
     return str(error.details())
+
+
+class FakeDocker:
+    """Answers docker's commands; `cp` writes a small Next.js static tree."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.commands: list[list[str]] = []
+        self.stdin: list[str | None] = []
+        self.fail_on = fail_on
+
+    def __call__(self, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        self.commands.append(argv)
+        self.stdin.append(kwargs.get("input"))
+        verb = argv[3]  # docker --config <dir> <verb> ...
+        if verb == self.fail_on:
+            return subprocess.CompletedProcess(argv, 1, "", f"Error response from daemon: {verb}")
+        if verb == "cp":
+            root = Path(argv[-1])
+            (root / "chunks").mkdir(parents=True)
+            (root / "chunks" / "app-3f9c2a1b.js").write_text("js")
+            (root / "css").mkdir()
+            (root / "css" / "a1b2c3.css").write_text("css")
+            (root / "Bx7y_buildId").mkdir()
+            (root / "Bx7y_buildId" / "_buildManifest.js").write_text("manifest")
+        out = "c0ffee" if verb == "create" else ""
+        return subprocess.CompletedProcess(argv, 0, out, "")

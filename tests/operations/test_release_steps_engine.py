@@ -16,11 +16,12 @@ import grpc  # type: ignore[import-untyped]
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from components.release_steps import MigrationRunProvider
+from components.release_steps import MigrationRunProvider, StaticFilesProvider
 from tests.release_helpers import (
     REGION,
     DynamicProviderProcess,
     EngineCalls,
+    FakeDocker,
     MotoAws,
     deserialize,
     failure_text,
@@ -203,3 +204,65 @@ def test_the_nat_instance_is_only_looked_at_when_it_is_awake(
     ][0]["InstanceId"]
     props = {**migration_props(aws), "natInstanceIds": [nat]}
     assert deserialize(calls(engine).create(props).properties)["exitCode"] == 0
+
+
+# -- the static files step, the same way (a stand-in docker; S3 and ECR in moto) ----------------
+
+STATIC_URN = "urn:pulumi:dev::fullstack::fullstack:edge:Edge$pulumi-python:dynamic/fullstack:StaticFiles::web-static"  # noqa: E501
+
+
+def test_the_static_files_publish_with_the_inputs_the_engine_sends(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="fullstack-dev-static-123456789012")
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fullstack-dev/web@sha256:abc"
+    props: dict[str, Any] = {
+        "account": {"region": REGION, "allowedAccountIds": ["123456789012"]},
+        "region": REGION,
+        "bucket": "fullstack-dev-static-123456789012",
+        "image": image,
+        "platform": "linux/arm64",
+        "sourcePath": "/app/.next/static",
+        "keyPrefix": "_next/static/",
+        "fileCount": None,
+    }
+    # the provider process loads FakeDocker by reference (tests/ is importable from the root)
+    step = EngineCalls(engine, StaticFilesProvider(run=FakeDocker()), STATIC_URN)
+    inputs = deserialize(step.check({}, props).inputs)
+    outs = deserialize(step.create(inputs).properties)
+    assert outs["fileCount"] == 3
+    listed = s3.list_objects_v2(Bucket=props["bucket"])["Contents"]
+    assert {o["Key"] for o in listed} == {
+        "_next/static/chunks/app-3f9c2a1b.js",
+        "_next/static/css/a1b2c3.css",
+        "_next/static/Bx7y_buildId/_buildManifest.js",
+    }
+    head = s3.head_object(Bucket=props["bucket"], Key="_next/static/css/a1b2c3.css")
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert head["ContentType"] == "text/css"
+    newer = {**props, "image": image.replace("abc", "def")}
+    assert step.diff(outs, newer).changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert deserialize(step.update(outs, newer).properties)["fileCount"] == 3
+    step.delete(outs)  # old files stay
+    assert len(s3.list_objects_v2(Bucket=props["bucket"])["Contents"]) == 3
+
+
+def test_the_static_files_refuse_a_forbidden_account_in_one_line(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    props = {
+        "account": {"region": REGION, "forbiddenAccountIds": ["123456789012"]},
+        "region": REGION,
+        "bucket": "never-written",
+        "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/fullstack-dev/web:1",
+        "platform": "linux/arm64",
+        "sourcePath": "/app/.next/static",
+        "keyPrefix": "_next/static/",
+    }
+    step = EngineCalls(engine, StaticFilesProvider(run=FakeDocker()), STATIC_URN)
+    with pytest.raises(grpc.RpcError) as failed:
+        step.create(props)
+    last = failure_text(failed.value).strip().splitlines()[-1]
+    assert last.startswith("components.release_aws.ReleaseStepError: the credentials are for")
+    assert "123456789012" in last and "forbiddenAccountIds" in last
