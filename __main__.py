@@ -17,14 +17,14 @@ from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteReco
 from components.edge import Edge, EdgeArgs
 from components.fargate_service import FargateService, FargateServiceArgs
 from components.http_api import HttpApi, HttpApiArgs
-from components.links import Link, connect, merge
+from components.links import Connection, Link, connect, merge
 from components.load_balancer import CLOUDFRONT_ORIGIN_FACING, LoadBalancer, LoadBalancerArgs
 from components.migration import MigrationTask, MigrationTaskArgs
 from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.naming import Naming
 from components.nat_schedule import NatSchedule, NatScheduleArgs
 from components.network import Network, NetworkArgs
-from components.provider import account_argument, component_options, create_provider
+from components.provider import account, component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
 from components.release_steps import ReleaseGate, StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
@@ -276,8 +276,11 @@ links: dict[str, Link] = {
     **({"cache": cache.link()} if cache is not None else {}),
 }
 
-# The ECS services roll out after the release steps (static files, migration run; below).
+# The ECS services roll out after the release steps (static files, migration run; below). Should
+# the program stop before the steps exist, the gate fails and no service is registered.
 release = ReleaseGate()
+# What the release steps' boto3 clients use: the stack's account (components/release_aws.py).
+release_account = account(settings)  # the provider's account, role and region (aws: keys)
 
 
 def internal_url(called: str) -> pulumi.Input[str]:
@@ -290,6 +293,7 @@ def internal_url(called: str) -> pulumi.Input[str]:
 
 
 services: dict[str, FargateService] = {}
+store_connections: dict[str, list[Connection]] = {}  # service -> its rules to the data stores
 for spec in specs:
     linked = merge([links[store] for store in spec.workload.uses if store in links])
     # Services that call another one reach it through the ingress: the internal ALB's name (its
@@ -343,8 +347,7 @@ for spec in specs:
         opts=opts,
     )
     services[spec.name] = service
-    for endpoint in linked.endpoints:
-        connect(service.source, endpoint)
+    store_connections[spec.name] = [connect(service.source, e) for e in linked.endpoints]
     if load_balancer is not None and spec.name in serving:
         # (was `<service>-alb-to-tasks` under the service: the alias keeps the same rule)
         connect(
@@ -386,21 +389,32 @@ if settings.parked:
 else:
     static_files = StaticFiles(
         "web-static",
-        region=settings.region,
+        account=release_account,
         bucket=edge.static_bucket.bucket,
         image=images["web"],
         platform=PLATFORMS[settings.cpu_architecture],
         opts=pulumi.ResourceOptions(parent=edge),
-        **account_argument(settings, StaticFiles),  # the provider's account, role and region
     )
     # After what the task needs to start and connect: routes/NAT/endpoints to pull its image and
-    # read its secrets, the database, the secrets' values, the cache.
+    # read its secrets, the database, the secrets' values, the cache, the rules that let its
+    # group (the api's) reach them and the internet, the cluster's capacity providers.
     data_stores = [database, storage, *([cache] if cache is not None else [])]
+    migrating = services[host_of(contract.tasks["migrate"], specs).name]
+    links_of_migrating = store_connections[migrating.args.service_name]
+    rules = [rule for link in links_of_migrating for rule in (link.ingress, link.egress)]
     migration_run = migration.run_once(
-        region=settings.region,
+        account=release_account,
         cluster=cluster.arn,
-        depends_on=[network, *data_stores],
-        **account_argument(settings, migration.run_once),  # the provider's account and role
+        # a deploy at any hour: the run wakes a sleeping NAT instance first
+        nat_instance_ids=[network.nat_instance.instance.id] if network.nat_instance else [],
+        depends_on=[
+            network,
+            *data_stores,
+            migrating.security_group,
+            migrating.https_out,
+            *rules,
+            cluster.capacity_providers,
+        ],
     )
     release.open([static_files, migration_run])
 

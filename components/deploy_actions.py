@@ -553,12 +553,18 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     # The release steps of `pulumi up` (components/release_steps.py): boto3 calls with the
     # program's credentials; the same calls `stackctl migrate` and the static upload make.
+    # Both first check the account (sts:GetCallerIdentity, components/release_aws.py); the run
+    # wakes a sleeping NAT instance (StartInstances on the stack's tagged instance) and passes
+    # the task's roles (iam:PassRole to ecs-tasks, granted with the roles).
     "pulumi-python:dynamic/fullstack:MigrationRun": (
+        _g(_READ, "sts:GetCallerIdentity ec2:DescribeInstances ec2:DescribeInstanceStatus"),
+        _g(_EC2, "ec2:StartInstances"),
         _g("EcsClusterAndServices", "ecs:RunTask ecs:DescribeTasks"),
         _g("EcsTaskDefinitions", "ecs:DescribeTaskDefinition"),
         _g("LogGroups", "logs:GetLogEvents"),
     ),
     "pulumi-python:dynamic/fullstack:StaticFiles": (
+        _g(_READ, "sts:GetCallerIdentity"),
         _g("EcrToken", "ecr:GetAuthorizationToken"),
         _g("Repositories", "ecr:BatchGetImage ecr:GetDownloadUrlForLayer"),
         _g("StaticAssets", "s3:PutObject"),

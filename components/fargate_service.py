@@ -363,7 +363,8 @@ class FargateService(pulumi.ComponentResource):
             ),
             opts=self._child(),
         )
-        aws.vpc.SecurityGroupEgressRule(
+        # kept: a one-off task in this group (the migration) waits for it (components/migration.py)
+        self.https_out = aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-https-out",
             aws.vpc.SecurityGroupEgressRuleArgs(
                 security_group_id=group.id,

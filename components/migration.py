@@ -9,8 +9,10 @@ Creates:
 
 It reuses the api's security group and private subnets: `network_configuration` is the
 `awsvpcConfiguration` that `aws ecs run-task` takes (no public IP, aws-facts#run-task-network), and
-`capacity_provider_strategy` the strategy to pass with it (never together with a launch type,
-aws-facts#launch-type-or-strategy). Run it, wait until STOPPED and check the container's exit code:
+`capacity_provider_strategy` the strategy to pass with it: on-demand FARGATE, whatever the api
+uses (a one-off task has no scheduler to replace it after a Spot interruption), never together
+with a launch type (aws-facts#launch-type-or-strategy). Run it, wait until STOPPED and check the
+container's exit code:
 
     aws ecs run-task --cluster <cluster> --task-definition <family> \
       --network-configuration '<network_configuration as JSON>' \
@@ -38,7 +40,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.fargate_service import FargateService, task_definition_args
-from components.release_steps import MigrationRun
+from components.release_steps import ON_DEMAND, MigrationRun
 from components.transforms import ChildTransforms, Transform
 
 DEFAULT_MIGRATION_COMMAND: tuple[str, ...] = ("alembic", "upgrade", "head")
@@ -108,14 +110,9 @@ class MigrationTask(pulumi.ComponentResource):
                 }
             }
         )
-        self.capacity_provider_strategy = [
-            {
-                "capacityProvider": strategy.capacity_provider,
-                "weight": strategy.weight,
-                "base": strategy.base or 0,
-            }
-            for strategy in api.capacity_provider_strategy()
-        ]
+        # on-demand Fargate whatever the api runs on: a one-off run is not retried by a
+        # service scheduler, so a Spot interruption would fail it (and the `up`)
+        self.capacity_provider_strategy = [dict(item) for item in ON_DEMAND]
         self._child_transforms.check()
         self.register_outputs(
             {
@@ -131,20 +128,23 @@ class MigrationTask(pulumi.ComponentResource):
     def run_once(
         self,
         *,
-        region: str,
+        account: Mapping[str, Any],
         cluster: pulumi.Input[str],
+        nat_instance_ids: Sequence[pulumi.Input[str]] = (),
         depends_on: Sequence[pulumi.Resource] = (),
     ) -> MigrationRun:
         """The migration run of `pulumi up` (a child of this component): after the task
-        definition (so the image) and `depends_on` (the database), once per revision."""
+        definition (so the image) and `depends_on` (the database, the network, the rules that
+        admit the task, the cluster's capacity providers), once per revision; it wakes the NAT
+        instances `nat_instance_ids` when they sleep. `account`: components/release_aws.py."""
         return MigrationRun(
             f"{self._name}-run",
-            region=region,
+            account=account,
             cluster=cluster,
+            nat_instance_ids=nat_instance_ids,
             task_definition_arn=self.task_definition.arn,
             container_name=self.container_name,
             network_configuration=self.network_configuration,
-            capacity_provider_strategy=self.capacity_provider_strategy,
             log_group_name=self.log_group_name,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self.task_definition, *depends_on]

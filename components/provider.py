@@ -13,10 +13,6 @@ Cost: none.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
@@ -43,15 +39,3 @@ def account(settings: Settings) -> dict[str, object]:
 def component_options(provider: aws.Provider) -> pulumi.ResourceOptions:
     """Options for a top-level component: children inherit the tagged provider."""
     return pulumi.ResourceOptions(providers=[provider])
-
-
-def account_argument(settings: Settings, target: Callable[..., Any]) -> dict[str, Any]:
-    """`{"account": account(settings)}` for a release step that takes it, else {}.
-
-    Merge shim (issue 19, item 4): the release steps gain their `account` input on another
-    branch; once StaticFiles and MigrationTask.run_once both take it, pass
-    `account=account(settings)` directly and delete this function.
-    """
-    if "account" in inspect.signature(target).parameters:
-        return {"account": account(settings)}
-    return {}

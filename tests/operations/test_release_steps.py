@@ -9,6 +9,7 @@ provider's methods directly with stub clients and a stub `docker`.
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,26 @@ from components.release_steps import (
 )
 from stackctl.harness import Graph, Resource
 from tests.conftest import PlanFn
+from tests.release_helpers import FakeDocker
+
+
+def stub_client(service: str) -> Any:
+    """A real boto3 client whose calls botocore's Stubber answers after validating them, with
+    the argument coercion every client of the steps has (components/release_aws.py)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from components.release_aws import with_shape_coercion
+
+    client = with_shape_coercion(
+        boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        ).client(service)  # type: ignore[call-overload]
+    )
+    client.stubber = Stubber(client)
+    client.stubber.activate()
+    return client
+
 
 MIGRATION_RUN = "pulumi-python:dynamic/fullstack:MigrationRun"
 STATIC_FILES = "pulumi-python:dynamic/fullstack:StaticFiles"
@@ -80,12 +101,68 @@ def test_the_migration_runs_where_the_api_runs(plan: PlanFn) -> None:
     network = api.get("networkConfiguration")
     assert run.get("subnets") == network["subnets"]
     assert run.get("securityGroups") == network["securityGroups"]
-    assert run.get("capacityProviderStrategy") == [
-        {"capacityProvider": s["capacityProvider"], "weight": s["weight"], "base": s.get("base", 0)}
-        for s in api.get("capacityProviderStrategies")
-    ]
     assert run.get("region") == REGION
+    assert run.get("account") == {"region": REGION}
     assert run.get("logGroupName") == graph.named("api-logs").get("name")
+
+
+def test_the_lab_migration_runs_on_demand_while_its_api_runs_on_spot(plan: PlanFn) -> None:
+    graph = plan("dev")  # the lab profile: the services on Fargate Spot
+    assert graph.exports["profile"] == "lab"
+    api_strategy = graph.named("api-service").get("capacityProviderStrategies")
+    assert {s["capacityProvider"] for s in api_strategy} == {"FARGATE_SPOT"}
+    on_demand = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert graph.exports["capacityProviderStrategy"] == on_demand  # `stackctl migrate` too
+    # RunTask as the step sends it, checked against ECS's model by botocore's Stubber
+    props = {k: v for k, v in one(graph, MIGRATION_RUN).inputs.items() if k != "__provider"}
+    ecs = stub_client("ecs")
+    expected = {
+        "cluster": props["cluster"],
+        "taskDefinition": props["taskDefinition"],
+        "count": 1,
+        "startedBy": "pulumi-up-migrate",
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": props["subnets"],
+                "securityGroups": props["securityGroups"],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        "capacityProviderStrategy": on_demand,  # and no launchType, no Spot
+    }
+    ecs.stubber.add_response("run_task", {"tasks": [], "failures": []}, expected)
+    ec2 = stub_client("ec2")  # the NAT instance is awake: looked at, not started
+    (nat,) = props["natInstanceIds"]
+    awake = {"Reservations": [{"Instances": [{"InstanceId": nat, "State": {"Name": "running"}}]}]}
+    ec2.stubber.add_response("describe_instances", awake, {"InstanceIds": [nat]})
+    clients = {"ecs": ecs, "ec2": ec2, "logs": stub_client("logs")}
+    provider = MigrationRunProvider(clients=lambda service, region: clients[service])
+    with pytest.raises(ReleaseStepError, match="did not start"):
+        provider.create(props)
+    ecs.stubber.assert_no_pending_responses()
+    ec2.stubber.assert_no_pending_responses()
+
+
+def test_the_migration_waits_for_its_network_rules_and_capacity_providers(plan: PlanFn) -> None:
+    graph = plan("dev", "images=build")
+    run = one(graph, MIGRATION_RUN)
+    after = depends_on(graph, run)
+    # the rules that let the api's group (the task's) reach the database, both sides
+    assert {"database-from-api", "api-to-db"} <= after
+    assert {"api-sg", "api-https-out"} <= after  # its group and its way out (ECR, logs, secrets)
+    assert "cluster-capacity" in after  # aws:ecs/clusterCapacityProviders: FARGATE associated
+    kinds = {graph.by_urn(urn).type for urn in run.depends_on}
+    assert "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders" in kinds
+    assert "aws:ec2/instance:Instance" in kinds  # the NAT instance (the lab's way out)
+    assert "aws:ec2/route:Route" in kinds
+
+
+def test_with_redis_the_migration_also_waits_for_the_rules_to_the_cache(plan: PlanFn) -> None:
+    graph = plan("prod", "images=build")
+    after = depends_on(graph, one(graph, MIGRATION_RUN))
+    assert {"cache-from-api", "api-to-cache", "database-from-api", "api-to-db"} <= after
+    kinds = {graph.by_urn(urn).type for urn in one(graph, MIGRATION_RUN).depends_on}
+    assert "aws:ec2/natGateway:NatGateway" in kinds or "aws:ec2/instance:Instance" in kinds
 
 
 def test_the_static_files_come_from_the_web_image_the_service_runs(plan: PlanFn) -> None:
@@ -129,31 +206,62 @@ def test_up_prints_the_site_url(plan: PlanFn) -> None:
     assert f"info: The site: {url}" in graph.logs
 
 
-ABANDONED = """
-import components.release_steps as steps
-def fail(self, *args, **kwargs):
-    raise RuntimeError("the program broke between the services and the release steps")
-steps.StaticFiles.__init__ = fail
+# Run in a fresh interpreter: after a program error the SDK's global state (its RPC manager,
+# pending outputs) still holds tasks of the closed event loop, and the next program run of this
+# process would fail on them.
+INJECTED_FAILURE = """
+import importlib, json, sys
+module_name, class_name, number = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cls = getattr(importlib.import_module(module_name), class_name)
+original, seen = cls.__init__, [0]
+def constructor(self, *args, **kwargs):
+    seen[0] += 1
+    if seen[0] == number:
+        raise RuntimeError("the program broke between the gate and the release steps")
+    original(self, *args, **kwargs)
+cls.__init__ = constructor
 from stackctl.harness import ProgramError, run_program
 try:
-    run_program("dev")
+    run_program("dev", ("images=build", "worker.enabled=true"))
+    print(json.dumps({"error": None}))
 except ProgramError as error:
-    print("ProgramError:", error)
+    graph = error.graph
+    services = {
+        s.name: sorted(graph.by_urn(urn).name for urn in s.depends_on)
+        for s in graph.of_type("aws:ecs/service:Service")
+    }
+    print(json.dumps({"error": str(error), "services": services}))
 """
 
 
-def test_a_program_error_before_the_gate_opens_is_reported_not_a_hang() -> None:
-    root = Path(__file__).resolve().parents[2]
+@pytest.mark.parametrize(
+    ("where", "call"),
+    [
+        ("components.fargate_service.FargateService", 2),  # the api is declared, the web fails
+        ("components.migration.MigrationTask", 1),  # every service declared, then a failure
+        ("components.release_steps.StaticFiles", 1),  # right before the steps
+        ("components.release_steps.MigrationRun", 1),
+    ],
+)
+def test_a_program_error_before_the_gate_opens_registers_no_service(where: str, call: int) -> None:
+    module_name, class_name = where.rsplit(".", 1)
     done = subprocess.run(
-        [sys.executable, "-c", ABANDONED],
-        cwd=root,
+        [sys.executable, "-c", INJECTED_FAILURE, module_name, class_name, str(call)],
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
-        timeout=90,  # a services' wait that never ends would hang here
+        timeout=120,  # a services' wait that never ends would hang here
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "ProgramError: the program broke between the services" in done.stdout
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["error"] is not None
+    for name, after in result["services"].items():  # none, or each behind the migration run
+        assert "migrate-run" in after, name
+    assert result["services"] == {}
+    # the program's own error is what `pulumi up` prints (inside the gate's), no hang
+    assert "the program broke between the gate and the release steps" in result["error"]
+    assert "no ECS service was registered" in result["error"]
 
 
 # -- the migration step against stub clients ---------------------------------------------------
@@ -284,32 +392,6 @@ def _no_docker(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError(f"docker run during check/diff: {args}")
 
 
-class FakeDocker:
-    """Answers docker's commands; `cp` writes a small Next.js static tree."""
-
-    def __init__(self, fail_on: str | None = None) -> None:
-        self.commands: list[list[str]] = []
-        self.stdin: list[str | None] = []
-        self.fail_on = fail_on
-
-    def __call__(self, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        self.commands.append(argv)
-        self.stdin.append(kwargs.get("input"))
-        verb = argv[3]  # docker --config <dir> <verb> ...
-        if verb == self.fail_on:
-            return subprocess.CompletedProcess(argv, 1, "", f"Error response from daemon: {verb}")
-        if verb == "cp":
-            root = Path(argv[-1])
-            (root / "chunks").mkdir(parents=True)
-            (root / "chunks" / "app-3f9c2a1b.js").write_text("js")
-            (root / "css").mkdir()
-            (root / "css" / "a1b2c3.css").write_text("css")
-            (root / "Bx7y_buildId").mkdir()
-            (root / "Bx7y_buildId" / "_buildManifest.js").write_text("manifest")
-        out = "c0ffee" if verb == "create" else ""
-        return subprocess.CompletedProcess(argv, 0, out, "")
-
-
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fullstack-dev/web@sha256:abc"
 STATIC_PROPS: dict[str, Any] = {
     "region": REGION,
@@ -392,3 +474,20 @@ def test_check_and_diff_make_no_aws_or_docker_call(provider: Any, props: dict[st
     provider.diff("id", dict(props), unknown)
     provider.diff("id", dict(props), dict(props))
     provider.delete("id", dict(props))  # deleting the step undoes nothing and calls nothing
+
+
+def test_with_sleep_the_migration_wakes_the_stacks_nat_instance(plan: PlanFn) -> None:
+    graph = plan("dev", "sleep=daily 08-20 Europe/Berlin")
+    run = one(graph, MIGRATION_RUN)
+    (nat,) = graph.of_type("aws:ec2/instance:Instance")
+    assert run.get("natInstanceIds") == [nat.id]
+    assert nat.urn in run.depends_on
+    assert graph.of_type("aws:scheduler/schedule:Schedule")  # the NAT does sleep in this stack
+    # the services wait for the run: none pulls an image before the NAT is awake
+    for service in graph.of_type(SERVICE):
+        assert "migrate-run" in depends_on(graph, service)
+
+
+def test_without_a_nat_instance_there_is_nothing_to_wake(plan: PlanFn) -> None:
+    graph = plan("prod", "nat=gateway", "images=build")
+    assert one(graph, MIGRATION_RUN).get("natInstanceIds") == []
