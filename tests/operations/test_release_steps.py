@@ -102,7 +102,7 @@ def test_the_migration_runs_where_the_api_runs(plan: PlanFn) -> None:
     assert run.get("subnets") == network["subnets"]
     assert run.get("securityGroups") == network["securityGroups"]
     assert run.get("region") == REGION
-    assert run.get("account") == {"region": REGION}
+    assert run.get("account") == {"region": REGION, "assumeRoles": []}  # dev sets no aws: keys
     assert run.get("logGroupName") == graph.named("api-logs").get("name")
 
 
