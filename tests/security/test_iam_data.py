@@ -11,6 +11,7 @@ fails the test unless tests/security/iam_data_allowed.txt covers it with a revie
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_every_allow_list_entry_is_still_needed(plan: PlanFn) -> None:
 # -- the checker catches each kind of mistake (seeded) -------------------------------------------
 
 
-def kinds(statement: dict[str, object]) -> set[str]:
+def kinds(statement: dict[str, Any]) -> set[str]:
     return {f.kind for f in check_document({"Statement": [statement]}, "seeded")}
 
 
