@@ -48,6 +48,24 @@ def test_every_iam_document_matches_awss_iam_data(
     assert findings == [], "\n".join(f.key() + "  " + f.detail for f in findings)
 
 
+def test_every_kind_of_document_is_collected(plan: PlanFn) -> None:
+    """Trust, inline, managed and boundary policies, bucket and key policies: all reach the
+    check (a collector that missed one would pass it unchecked)."""
+    stack, overrides = MATRIX[2]  # CI roles, domain, WAF, alarm e-mail (its KMS key)
+    graph = plan(stack, *overrides)
+    places = set()
+    for where, _ in collect_documents(graph):
+        type_token, rest = where.split(" ", 1)
+        places.add(f"{type_token}.{rest.split('.', 1)[1]}")
+    assert {
+        "aws:iam/role:Role.assumeRolePolicy",
+        "aws:iam/rolePolicy:RolePolicy.policy",
+        "aws:iam/policy:Policy.policy",
+        "aws:s3/bucketPolicy:BucketPolicy.policy",
+        "aws:kms/key:Key.policy",
+    } <= places, places
+
+
 def test_every_allow_list_entry_is_still_needed(plan: PlanFn) -> None:
     graphs: list[Graph] = [plan(stack, *overrides) for stack, overrides in COMBOS]
     findings = [f for g in graphs for f in check_graph(g)]
