@@ -255,6 +255,17 @@ class CiIdentityArgs:
         return f"/{self.project}/{self.stack}"
 
 
+def first_assumed_roles(assume_roles: object) -> tuple[str, ...]:
+    """The role the release steps assume with the deploy role's own credentials: the first of
+    the stack's `aws:assumeRoles` chain (each next one is assumed by the role before it, whose
+    own policies must allow it). None or []: no role."""
+    if not isinstance(assume_roles, list) or not assume_roles:
+        return ()
+    first = assume_roles[0]
+    arn = first.get("roleArn") if isinstance(first, dict) else None
+    return (str(arn),) if arn else ()
+
+
 def _document(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=1)
 

@@ -662,7 +662,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "pulumi-python:dynamic/fullstack:MigrationRun": (
         # the account check, and waking this stack's sleeping NAT instance before the task runs
         _g("CallerIdentity", "sts:GetCallerIdentity"),
-        _g(_READ, "ec2:DescribeInstances"),
+        _g(_READ, "ec2:DescribeInstances ec2:DescribeInstanceStatus"),
         _g("Ec2InstancesOfThisStack", "ec2:StartInstances"),
         # launch type FARGATE or capacity provider FARGATE: the same action and resource
         _g("EcsClusterAndServices", "ecs:RunTask ecs:DescribeTasks"),

@@ -10,6 +10,7 @@ read as written), so each rule also says which condition it needs.
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -298,3 +299,22 @@ def test_the_deploy_role_can_wake_only_this_stacks_nat_instance(plan: PlanFn) ->
         f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/fullstack-dev-api:3",
     )
     assert run
+
+
+def test_the_deploy_role_assumes_only_the_first_configured_role(plan: PlanFn) -> None:
+    """With `aws:assumeRoles`, the release steps assume its first role with CI's credentials."""
+    first = f"arn:aws:iam::{ACCOUNT}:role/deployers/release"
+    graph = plan(
+        "dev",
+        "images=build",
+        REPO,
+        "aws:assumeRoles="
+        + json.dumps([{"roleArn": first}, {"roleArn": "arn:aws:iam::210987654321:role/x"}]),
+    )
+    deploy = statements_of(graph, ci_roles(graph)["deploy"])
+    assert matching_allows(deploy, "sts:AssumeRole", first)
+    assert not matching_allows(deploy, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/other")
+    unset = statements_of(plan("dev", "images=build", REPO), ci_roles(graph)["deploy"])
+    assert not [
+        s for s in unset if "sts:AssumeRole" in as_list(s["Action"]) and s["Effect"] == "Allow"
+    ]
