@@ -24,7 +24,7 @@ from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.naming import Naming
 from components.nat_schedule import NatSchedule, NatScheduleArgs
 from components.network import Network, NetworkArgs
-from components.provider import component_options, create_provider
+from components.provider import account_argument, component_options, create_provider
 from components.registry import PLATFORMS, Registry, RegistryArgs
 from components.release_steps import ReleaseGate, StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
@@ -234,6 +234,9 @@ edge = Edge(
     ),
     opts=opts,
 )
+if load_balancer is not None and edge.vpc_origin is not None:
+    # The internal ALB admits the group AWS creates with the VPC origin (aws-facts#vpc-origin-sg).
+    load_balancer.admit_vpc_origin(edge.vpc_origin)
 site_url: pulumi.Input[str] = (
     f"https://{settings.domain}"
     if settings.domain
@@ -388,12 +391,16 @@ else:
         image=images["web"],
         platform=PLATFORMS[settings.cpu_architecture],
         opts=pulumi.ResourceOptions(parent=edge),
+        **account_argument(settings, StaticFiles),  # the provider's account, role and region
     )
     # After what the task needs to start and connect: routes/NAT/endpoints to pull its image and
     # read its secrets, the database, the secrets' values, the cache.
     data_stores = [database, storage, *([cache] if cache is not None else [])]
     migration_run = migration.run_once(
-        region=settings.region, cluster=cluster.arn, depends_on=[network, *data_stores]
+        region=settings.region,
+        cluster=cluster.arn,
+        depends_on=[network, *data_stores],
+        **account_argument(settings, migration.run_once),  # the provider's account and role
     )
     release.open([static_files, migration_run])
 

@@ -1131,6 +1131,7 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": (
         _g(_READ, "ec2:DescribeManagedPrefixLists ec2:GetManagedPrefixListEntries"),
     ),
+    "aws:ec2/getSecurityGroup:getSecurityGroup": (_g(_READ, "ec2:DescribeSecurityGroups"),),
     "aws:ec2/getAmi:getAmi": (_g(_READ, "ec2:DescribeImages"),),
     "aws:ssm/getParameter:getParameter": (
         _g("PublicParameters", "ssm:GetParameter ssm:GetParameters"),

@@ -1,7 +1,8 @@
 """Edge: the CloudFront distribution that is the system's only way in, and its static bucket.
 
 Creates:
-1. a private S3 bucket for static assets (`/_next/static/*`, `/static/*`): public access blocked,
+1. a private S3 bucket for static assets (`/_next/static/*`, the one prefix the release step
+   publishes; nothing else is routed to it): public access blocked,
    bucket-owner-enforced ownership, SSE-S3; `force_destroy` only without deletion protection,
    and with it the bucket and all its settings are kept (`protect`, the rule in
    components/buckets.py);
@@ -79,7 +80,7 @@ class EdgeArgs:
     alb_dns_name: pulumi.Input[str] | None
     """Required: the load balancer's DNS name (the custom origin of edge `public`); None with
     the HTTP API ingress."""
-    static_paths: Sequence[str] = ("/_next/static/*", "/static/*")
+    static_paths: Sequence[str] = ("/_next/static/*",)
     """Path patterns served from the static bucket (app/contract.json's staticPathPatterns)."""
     vpc_origin: bool = True
     """Reach the internal ALB through a CloudFront VPC origin (edge `vpcOrigin`); False: a

@@ -1,13 +1,16 @@
 """LoadBalancer: the application load balancer CloudFront sends dynamic requests to.
 
 Creates:
-1. a security group with standalone rules only (aws-facts#sg-standalone-rules): ingress from
-   CloudFront's
-   origin-facing managed prefix list on the listener port CloudFront uses (80, or 443 with
-   end-to-end TLS); with `public_https` (edge `public` with a domain and TLS) 443 from anywhere
-   instead. The web service is the one other source: `allow_from` admits it on port 80 for
-   server-side calls to the API (`API_INTERNAL_URL`). Egress to each service is added by the
-   service itself (it knows its own security group);
+1. a security group with standalone rules only (aws-facts#sg-standalone-rules), admitting
+   CloudFront on the listener port it uses (80, or 443 with end-to-end TLS): the internal ALB
+   behind a VPC origin admits the `CloudFront-VPCOrigins-Service-SG` that AWS creates in the VPC
+   with the first VPC origin (its requests come from network interfaces in the VPC that carry
+   that group, not from CloudFront's public ranges; aws-facts#vpc-origin-sg), looked up by
+   `admit_vpc_origin(vpc_origin)` once the VPC origin exists; the internet-facing ALB admits
+   CloudFront's origin-facing managed prefix list; with `public_https` (edge `public` with a
+   domain and TLS) 443 from anywhere instead. The web service is the one other source:
+   `allow_from` admits it on port 80 for server-side calls to the API (`API_INTERNAL_URL`).
+   Egress to each service is added by the service itself (it knows its own security group);
 2. the ALB: internal in private subnets (edge `vpcOrigin`) or internet-facing in public subnets
    (edge `public`), invalid header fields dropped, deletion protection per settings, idle timeout
    `idle_timeout` (60 s: longer than CloudFront's 30 s origin read timeout, so CloudFront gives
@@ -47,6 +50,8 @@ from components.routing import HostGroups, Route, active, priorities
 from components.transforms import ChildTransforms, Transform
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# Created by AWS in the VPC with its first CloudFront VPC origin (aws-facts#vpc-origin-sg).
+VPC_ORIGINS_SERVICE_SG = "CloudFront-VPCOrigins-Service-SG"
 HTTP_PORT = 80
 HTTPS_PORT = 443
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -64,8 +69,9 @@ class LoadBalancerArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     """Required: private subnets (internal) or public subnets (internet-facing)."""
     cloudfront_prefix_list_id: pulumi.Input[str]
-    """Required: CloudFront's origin-facing managed prefix list, the only source admitted on the
-    listener port."""
+    """Required: CloudFront's origin-facing managed prefix list, the source admitted on the
+    listener port of an internet-facing ALB (an internal one admits the VPC origin's group
+    instead: `admit_vpc_origin`)."""
     internal: bool = True
     """Internal ALB behind the CloudFront VPC origin; False: internet-facing. Cost:
     internet-facing adds a public IPv4 per AZ ($3.65 a month each)."""
@@ -202,14 +208,45 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{self._name}-sg",
             aws.ec2.SecurityGroupArgs(
                 vpc_id=self.args.vpc_id,
+                # (kept as written: a new description replaces the group, and with it the ALB's
+                # rules; the internal ALB admits the VPC origin's group, see admit_vpc_origin)
                 description="ALB: CloudFront (origin-facing prefix list) and the web service only",
                 tags={"Name": f"{self.args.alb_name}-sg"},
             ),
             opts=self._child(),
         )
 
+    def admit_vpc_origin(self, vpc_origin: pulumi.Resource) -> aws.vpc.SecurityGroupIngressRule:
+        """Admit CloudFront's VPC origin on the listener port (call it once the Edge exists).
+
+        The group is looked up by name in the ALB's VPC after `vpc_origin` is created: AWS makes
+        it with the VPC's first VPC origin, so on the first `up` it does not exist before then
+        (and in a preview of that `up` the lookup waits, its id unknown).
+        """
+        if not self.args.internal:
+            raise ValueError("admit_vpc_origin is for the internal ALB behind a VPC origin")
+        service_group = aws.ec2.get_security_group_output(
+            name=VPC_ORIGINS_SERVICE_SG,
+            vpc_id=self.args.vpc_id,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=[vpc_origin]),
+        )
+        return aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-vpc-origin",
+            aws.vpc.SecurityGroupIngressRuleArgs(
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=self.listener_port,
+                to_port=self.listener_port,
+                referenced_security_group_id=service_group.id,
+                description="CloudFront VPC origin (its service security group)",
+            ),
+            opts=self._child(),
+        )
+
     def _admit_cloudfront(self) -> None:
-        port = HTTPS_PORT if self.args.certificate_arn is not None else HTTP_PORT
+        port = self.listener_port
+        if self.args.internal:
+            return  # behind a VPC origin: admit_vpc_origin, once the VPC origin exists
         if self.args.public_https:
             aws.vpc.SecurityGroupIngressRule(
                 f"{self._name}-https-anywhere",

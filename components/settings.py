@@ -34,6 +34,7 @@ from typing import Any, Literal, cast
 from pulumi.errors import RunError
 
 from components import dials
+from components.aws_account import AwsConfig, parse_aws_config
 from components.dials import BOOLEAN, PROFILE_NAMES, Dial, DialPartsError, dial
 from components.limits import (
     AUTO_PAUSE_MIN_MINOR,
@@ -222,6 +223,8 @@ class Settings:
     stack: str
     region: str
     profile: Profile
+    aws: AwsConfig = field(default_factory=lambda: AwsConfig(region="us-east-1"))
+    """The honoured `aws:` keys (components/aws_account.py): provider, release steps, stackctl."""
 
     # network
     vpc_cidr: str = dial(
@@ -875,6 +878,7 @@ def parse_settings(
     elif not REGION_RE.match(region):
         problems.append(f"aws:region = {_show(region)} is not valid; allowed: e.g. us-east-1")
 
+    aws = parse_aws_config(raw, region or "us-east-1", problems)
     r = _Reader(project, raw, chosen)
     r.problems = problems
     values = {dials.field_name(d.key): r.read(d) for d in declared}
@@ -887,6 +891,7 @@ def parse_settings(
         stack=stack,
         region=region or "us-east-1",
         profile=cast(Profile, chosen),
+        aws=aws,
         notices=tuple(notices),
         **values,
     )

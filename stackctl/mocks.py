@@ -16,6 +16,7 @@ import pulumi
 
 ACCOUNT_ID = "123456789012"
 CLOUDFRONT_PREFIX_LIST_ID = "pl-3b927c52"
+VPC_ORIGINS_SERVICE_SG_ID = "sg-0cf0e5a1b2c3d4e5f"  # the group AWS creates with a VPC origin
 
 
 def _short_hash(text: str) -> str:
@@ -441,6 +442,19 @@ def _prefix_list(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _security_group(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
+    """ec2.get_security_group by name and VPC: the group CloudFront made for its VPC origins."""
+    group_id = VPC_ORIGINS_SERVICE_SG_ID
+    return {
+        "id": group_id,
+        "name": args.get("name"),
+        "vpcId": args.get("vpcId"),
+        "arn": f"arn:aws:ec2:{m.region}:{ACCOUNT_ID}:security-group/{group_id}",
+        "description": "CloudFront VPC origins service security group",
+        "tags": {},
+    }
+
+
 def _zone(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args.get("name") or "example.com")
     return {"id": "Z0MOCKZONE123", "zoneId": "Z0MOCKZONE123", "name": name, "arn": ""}
@@ -460,5 +474,6 @@ _CALLS = {
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": _prefix_list,
+    "aws:ec2/getSecurityGroup:getSecurityGroup": _security_group,
     "aws:route53/getZone:getZone": _zone,
 }

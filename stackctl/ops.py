@@ -12,8 +12,12 @@ Commands (`python -m stackctl <command> --stack S [--outputs FILE]`):
   logs      a service's (or the migration's) CloudWatch Logs since a time, optionally followed
 
 The stack's outputs (names in stackctl/outputs.py) say which cluster, services, task family,
-subnets and log groups to use. Credentials and region come from the usual AWS environment
-(`AWS_PROFILE`, OIDC in CI); the region defaults to the stack's `region` output.
+subnets and log groups to use. The AWS account is the stack's own: the `aws:` keys of
+`Pulumi.<stack>.yaml` that choose it (profile, shared files, assumeRoles, allowed/forbidden
+account ids) build the session as they build the provider (components/aws_account.py); without
+them, the usual environment (`AWS_PROFILE`, OIDC in CI). The region defaults to the stack's
+`region` output. Every expected failure (no credentials, no network, access denied, the stack
+not deployed) ends in one line on stderr that says what to do, and exit code 2.
 """
 
 from __future__ import annotations
@@ -370,9 +374,78 @@ def _iso(value: Any) -> str:
 # -- command line -----------------------------------------------------------------------------
 
 
+def stack_account(stack: str, region: str | None = None) -> dict[str, Any]:
+    """The release steps' `account` of `stack`, from its `Pulumi.<stack>.yaml` (checked as
+    `pulumi up` checks it); `region` overrides the stack's."""
+    from components.aws_account import parse_aws_config, release_account
+    from stackctl.harness import stack_config
+
+    try:
+        _, raw = stack_config(stack)
+    except FileNotFoundError as error:
+        raise OpsError(str(error)) from error
+    problems: list[str] = []
+    config = parse_aws_config(raw, region or raw.get("aws:region", "us-east-1"), problems)
+    if problems:
+        raise OpsError(f"Pulumi.{stack}.yaml: {'; '.join(problems)}")
+    return release_account(config)
+
+
 def _outputs_and_clients(args: argparse.Namespace) -> tuple[StackOutputs, Clients]:
+    from components.aws_account import boto3_session
+
     outputs = load_outputs(args.stack, Path(args.outputs) if args.outputs else None)
-    return outputs, make_clients(args.region or outputs.region)
+    region = args.region or outputs.region
+    session = boto3_session(stack_account(args.stack, region))
+    return outputs, make_clients(region, session)
+
+
+# botocore error code -> what to do (AccessDenied and friends, a stack that is not there).
+_ACCESS_CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
+_TOKEN_CODES = (
+    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
+    "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
+)  # fmt: skip
+_MISSING_CODES = (
+    "ClusterNotFoundException", "ServiceNotFoundException", "ResourceNotFoundException",
+)  # fmt: skip
+
+
+def explain_aws_error(error: BaseException, stack: str) -> str | None:
+    """One line saying what went wrong with AWS and what to do, or None if not an AWS error."""
+    from botocore import exceptions as aws
+
+    from components.aws_account import AccountError
+
+    set_up = "set AWS_PROFILE (or aws:profile in Pulumi.{0}.yaml), or run `aws sso login`"
+    if isinstance(error, AccountError):
+        return f"wrong AWS account: {error}"
+    if isinstance(error, (aws.NoCredentialsError, aws.PartialCredentialsError)):
+        return "no AWS credentials found; " + set_up.format(stack)
+    if isinstance(error, aws.ProfileNotFound):
+        return f"{error}; fix aws:profile in Pulumi.{stack}.yaml or your ~/.aws/config"
+    if isinstance(error, aws.NoRegionError):
+        return f"no AWS region; pass --region or set aws:region in Pulumi.{stack}.yaml"
+    if isinstance(error, (aws.EndpointConnectionError, aws.ConnectTimeoutError)):
+        return f"cannot reach AWS ({error}); check the network, proxy or AWS_ENDPOINT_URL"
+    if isinstance(error, aws.ReadTimeoutError):
+        return f"AWS did not answer in time ({error}); retry, or check the network"
+    if isinstance(error, (aws.TokenRetrievalError, aws.SSOError)):
+        return f"AWS sign-in expired or missing ({error}); run `aws sso login`"
+    if isinstance(error, aws.ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        message = str(error.response.get("Error", {}).get("Message", "")).splitlines()[:1]
+        text = f"{code}: {message[0] if message else ''}".strip()
+        if code in _ACCESS_CODES:
+            return f"access denied by AWS ({text}); use a role that may operate stack {stack}"
+        if code in _TOKEN_CODES:
+            return f"AWS rejected the credentials ({text}); " + set_up.format(stack)
+        if code in _MISSING_CODES:
+            return f"stack {stack} is not deployed in this account/region ({text}); run `pulumi up`"
+        return f"AWS refused the request ({text})"
+    if isinstance(error, aws.BotoCoreError):
+        return f"AWS error: {error}"
+    return None
 
 
 def _alarm_prefix(stack: str) -> str:
@@ -405,10 +478,16 @@ def _run(args: argparse.Namespace) -> int:
             )
         return logs(outputs, clients, runtime, args.service, since=args.since, follow=args.follow)
     except (OutputsError, OpsError) as error:
-        print(f"{args.command}: {error}", file=sys.stderr)
+        print(f"{args.command}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # an AWS failure is one line; anything else is a bug: re-raise
+        explained = explain_aws_error(error, args.stack)
+        if explained is None:
+            raise
+        print(f"{args.command}: {' '.join(explained.split())}", file=sys.stderr)
+        return 2
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -191,8 +191,11 @@ def read_outputs_json(
                 "the pulumi CLI is not installed; pass --outputs FILE with the stack's outputs"
             ) from error
         if result.returncode != 0:
+            lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
             raise OutputsError(
-                f"`{' '.join(command)}` failed ({result.returncode}): {result.stderr.strip()}"
+                f"`{' '.join(command)}` failed ({lines[-1] if lines else result.returncode}); "
+                f"is stack {stack} deployed and selected (`pulumi login`, `pulumi up`)? "
+                "Or pass --outputs FILE"
             )
         text = result.stdout
         source = f"stack {stack}"

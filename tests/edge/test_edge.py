@@ -82,12 +82,27 @@ def test_static_paths_go_to_s3_behind_oac_with_caching(graph: Graph) -> None:
     assert static["originAccessControlId"] == oac.id
     assert static["domainName"] == static_bucket(graph).outputs["bucketRegionalDomainName"]
     behaviors = {b["pathPattern"]: b for b in distribution(graph).get("orderedCacheBehaviors")}
-    assert set(behaviors) == {"/_next/static/*", "/static/*"}
+    assert set(behaviors) == {"/_next/static/*"}
     for behavior in behaviors.values():
         assert behavior["targetOriginId"] == "static"
         assert behavior["cachePolicyId"] == CACHING_OPTIMIZED
         assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
         assert set(behavior["allowedMethods"]) <= {"GET", "HEAD", "OPTIONS"}
+
+
+def test_cloudfront_sends_to_s3_only_what_the_release_step_publishes(graph: Graph) -> None:
+    """A path routed to the bucket but never uploaded is a 403 for every viewer."""
+    from components.release_steps import STATIC_KEY_PREFIX
+
+    behaviors = distribution(graph).get("orderedCacheBehaviors") or []
+    to_s3 = [b["pathPattern"] for b in behaviors if b["targetOriginId"] == "static"]
+    assert to_s3, "the hashed assets are served from the bucket"
+    assert not origins(graph)["static"].get("originPath"), "keys are the viewer's path as is"
+    for pattern in to_s3:
+        # CloudFront asks S3 for the viewer's path minus its leading slash: the pattern's
+        # literal part must sit inside the prefix the release step uploads to.
+        literal = pattern.lstrip("/").split("*", 1)[0]
+        assert literal.startswith(STATIC_KEY_PREFIX), (pattern, STATIC_KEY_PREFIX)
 
 
 def test_everything_else_goes_to_the_alb_uncached_with_the_viewer_host(graph: Graph) -> None:

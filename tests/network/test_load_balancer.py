@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stackctl.harness import Graph
+from stackctl.mocks import VPC_ORIGINS_SERVICE_SG_ID
 from tests.compute_helpers import (
     CERT_VALIDATION,
     CONFIG_IDS,
@@ -15,6 +16,7 @@ from tests.compute_helpers import (
     RULE,
     SECURITY_GROUP,
     TARGET_GROUP,
+    VPC_ORIGIN,
     alb,
     alb_security_group,
     distribution,
@@ -28,6 +30,8 @@ from tests.compute_helpers import (
 )
 from tests.conftest import PlanFn
 from tests.helpers import subnets_of_tier
+
+GET_SECURITY_GROUP = "aws:ec2/getSecurityGroup:getSecurityGroup"
 
 FULL = (
     "dev",
@@ -262,8 +266,33 @@ def test_alb_admits_only_cloudfront_on_the_listener_port_and_the_web_service(
         assert by_source.pop(web.id) == (80, 80)
     if is_public(graph) and domain_of(graph) and tls_on(graph):
         assert by_source == {"0.0.0.0/0": (443, 443)}
-    else:
+    elif is_public(graph):  # internet-facing: CloudFront's public origin-facing addresses
         assert by_source == {PREFIX_LIST_ID: (port, port)}
+    else:  # behind the VPC origin: the group its interfaces carry (aws-facts#vpc-origin-sg)
+        assert by_source == {VPC_ORIGINS_SERVICE_SG_ID: (port, port)}
+
+
+def test_the_vpc_origin_group_is_looked_up_by_name_in_the_vpc_after_the_vpc_origin(
+    graph: Graph,
+) -> None:
+    """AWS creates the group with the VPC's first VPC origin: on the first `up` it does not
+    exist before that, so the lookup must wait for the VPC origin (and name the ALB's VPC)."""
+    lookups = [args for token, args in graph.calls if token == GET_SECURITY_GROUP]
+    if is_public(graph):
+        assert lookups == []
+        return
+    (args,) = lookups
+    assert args.get("name") == "CloudFront-VPCOrigins-Service-SG"
+    assert args.get("vpcId") == alb_security_group(graph).get("vpcId")
+    (rule,) = [
+        r
+        for r in ingress_of(graph, alb_security_group(graph))
+        if r.get("referencedSecurityGroupId") == VPC_ORIGINS_SERVICE_SG_ID
+    ]
+    (vpc_origin,) = graph.of_type(VPC_ORIGIN)
+    # The engine creates the rule only after the VPC origin (the lookup's dependency flows into
+    # the rule's dependencies, as the SDK sends them with RegisterResource).
+    assert vpc_origin.urn in rule.depends_on
 
 
 def test_services_admit_their_port_only_from_the_alb(graph: Graph) -> None:

@@ -249,7 +249,7 @@ def test_migrate_command_exits_non_zero_when_the_migration_fails(
     container_run.exit_code = 1
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(stack.outputs_json))
-    monkeypatch.setattr(ops, "make_clients", lambda region: stack.clients)
+    monkeypatch.setattr(ops, "make_clients", lambda region, session=None: stack.clients)
     runtime = stack.runtime
     monkeypatch.setattr(ops, "Runtime", lambda: runtime)
     assert main(["migrate", "--stack", "dev", "--outputs", str(outputs_file)]) == 1
@@ -261,7 +261,7 @@ def test_migrate_command_exits_zero_when_the_migration_succeeds(
 ) -> None:
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(stack.outputs_json))
-    monkeypatch.setattr(ops, "make_clients", lambda region: stack.clients)
+    monkeypatch.setattr(ops, "make_clients", lambda region, session=None: stack.clients)
     runtime = stack.runtime
     monkeypatch.setattr(ops, "Runtime", lambda: runtime)
     assert main(["migrate", "--stack", "dev", "--outputs", str(outputs_file)]) == 0

@@ -47,7 +47,6 @@ from urllib.parse import urlsplit, urlunsplit
 from tests.dockerfile import ROOT_DIR_MODE, Image, Owner, read_image
 
 APP_DIR = Path(__file__).resolve().parents[2]
-CHECKOUT = APP_DIR.parent
 TASKDEFS_DIR = Path(os.environ.get("APP_TASKDEFS_DIR", APP_DIR / ".taskdefs"))
 STANDALONE = APP_DIR / "web" / ".next" / "standalone"
 BWRAP = shutil.which("bwrap")
@@ -157,13 +156,17 @@ def image_of(task_role: str) -> tuple[Image, list[tuple[Path, str]]]:
     """The image a task runs and the host paths bound at its paths."""
     if task_role == "web":
         return read_image(APP_DIR / "web" / "Dockerfile"), [(STANDALONE, "/app")]
-    venv = Path(os.environ.get("APP_VENV", APP_DIR / ".venv"))
-    return read_image(APP_DIR / "api" / "Dockerfile"), [(APP_DIR / "api", "/app"), (venv, "/opt/venv")]
+    return read_image(APP_DIR / "api" / "Dockerfile"), [(APP_DIR / "api", "/app"), (host_venv(), "/opt/venv")]
+
+
+def host_venv() -> Path:
+    """The venv that stands for the image's /opt/venv (`APP_VENV`, else app/.venv)."""
+    return Path(os.environ.get("APP_VENV", APP_DIR / ".venv")).absolute()
 
 
 def _venv_interpreter_home() -> Path:
     """The installation the venv's python runs from (`home` in pyvenv.cfg, minus `bin`)."""
-    venv = Path(os.environ.get("APP_VENV", APP_DIR / ".venv"))
+    venv = host_venv()
     for line in (venv / "pyvenv.cfg").read_text().splitlines():
         key, _, value = line.partition("=")
         if key.strip() == "home":
@@ -194,7 +197,9 @@ class Container:
         self.image, self.image_binds = image_of("web" if role == "web" else "api")
         self.image = image or self.image
         self.extra_binds: list[tuple[Path, str]] = []  # (host directory, path), read-only
-        self.exposed = [] if role == "web" else [_venv_interpreter_home()]
+        # The host's Python (standing for the base image's) and the venv at its host path: their
+        # parents must be traversable by the task's user whatever the host's modes are.
+        self.exposed = [] if role == "web" else [_venv_interpreter_home(), host_venv()]
         self.secrets, self.network = secrets, network
         self.extra_env = dict(extra_env or {})
         ports = [m["containerPort"] for m in self.definition.get("portMappings", [])]
@@ -267,9 +272,9 @@ class Container:
             )
             hosts.chmod(0o644)
             args += ["--ro-bind", str(hosts), "/etc/hosts"]
-        # A checkout under /tmp (CI) stays visible: the venv's scripts name their interpreter by it.
-        if any(CHECKOUT.is_relative_to(m["containerPath"]) for m in self.definition.get("mountPoints", [])):
-            args += ["--ro-bind", str(CHECKOUT), str(CHECKOUT)]
+        if self.role != "web":
+            mounted = [m["containerPath"] for m in self.definition.get("mountPoints", [])]
+            args += _keep_visible(host_venv(), mounted)
         return [*args, "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--die-with-parent"]
 
     def argv(self, command: list[str], *, as_root: bool = False) -> list[str]:
@@ -323,6 +328,27 @@ class Container:
 
     def cleanup(self) -> None:
         shutil.rmtree(self._base, ignore_errors=True)
+
+
+def _keep_visible(path: Path, mounted: list[str]) -> list[str]:
+    """bwrap arguments that keep a host directory readable at its own path in the container.
+
+    The venv's scripts (`/opt/venv/bin/alembic`) name their interpreter by the venv's host path
+    (`<checkout>/app/.venv/bin/python`), so that path must resolve in the container, wherever
+    the checkout lives. The host's root is bound read-only, but `/tmp` (the sandbox's own, and a
+    task volume) and every volume's mount point hide what the host has there: a checkout under
+    /tmp (CI's clones) would vanish. So the directory is bound again after the volumes. bwrap
+    creates the missing parents of a bind's destination with mode 0700, which the task's user
+    (10001) cannot traverse: they are created first with 0755, as an image's directories are,
+    whatever the host's are (pytest's /tmp/pytest-of-root is 0700).
+    """
+    hiding = [Path(m) for m in [*mounted, "/tmp"] if path.is_relative_to(m)]
+    if not hiding:
+        return []  # visible through the root's binds (parents made traversable by `exposed`)
+    top = max(hiding, key=lambda hidden: len(hidden.parts))
+    parents = [p for p in reversed(path.parents) if p.is_relative_to(top) and p != top]
+    args = [arg for parent in parents for arg in ("--perms", "0755", "--dir", str(parent))]
+    return [*args, "--ro-bind", str(path), str(path)]
 
 
 def _root_with_mount_points(targets: list[str], exposed: list[Path]) -> list[str]:

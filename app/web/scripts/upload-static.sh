@@ -6,7 +6,9 @@
 #
 #   STATIC_BUCKET=my-bucket app/web/scripts/upload-static.sh
 #
-# Optional: DRY_RUN=1 adds --dryrun; public/ (if present) goes to /static/.
+# Optional: DRY_RUN=1 adds --dryrun. Only _next/static/ is published: CloudFront sends
+# nothing else to the bucket (a public/ directory, if one is added, is served by the web
+# server through the ALB).
 set -euo pipefail
 
 : "${STATIC_BUCKET:?set STATIC_BUCKET to the S3 bucket name (without s3://)}"
@@ -28,11 +30,5 @@ fi
 aws s3 sync .next/static "s3://${STATIC_BUCKET}/_next/static/" \
   --cache-control "public, max-age=31536000, immutable" \
   --only-show-errors "${extra[@]}"
-
-if [[ -d public ]]; then
-  aws s3 sync public "s3://${STATIC_BUCKET}/static/" \
-    --cache-control "public, max-age=3600" \
-    --only-show-errors "${extra[@]}"
-fi
 
 echo "uploaded .next/static to s3://${STATIC_BUCKET}/_next/static/"
