@@ -10,7 +10,7 @@ from components.app_contract import load_contract
 from components.app_storage import AppStorage, AppStorageArgs
 from components.boundary import create_boundary, with_boundary
 from components.cache import Cache, CacheArgs
-from components.ci_identity import CiIdentity, CiIdentityArgs
+from components.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
 from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
@@ -495,6 +495,8 @@ ci = (
             create_oidc_provider=settings.github_oidc_provider == "create",
             state_bucket=settings.state_bucket,
             secrets_key_arn=settings.secrets_key_arn,
+            # the release steps assume the stack's `aws:assumeRoles` chain with CI's credentials
+            assume_role_arns=first_assumed_roles(pulumi.Config("aws").get_object("assumeRoles")),
         ),
         # no boundary: the CI roles are a person's to change (README, CI identity)
         opts=component_options(provider),

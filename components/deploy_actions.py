@@ -37,8 +37,11 @@ class Scope:
     carries this stack's `project` and `stack` default tags), "via-data-services" (a KMS call that
     RDS or Secrets Manager makes for us), "record-names" (Route 53 changes only to the site's
     names, when a domain is set), "request-stack-tag" (the request tags the new resource with
-    this stack's `project` and `stack` tags). `policy` is the managed policy the statement goes
-    to (each stays under IAM's 6,144-character limit for a managed policy).
+    this stack's `project` and `stack` tags), "ec2-create-action" (ec2:CreateTags only inside one of
+    `EC2_CREATE_ACTIONS`, with this stack's tags), "stack-tag-other-keys" ("stack-tag", and the
+    request changes neither the `project` nor the `stack` tag), "via-aws-service" (only calls an
+    AWS service makes for the role, aws:ViaAWSService). `policy` is the managed policy the
+    statement goes to (each stays under IAM's 6,144-character limit for a managed policy).
     """
 
     sid: str
@@ -68,6 +71,34 @@ SCOPES: dict[str, Scope] = {
             "gateway) with ids generated at creation, so no ARN pattern can name them in "
             "advance; kept to the stack's region",
             "region",
+        ),
+        Scope(
+            "Ec2InstancesOfThisStack",
+            "tagging",
+            (
+                "arn:aws:ec2:{region}:{account}:instance/*",
+                # ModifyInstanceAttribute may also act on the instance's groups and volumes
+                "arn:aws:ec2:{region}:{account}:security-group/*",
+                "arn:aws:ec2:{region}:{account}:volume/*",
+            ),
+            condition="stack-tag",
+        ),
+        Scope(
+            "Ec2TagOnCreate",
+            "tagging",
+            ANY,
+            "ec2:CreateTags has the resource types of everything EC2 tags, with ids made at "
+            "creation; ec2:CreateAction limits it to tagging inside the create calls the program "
+            "makes, and only with this stack's project and stack tags",
+            "ec2-create-action",
+        ),
+        Scope(
+            "Ec2RetagThisStack",
+            "tagging",
+            ANY,
+            "tag changes on resources that already carry this stack's project and stack tags, "
+            "never to those two tags themselves",
+            "stack-tag-other-keys",
         ),
         Scope(
             "Ec2DeleteOnlyThisStack",
@@ -168,14 +199,28 @@ SCOPES: dict[str, Scope] = {
                 "arn:aws:elasticache:{region}:{account}:usergroup:*",
             ),
         ),
+        # The program's secrets are auto-named from their logical names (cache.py, app_storage.py):
+        # the stack's project and stack tags (provider default tags) pick them out.
         Scope(
-            "Secrets",
+            "CreateStackSecrets",
             "data",
-            (
-                # the program's secrets are auto-named from their logical names; RDS names the
-                # database's own `rds!cluster-...`
-                "arn:aws:secretsmanager:{region}:{account}:secret:*",
-            ),
+            ("arn:aws:secretsmanager:{region}:{account}:secret:*",),
+            condition="request-stack-tag",
+        ),
+        Scope(
+            "StackSecrets",
+            "data",
+            ("arn:aws:secretsmanager:{region}:{account}:secret:*",),
+            condition="stack-tag",
+        ),
+        # RDS names the database's secret `rds!cluster-<id>` and creates, tags, rotates and deletes
+        # it itself with the caller's rights (a forward access session, aws:ViaAWSService): only
+        # such calls, never the role's own, reach `rds!` secrets.
+        Scope(
+            "DatabaseSecretViaRds",
+            "data",
+            ("arn:aws:secretsmanager:{region}:{account}:secret:rds!cluster-*",),
+            condition="via-aws-service",
         ),
         Scope(
             "KmsCreateKey",
@@ -234,10 +279,43 @@ SCOPES: dict[str, Scope] = {
             ("arn:aws:sns:{region}:{account}:*",),
         ),
         Scope(
+            "SnsSubscriptions",
+            "data",
+            ANY,
+            "sns:GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe have no "
+            "resource type (a subscription is not an ARN IAM matches); kept to the stack's region",
+            "region",
+        ),
+        Scope(
+            "CallerIdentity",
+            "identity",
+            ANY,
+            "sts:GetCallerIdentity has no resource type (the release steps check the account)",
+        ),
+        Scope(
             "PublicParameters",
             "network",
             # the NAT instance's AMI comes from AWS's public parameter
             ("arn:aws:ssm:{region}::parameter/aws/service/*",),
+        ),
+        Scope(
+            "CloudFrontCreateTagged",
+            "edge",
+            ANY,
+            "cloudfront:CreateDistribution and CreateVpcOrigin have no resource type (the "
+            "resource does not exist yet); both carry the tags of the new resource, which must "
+            "be this stack's",
+            "request-stack-tag",
+            "stack+global",
+        ),
+        Scope(
+            "CloudFrontCreate",
+            "edge",
+            ANY,
+            "cloudfront:CreateOriginAccessControl and CreateResponseHeadersPolicy have no "
+            "resource type and take no tags; kept to us-east-1 (CloudFront's API)",
+            "region",
+            "stack+global",
         ),
         Scope(
             "CloudFront",
@@ -325,6 +403,14 @@ SCOPES: dict[str, Scope] = {
             "stack+global",
         ),
         Scope(
+            "CloudMapTags",
+            "tagging",
+            ANY,
+            "servicediscovery:TagResource, UntagResource and ListTagsForResource have no "
+            "resource type; kept to the stack's region",
+            "region",
+        ),
+        Scope(
             "CloudMap",
             "network",
             (
@@ -359,7 +445,26 @@ def _g(scope: str, actions: str) -> Grant:
 _READ = "ReadConfiguration"
 _EC2 = "Ec2CreateAndModify"
 _EC2_DELETE = "Ec2DeleteOnlyThisStack"
-_EC2_TAGS = _g(_EC2, "ec2:CreateTags ec2:DeleteTags ec2:DescribeTags")
+_EC2_TAGS = (
+    _g("Ec2TagOnCreate", "ec2:CreateTags"),
+    _g("Ec2RetagThisStack", "ec2:CreateTags ec2:DeleteTags"),
+    _g(_READ, "ec2:DescribeTags"),
+)
+# The create calls that tag what they make (ec2:CreateAction, Ec2TagOnCreate).
+EC2_CREATE_ACTIONS = (
+    "AllocateAddress",
+    "AuthorizeSecurityGroupEgress",
+    "AuthorizeSecurityGroupIngress",
+    "CreateFlowLogs",
+    "CreateInternetGateway",
+    "CreateNatGateway",
+    "CreateRouteTable",
+    "CreateSecurityGroup",
+    "CreateSubnet",
+    "CreateVpc",
+    "CreateVpcEndpoint",
+    "RunInstances",
+)
 _S3_BUCKET_SETTING = _g("Buckets", "s3:GetBucket* s3:PutBucket* s3:DeleteBucket*")
 _ALARM = _g(
     "Alarms",
@@ -377,13 +482,13 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(_READ, "ec2:DescribeVpcs ec2:DescribeVpcAttribute"),
         _g(_EC2, "ec2:CreateVpc ec2:ModifyVpcAttribute"),
         _g(_EC2_DELETE, "ec2:DeleteVpc"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/subnet:Subnet": (
         _g(_READ, "ec2:DescribeSubnets"),
         _g(_EC2, "ec2:CreateSubnet ec2:ModifySubnetAttribute"),
         _g(_EC2_DELETE, "ec2:DeleteSubnet"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/internetGateway:InternetGateway": (
         _g(_READ, "ec2:DescribeInternetGateways"),
@@ -392,13 +497,13 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:CreateInternetGateway ec2:AttachInternetGateway ec2:DetachInternetGateway",
         ),
         _g(_EC2_DELETE, "ec2:DeleteInternetGateway"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/routeTable:RouteTable": (
         _g(_READ, "ec2:DescribeRouteTables"),
         _g(_EC2, "ec2:CreateRouteTable"),
         _g(_EC2_DELETE, "ec2:DeleteRouteTable"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/route:Route": (
         _g(_READ, "ec2:DescribeRouteTables"),
@@ -415,13 +520,13 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(_READ, "ec2:DescribeAddresses ec2:DescribeAddressesAttribute"),
         _g(_EC2, "ec2:AllocateAddress ec2:AssociateAddress ec2:DisassociateAddress"),
         _g(_EC2_DELETE, "ec2:ReleaseAddress"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/natGateway:NatGateway": (
         _g(_READ, "ec2:DescribeNatGateways"),
         _g(_EC2, "ec2:CreateNatGateway"),
         _g(_EC2_DELETE, "ec2:DeleteNatGateway"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/instance:Instance": (
         _g(
@@ -430,17 +535,18 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:DescribeInstanceTypes ec2:DescribeImages ec2:DescribeVolumes "
             "ec2:DescribeInstanceCreditSpecifications ec2:DescribeNetworkInterfaces",
         ),
+        _g(_EC2, "ec2:RunInstances ec2:ModifyNetworkInterfaceAttribute"),
+        _g(_READ, "ec2:DescribeIamInstanceProfileAssociations"),
+        # never another instance: rewriting its user data or profile runs code as it
         _g(
-            _EC2,
-            "ec2:RunInstances ec2:ModifyInstanceAttribute "
-            "ec2:ModifyInstanceMetadataOptions ec2:ModifyNetworkInterfaceAttribute "
+            "Ec2InstancesOfThisStack",
+            "ec2:ModifyInstanceAttribute ec2:ModifyInstanceMetadataOptions "
             "ec2:StopInstances ec2:StartInstances ec2:MonitorInstances "
             "ec2:UnmonitorInstances ec2:AssociateIamInstanceProfile "
-            "ec2:DisassociateIamInstanceProfile ec2:ReplaceIamInstanceProfileAssociation "
-            "ec2:DescribeIamInstanceProfileAssociations",
+            "ec2:DisassociateIamInstanceProfile ec2:ReplaceIamInstanceProfileAssociation",
         ),
         _g(_EC2_DELETE, "ec2:TerminateInstances"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/securityGroup:SecurityGroup": (
         _g(
@@ -454,7 +560,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:AuthorizeSecurityGroupEgress",
         ),
         _g(_EC2_DELETE, "ec2:DeleteSecurityGroup"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
         _g(_READ, "ec2:DescribeSecurityGroups ec2:DescribeSecurityGroupRules"),
@@ -463,7 +569,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:RevokeSecurityGroupIngress ec2:RevokeSecurityGroupEgress "
             "ec2:AuthorizeSecurityGroupIngress ec2:AuthorizeSecurityGroupEgress",
         ),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         _g(_READ, "ec2:DescribeSecurityGroupRules"),
@@ -472,7 +578,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:AuthorizeSecurityGroupIngress ec2:RevokeSecurityGroupIngress "
             "ec2:ModifySecurityGroupRules",
         ),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
         _g(_READ, "ec2:DescribeSecurityGroupRules"),
@@ -481,7 +587,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "ec2:AuthorizeSecurityGroupEgress ec2:RevokeSecurityGroupEgress "
             "ec2:ModifySecurityGroupRules",
         ),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/vpcEndpoint:VpcEndpoint": (
         _g(
@@ -490,13 +596,13 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _g(_EC2, "ec2:CreateVpcEndpoint ec2:ModifyVpcEndpoint"),
         _g(_EC2_DELETE, "ec2:DeleteVpcEndpoints"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:ec2/flowLog:FlowLog": (
         _g(_READ, "ec2:DescribeFlowLogs"),
         _g(_EC2, "ec2:CreateFlowLogs"),
         _g(_EC2_DELETE, "ec2:DeleteFlowLogs"),
-        _EC2_TAGS,
+        *_EC2_TAGS,
     ),
     "aws:cloudwatch/logGroup:LogGroup": (
         _g(_READ, "logs:DescribeLogGroups"),
@@ -557,14 +663,17 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     # wakes a sleeping NAT instance (StartInstances on the stack's tagged instance) and passes
     # the task's roles (iam:PassRole to ecs-tasks, granted with the roles).
     "pulumi-python:dynamic/fullstack:MigrationRun": (
-        _g(_READ, "sts:GetCallerIdentity ec2:DescribeInstances ec2:DescribeInstanceStatus"),
-        _g(_EC2, "ec2:StartInstances"),
+        # the account check, and waking this stack's sleeping NAT instance before the task runs
+        _g("CallerIdentity", "sts:GetCallerIdentity"),
+        _g(_READ, "ec2:DescribeInstances ec2:DescribeInstanceStatus"),
+        _g("Ec2InstancesOfThisStack", "ec2:StartInstances"),
+        # launch type FARGATE or capacity provider FARGATE: the same action and resource
         _g("EcsClusterAndServices", "ecs:RunTask ecs:DescribeTasks"),
         _g("EcsTaskDefinitions", "ecs:DescribeTaskDefinition"),
         _g("LogGroups", "logs:GetLogEvents"),
     ),
     "pulumi-python:dynamic/fullstack:StaticFiles": (
-        _g(_READ, "sts:GetCallerIdentity"),
+        _g("CallerIdentity", "sts:GetCallerIdentity"),
         _g("EcrToken", "ecr:GetAuthorizationToken"),
         _g("Repositories", "ecr:BatchGetImage ecr:GetDownloadUrlForLayer"),
         _g("StaticAssets", "s3:PutObject"),
@@ -706,7 +815,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         # manage_master_user_password: RDS creates and tags the secret as the caller
         _g(
-            "Secrets",
+            "DatabaseSecretViaRds",
             "secretsmanager:CreateSecret secretsmanager:TagResource "
             "secretsmanager:RotateSecret secretsmanager:DescribeSecret",
         ),
@@ -748,9 +857,10 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "aws:secretsmanager/secret:Secret": (
+        _g("CreateStackSecrets", "secretsmanager:CreateSecret secretsmanager:TagResource"),
         _g(
-            "Secrets",
-            "secretsmanager:CreateSecret secretsmanager:DeleteSecret "
+            "StackSecrets",
+            "secretsmanager:DeleteSecret "
             "secretsmanager:DescribeSecret secretsmanager:UpdateSecret "
             "secretsmanager:GetResourcePolicy secretsmanager:TagResource "
             "secretsmanager:UntagResource",
@@ -759,7 +869,7 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:secretsmanager/secretVersion:SecretVersion": (
         # the provider reads the version back after writing it
         _g(
-            "Secrets",
+            "StackSecrets",
             "secretsmanager:PutSecretValue secretsmanager:GetSecretValue "
             "secretsmanager:UpdateSecretVersionStage "
             "secretsmanager:ListSecretVersionIds secretsmanager:DescribeSecret",
@@ -814,17 +924,20 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:sns/topicSubscription:TopicSubscription": (
         _g(
             "AlarmTopic",
-            "sns:Subscribe sns:Unsubscribe sns:GetSubscriptionAttributes "
-            "sns:SetSubscriptionAttributes sns:ListSubscriptionsByTopic",
+            "sns:Subscribe sns:ListSubscriptionsByTopic",
+        ),
+        _g(
+            "SnsSubscriptions",
+            "sns:Unsubscribe sns:GetSubscriptionAttributes sns:SetSubscriptionAttributes",
         ),
     ),
     # -- edge ----------------------------------------------------------------------------------
     "aws:cloudfront/distribution:Distribution": (
         # The provider calls the CreateDistributionWithTags API; IAM has no action of that name
         # (cfn-lint's IAM data, through preflight): CreateDistribution plus TagResource allow it.
+        _g("CloudFrontCreateTagged", "cloudfront:CreateDistribution cloudfront:TagResource"),
         _g(
             "CloudFront",
-            "cloudfront:CreateDistribution "
             "cloudfront:GetDistribution cloudfront:GetDistributionConfig "
             "cloudfront:UpdateDistribution cloudfront:DeleteDistribution "
             "cloudfront:TagResource cloudfront:UntagResource "
@@ -837,8 +950,11 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     "aws:cloudfront/originAccessControl:OriginAccessControl": (
         _g(
+            "CloudFrontCreate",
+            "cloudfront:CreateOriginAccessControl",
+        ),
+        _g(
             "CloudFront",
-            "cloudfront:CreateOriginAccessControl "
             "cloudfront:GetOriginAccessControl "
             "cloudfront:UpdateOriginAccessControl "
             "cloudfront:DeleteOriginAccessControl",
@@ -846,8 +962,11 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": (
         _g(
+            "CloudFrontCreate",
+            "cloudfront:CreateResponseHeadersPolicy",
+        ),
+        _g(
             "CloudFront",
-            "cloudfront:CreateResponseHeadersPolicy "
             "cloudfront:GetResponseHeadersPolicy "
             "cloudfront:UpdateResponseHeadersPolicy "
             "cloudfront:DeleteResponseHeadersPolicy",
@@ -865,8 +984,12 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "elasticloadbalancing:DescribeTargetGroups",
         ),
         _g(
+            "CloudFrontCreateTagged",
+            "cloudfront:CreateVpcOrigin cloudfront:TagResource",
+        ),
+        _g(
             "CloudFront",
-            "cloudfront:CreateVpcOrigin cloudfront:GetVpcOrigin "
+            "cloudfront:GetVpcOrigin "
             "cloudfront:UpdateVpcOrigin cloudfront:DeleteVpcOrigin "
             "cloudfront:TagResource cloudfront:ListTagsForResource",
         ),
@@ -950,6 +1073,11 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g("AuthorizerFunction", "lambda:AddPermission lambda:RemovePermission lambda:GetPolicy"),
     ),
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": (
+        _g(
+            "CloudMapTags",
+            "servicediscovery:TagResource servicediscovery:UntagResource "
+            "servicediscovery:ListTagsForResource",
+        ),
         _g(_READ, "ec2:DescribeVpcs ec2:DescribeVpcAttribute"),
         _g(
             "CloudMapCreate",
@@ -959,21 +1087,23 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g(
             "CloudMap",
             "servicediscovery:GetNamespace servicediscovery:UpdatePrivateDnsNamespace "
-            "servicediscovery:DeleteNamespace servicediscovery:TagResource "
-            "servicediscovery:UntagResource servicediscovery:ListTagsForResource "
+            "servicediscovery:DeleteNamespace "
             "route53:GetHostedZone route53:DeleteHostedZone "
             "route53:AssociateVPCWithHostedZone",
         ),
     ),
     "aws:servicediscovery/service:Service": (
+        _g(
+            "CloudMapTags",
+            "servicediscovery:TagResource servicediscovery:UntagResource "
+            "servicediscovery:ListTagsForResource",
+        ),
         _g("CloudMapCreate", "servicediscovery:GetOperation"),
         _g(
             "CloudMap",
             "servicediscovery:CreateService servicediscovery:GetService "
             "servicediscovery:UpdateService servicediscovery:DeleteService "
-            "servicediscovery:ListInstances servicediscovery:DeregisterInstance "
-            "servicediscovery:TagResource servicediscovery:UntagResource "
-            "servicediscovery:ListTagsForResource",
+            "servicediscovery:ListInstances servicediscovery:DeregisterInstance",
         ),
     ),
     # -- the NAT schedule (the role it passes: ci_identity.PASSED_TO_SERVICES needs

@@ -302,8 +302,10 @@ class FargateService(pulumi.ComponentResource):
                 lambda arn: {
                     "Sid": "WriteLogs",
                     "Effect": "Allow",
+                    # both act on log streams (AWS's data: resource type log-stream only), so
+                    # the group's own ARN would be a dead entry
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": [arn, f"{arn}:*"],
+                    "Resource": f"{arn}:log-stream:*",
                 }
             ),
         ]  # fmt: skip

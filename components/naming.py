@@ -97,9 +97,10 @@ class Naming:
 
     @property
     def iam_path(self) -> str:
-        """The IAM path of every role and policy of the project: the CI deploy role may manage
-        only these (`arn:aws:iam::<account>:role/<project>/*`)."""
-        return f"/{_clean(self.project)}/"
+        """The IAM path of every role and policy of this stack, `/<project>/<stack>/`: the CI
+        deploy role may manage only these (`arn:aws:iam::<account>:role/<project>/<stack>/*`),
+        so no stack's deploy role reaches another stack's roles."""
+        return f"/{_clean(self.project)}/{_clean(self.stack)}/"
 
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""

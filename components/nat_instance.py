@@ -10,7 +10,8 @@ Creates:
    boot);
 3. an instance profile whose role has only the AWS managed policy AmazonSSMManagedInstanceCore,
    so Systems Manager can patch the instance and open a shell on it (Session Manager) with no
-   SSH key and no inbound port;
+   SSH key and no inbound port; that policy lets it read every parameter, the stack's permissions
+   boundary only this stack's own (`/<project>/<stack>/...`, components/boundary.py);
 4. an Elastic IP, so the egress address stays the same across stops and recoveries;
 5. self-healing in two parts: a failed *system* status check (the host's fault) is handled by
    EC2's simplified automatic recovery, on by default for t4g and set explicitly here

