@@ -1,14 +1,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text holds no NUL, and UTF-8 has no unpaired surrogates (JSON's "\\ud800")."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain unpaired surrogate characters") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class NoteCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=20_000)
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    body: Annotated[Text, Field(max_length=20_000)] = ""
 
 
 class NoteOut(BaseModel):
