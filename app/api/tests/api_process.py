@@ -42,7 +42,7 @@ def api_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    with urllib.request.urlopen(f"{base}/api/healthz", timeout=2):  # noqa: S310
+                    with urllib.request.urlopen(f"{base}/api/healthz", timeout=2):
                         break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:

@@ -82,7 +82,8 @@ class PostgresServer:
         )  # fmt: skip
 
     def auth_failures_logged(self) -> int:
-        return self.log_file.read_text(errors="replace").count("password authentication failed")
+        lines = self.log_file.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if "FATAL:" in line and "password authentication failed" in line)
 
     def tcp_connections_logged(self) -> int:
         """TCP connections the server has accepted so far (the admin uses the Unix socket)."""
