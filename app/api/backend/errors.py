@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -22,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from backend.credentials import CredentialError
 
@@ -64,11 +65,11 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
     return {"detail": items}
 
 
-def _allowed_methods(request: Request) -> list[str]:
+def _allowed_methods(request: Request, routes: Sequence[BaseRoute]) -> list[str]:
     """Every method of every route whose path matches (PARTIAL: the path matched, the method
     did not; FULL: both)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in routes:
         route_methods = getattr(route, "methods", None)
         if route_methods and route.matches(request.scope)[0] != Match.NONE:
             methods |= set(route_methods)
@@ -79,7 +80,9 @@ def error_response(status_code: int, detail: str, headers: dict[str, str] | None
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
+    """Register the handlers; ``routes`` are the app's routes (for 405's Allow)."""
+
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse(_validation_body(exc), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
@@ -88,7 +91,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
         if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-            headers["Allow"] = ", ".join(_allowed_methods(request))
+            headers["Allow"] = ", ".join(_allowed_methods(request, routes))
         if exc.status_code == status.HTTP_204_NO_CONTENT or exc.status_code == 304:
             return JSONResponse(None, status_code=exc.status_code, headers=headers)
         return error_response(exc.status_code, safe_text(exc.detail), headers)

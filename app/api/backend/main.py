@@ -20,6 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from backend import errors, idempotency, jobs
 from backend.config import Settings, load_settings
@@ -237,11 +238,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json" if config.api_docs else None,
-        # Checked while the body streams in (Content-Length or chunked), before any parsing.
-        max_body_size=config.max_body_bytes,
     )
     app.include_router(router)
-    errors.install(app)
+    errors.install(app, router.routes)
+    # Checked while the body streams in (Content-Length or chunked), before any parsing; inside
+    # SecurityHeaders, so a 413 carries the headers too.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=config.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
 
