@@ -4,7 +4,7 @@ The key, a fingerprint of the request (method, path and the validated body) and 
 stored in PostgreSQL in the same transaction as the write itself, so either both exist or
 neither does. A second request with the same key:
 - same fingerprint -> the stored status and body again (header ``Idempotent-Replayed: true``);
-- different fingerprint -> 422, nothing written.
+- different fingerprint -> 409 Conflict, nothing written.
 Two requests with the same key at the same time: the second one's INSERT waits for the first
 transaction (primary-key check) and then replays its committed response. Keys are kept for
 24 hours (the worker deletes older ones).
@@ -59,7 +59,7 @@ def claim(session: Session, key: str, print_: str) -> Stored | None:
         ).where(IdempotencyRecord.key == key)
     ).one()
     if row.fingerprint != print_ or row.status_code is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=MISMATCH)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=MISMATCH)
     return Stored(row.status_code, row.response)
 
 

@@ -17,7 +17,10 @@ def _storable(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
+# The same rule for the OpenAPI schema (a regular expression over code points); the validator
+# above enforces it (Pydantic's own pattern engine cannot express surrogates).
+STORABLE_PATTERN = r"^[^\u0000\ud800-\udfff]*$"
+Text = Annotated[str, AfterValidator(_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN})]
 
 
 class NoteCreate(BaseModel):

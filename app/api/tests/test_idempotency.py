@@ -21,9 +21,9 @@ def test_same_key_same_body_replays(client: TestClient) -> None:
 def test_same_key_other_body_is_refused(client: TestClient) -> None:
     assert client.post("/api/notes", json={"title": "a"}, headers=KEY).status_code == 201
     other = client.post("/api/notes", json={"title": "b"}, headers=KEY)
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert "different request" in other.json()["detail"]
-    assert client.delete("/api/notes/1", headers=KEY).status_code == 422
+    assert client.delete("/api/notes/1", headers=KEY).status_code == 409
     assert [n["title"] for n in client.get("/api/notes").json()] == ["a"]
 
 
