@@ -17,10 +17,14 @@ def _storable(value: str) -> str:
     return value
 
 
-# The same rule for the OpenAPI schema (a regular expression over code points); the validator
-# above enforces it (Pydantic's own pattern engine cannot express surrogates).
-STORABLE_PATTERN = r"^[^\u0000\ud800-\udfff]*$"
-Text = Annotated[str, AfterValidator(_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN})]
+# The NUL rule for the OpenAPI schema, so clients (and schemathesis) know it; the validator above
+# enforces both rules. Surrogates stay out of the pattern: Rust-based validators (Pydantic's,
+# jsonschema-rs) cannot compile a range of them; the field descriptions say it.
+STORABLE_PATTERN = r"^[^\u0000]*$"
+RULE = "No NUL characters and no unpaired surrogates."
+Text = Annotated[
+    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN}, description=RULE)
+]
 
 
 class NoteCreate(BaseModel):
