@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def _storable(value: str) -> str:
@@ -19,17 +19,26 @@ def _storable(value: str) -> str:
 
 # The NUL rule for the OpenAPI schema, so clients (and schemathesis) know it; the validator above
 # enforces both rules. Surrogates stay out of the pattern: Rust-based validators (Pydantic's,
-# jsonschema-rs) cannot compile a range of them; the field descriptions say it.
+# jsonschema-rs) cannot compile a range of them; the description says it.
 STORABLE_PATTERN = r"^[^\u0000]*$"
 RULE = "No NUL characters and no unpaired surrogates."
-Text = Annotated[
-    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": STORABLE_PATTERN}, description=RULE)
-]
+
+
+def _document_text_rule(schema: dict[str, Any]) -> None:
+    for name in ("title", "body"):
+        schema["properties"][name].update(pattern=STORABLE_PATTERN, description=RULE)
 
 
 class NoteCreate(BaseModel):
-    title: Annotated[Text, Field(min_length=1, max_length=200)]
-    body: Annotated[Text, Field(max_length=20_000)] = ""
+    model_config = ConfigDict(json_schema_extra=_document_text_rule)
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(default="", max_length=20_000)
+
+    @field_validator("title", "body")
+    @classmethod
+    def _storable_text(cls, value: str) -> str:
+        return _storable(value)
 
 
 class NoteOut(BaseModel):
