@@ -13,6 +13,7 @@ from components.cache import Cache, CacheArgs
 from components.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
 from components.cluster import Cluster, ClusterArgs
 from components.database import Database, DatabaseArgs
+from components.db_budget import pool_budget
 from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
 from components.edge import Edge, EdgeArgs
 from components.fargate_service import FargateService, FargateServiceArgs
@@ -29,7 +30,7 @@ from components.registry import PLATFORMS, Registry, RegistryArgs
 from components.release_steps import ReleaseGate, StaticFiles
 from components.scaling import ScaledService, Scaling, ScalingArgs
 from components.service_discovery import RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs
-from components.services import host_of, service_specs
+from components.services import ServiceSpec, host_of, service_specs
 from components.settings import load_settings
 
 settings = load_settings()  # validates everything before any resource exists
@@ -119,6 +120,30 @@ storage = AppStorage(
 # -- compute: images, cluster, load balancer, the services and tasks of app/contract.json -----
 contract = load_contract()
 specs = service_specs(contract, settings)  # one per enabled service: contract + settings
+# Database connections: Aurora's limit shared by every task that can run at once, computed once
+# (components/db_budget.py) and handed to each task as DB_POOL_SIZE.
+db_budget = pool_budget(
+    settings.db_min_acu,
+    settings.db_max_acu,
+    {
+        s.name: (max(s.max_count, s.desired_count, s.size.count, s.size.max_count), s.serves)
+        for s in specs
+        if "database" in s.workload.uses
+    },
+)
+
+
+def app_env(spec: ServiceSpec) -> dict[str, str]:
+    """The app's own knobs: its share of database connections, and (uvicorn) the address
+    ranges whose proxy headers it trusts: the VPC's, where every ingress's nodes live."""
+    env = {}
+    if spec.name in db_budget.pools:
+        env["DB_POOL_SIZE"] = str(db_budget.pools[spec.name])
+    if spec.serves and spec.image.runtime == "python":
+        env["FORWARDED_ALLOW_IPS"] = settings.vpc_cidr
+    return env
+
+
 registry = Registry(
     "registry",
     RegistryArgs(
@@ -321,7 +346,7 @@ for spec in specs:
             command=spec.workload.command,
             container_port=spec.port,
             health_check_command=spec.workload.health_check,
-            environment={**spec.image.fixed_env, **linked.environment, **calls},
+            environment={**spec.image.fixed_env, **linked.environment, **calls, **app_env(spec)},
             secrets=linked.secrets,
             secret_arns=linked.secret_arns,
             task_policy_statements=linked.task_statements,

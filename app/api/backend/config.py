@@ -41,6 +41,36 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """A number from ``env[name]`` within [low, high]; a clear error naming the key otherwise."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # (NaN fails this too)
+        raise ValueError(f"{name}={raw!r} is not a number from {low:g} to {high:g}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _number(env, name, default, low, high)
+    if value != int(value):
+        raise ValueError(f"{name}={env.get(name)!r} is not a whole number from {low} to {high}")
+    return int(value)
+
+
+def _trusted_proxies(value: str | None) -> str:
+    """FORWARDED_ALLOW_IPS (read by uvicorn itself): the ingress's address ranges. ``*`` would
+    let any client set the scheme, host and address the app sees, so it is refused."""
+    ranges = [part.strip() for part in (value or "127.0.0.1").split(",") if part.strip()]
+    if "*" in ranges:
+        raise ValueError("FORWARDED_ALLOW_IPS='*' trusts every client; list the ingress's CIDR ranges")
+    return ",".join(ranges)
+
+
 @dataclass(frozen=True)
 class Settings:
     db_host: str
@@ -56,6 +86,27 @@ class Settings:
     redis_auth_token: str | None
     uploads_bucket: str | None
     app_secret_key: str | None
+    # Connections this process may hold at once (computed by the infrastructure from Aurora's
+    # max_connections and the services' task counts; see app/README.md "Database connections").
+    db_pool_size: int = 5
+    # How long a request waits for a free connection before it is shed with 503 + Retry-After.
+    db_pool_timeout: float = 2.0
+    # The server closes a connection idle this long, so an idle app lets Aurora auto-pause.
+    db_idle_seconds: int = 60
+    # A statement running longer than this is cancelled by the server.
+    db_statement_timeout: float = 10.0
+    # At most one credential re-read per this many seconds (one Secrets Manager call a rotation).
+    db_credential_refresh_seconds: float = 30.0
+    # Redis connect/read timeout of the API: a request never blocks long on a Redis outage.
+    redis_timeout: float = 0.5
+    # Largest request body accepted (413 above it), checked while the body streams in.
+    max_body_bytes: int = 256 * 1024
+    # Serve /api/openapi.json (off in production: API_DOCS=true turns it on).
+    api_docs: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Worker: how often recorded jobs are re-enqueued, and when a started job counts as abandoned.
+    job_requeue_seconds: float = 15.0
+    job_stale_seconds: float = 150.0
 
     @property
     def redis_configured(self) -> bool:
@@ -85,4 +136,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         redis_auth_token=_optional(source, "REDIS_AUTH_TOKEN"),
         uploads_bucket=_optional(source, "UPLOADS_BUCKET"),
         app_secret_key=_optional(source, "APP_SECRET_KEY"),
+        db_pool_size=_int(source, "DB_POOL_SIZE", 5, 1, 1000),
+        db_pool_timeout=_number(source, "DB_POOL_TIMEOUT", 2.0, 0.05, 60),
+        db_idle_seconds=_int(source, "DB_IDLE_SECONDS", 60, 1, 3600),
+        db_statement_timeout=_number(source, "DB_STATEMENT_TIMEOUT", 10.0, 0.1, 3600),
+        db_credential_refresh_seconds=_number(source, "DB_CREDENTIAL_REFRESH_SECONDS", 30.0, 0, 3600),
+        redis_timeout=_number(source, "REDIS_TIMEOUT", 0.5, 0.05, 30),
+        max_body_bytes=_int(source, "MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024),
+        api_docs=_flag(source.get("API_DOCS"), default=False),
+        forwarded_allow_ips=_trusted_proxies(source.get("FORWARDED_ALLOW_IPS")),
+        job_requeue_seconds=_number(source, "JOB_REQUEUE_SECONDS", 15.0, 0.05, 3600),
+        job_stale_seconds=_number(source, "JOB_STALE_SECONDS", 150.0, 0.1, 86400),
     )

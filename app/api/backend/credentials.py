@@ -6,6 +6,11 @@ eventually hold a stale password. When PostgreSQL rejects the password, the
 database layer calls :meth:`CredentialProvider.refresh`, which fetches the
 current value from Secrets Manager (when DB_SECRET_ARN is set) or re-reads the
 environment, and then reconnects.
+
+One re-read per rotation per process: every connection that fails with the same stale
+credentials shares the one re-read, and a re-read that brings nothing new (the secret not yet
+rotated, or the environment unchanged) is not repeated for ``DB_CREDENTIAL_REFRESH_SECONDS``;
+the failing requests get a 503 meanwhile, instead of a burst of Secrets Manager calls.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,12 +64,15 @@ class CredentialProvider:
         settings: Settings,
         env: Mapping[str, str] | None = None,
         secrets_client_factory: Callable[[str | None], Any] = _default_secrets_client,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._client_factory = secrets_client_factory
         self._lock = threading.Lock()
         self._current: Credentials | None = None
+        self._clock = clock
+        self._last_refresh: float | None = None
         self.refresh_count = 0
 
     def current(self) -> Credentials:
@@ -93,6 +102,19 @@ class CredentialProvider:
         with self._lock:
             if stale is not None and self._current is not None and self._current != stale:
                 return self._current
+            now = self._clock()
+            interval = self._settings.db_credential_refresh_seconds
+            if (
+                self._current is not None
+                and self._last_refresh is not None
+                and now - self._last_refresh < interval
+            ):
+                # Re-read moments ago and still rejected: the secret has not changed yet.
+                raise CredentialError(
+                    f"credentials were re-read {now - self._last_refresh:.1f} s ago and are still "
+                    f"rejected; the next re-read is allowed after {interval:g} s"
+                )
+            self._last_refresh = now
             if self._settings.db_secret_arn:
                 fresh = self._from_secret()
                 source = "Secrets Manager"
@@ -109,7 +131,10 @@ class CredentialProvider:
         assert arn is not None
         # A fresh client and a fresh call every time: no caching of the value.
         client = self._client_factory(self._settings.aws_region)
-        response = client.get_secret_value(SecretId=arn)
+        try:
+            response = client.get_secret_value(SecretId=arn)
+        except Exception as exc:  # botocore's errors: no credentials, throttled, unreachable
+            raise CredentialError(f"could not read the database secret: {type(exc).__name__}") from exc
         raw = response.get("SecretString")
         if not raw:
             raise CredentialError("secret has no SecretString")

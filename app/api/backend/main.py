@@ -1,39 +1,42 @@
-"""FastAPI application: health checks, notes CRUD and job endpoints under /api."""
+"""FastAPI application: health checks, notes CRUD and job endpoints under /api.
+
+Every handler opens its own transaction (``state.db.transaction()``) around the statements and
+closes it before the response is built and sent, so a connection is held only while the request
+talks to the database. A write is one transaction: a 2xx means it is committed, an error means
+it is not (the idempotency record commits with it, backend/idempotency.py).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from redis import Redis
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
-from backend import jobs
+from backend import errors, idempotency, jobs
 from backend.config import Settings, load_settings
 from backend.db import Database
-from backend.models import Note
-from backend.queue import (
-    FAILURE_TTL_SECONDS,
-    JOB_TIMEOUT_SECONDS,
-    RESULT_TTL_SECONDS,
-    RETRY,
-    job_queue,
-    redis_connection,
-)
+from backend.errors import ErrorOut
+from backend.middleware import SecurityHeaders
+from backend.models import JobRecord, Note
+from backend.queue import redis_connection
 from backend.schemas import JobAccepted, JobStatusOut, NoteCreate, NoteOut
 
 log = logging.getLogger("backend")
 
 REDIS_MISSING = "background jobs are unavailable: Redis is not configured (REDIS_HOST is unset)"
+# PostgreSQL's integer and bigint ranges: ids and offsets beyond them are 422, not a 500.
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
 
 
 class AppState:
@@ -54,23 +57,31 @@ def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+NoteId = Annotated[int, Path(ge=1, le=INT4_MAX)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        pattern=idempotency.KEY_PATTERN,
+        description="Makes a retry of this write safe: the same key and body get the first response.",
+    ),
+]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    with state.db.session() as session:
-        yield session
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer (always 413 and 503)."""
+    text = {
+        400: "A value was not accepted",
+        404: "Not found",
+        409: "Conflicts with stored data",
+        413: "Request body too large",
+        503: "Busy or a dependency is unavailable; see Retry-After",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in sorted({*codes, 413, 503}):
+        out[code] = {"model": ErrorOut, "description": text[code]}
+    return out
 
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def get_redis(state: StateDep) -> Redis:
-    if state.redis is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=REDIS_MISSING)
-    return state.redis
-
-
-RedisDep = Annotated[Redis, Depends(get_redis)]
 
 router = APIRouter(prefix="/api")
 
@@ -81,7 +92,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=_responses())
 def readyz(state: StateDep) -> JSONResponse:
     checks: dict[str, str] = {}
     ok = True
@@ -89,7 +100,7 @@ def readyz(state: StateDep) -> JSONResponse:
         state.db.ping()
         checks["database"] = "ok"
     except (SQLAlchemyError, OSError) as exc:
-        log.warning("readiness: database check failed: %s", exc)
+        log.warning("readiness: database check failed: %s", type(exc).__name__)
         checks["database"] = "unreachable"
         ok = False
     if state.redis is None:
@@ -106,90 +117,114 @@ def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/notes", response_model=list[NoteOut])
+@router.get("/notes", response_model=list[NoteOut], responses=_responses())
 def list_notes(
-    session: SessionDep,
+    state: StateDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Note]:
+    offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
+) -> list[NoteOut]:
     stmt = select(Note).order_by(Note.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(stmt))
+    with state.db.transaction() as session:
+        return [NoteOut.model_validate(n) for n in session.scalars(stmt)]
 
 
-@router.post("/notes", response_model=NoteOut, status_code=status.HTTP_201_CREATED)
-def create_note(payload: NoteCreate, session: SessionDep) -> Note:
-    note = Note(title=payload.title, body=payload.body)
-    session.add(note)
-    session.commit()
-    session.refresh(note)
-    return note
+def _replay(stored: idempotency.Stored) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    if stored.status_code == status.HTTP_204_NO_CONTENT:
+        return Response(status_code=stored.status_code, headers=headers)
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
-def _get_note_or_404(session: Session, note_id: int) -> Note:
-    note = session.get(Note, note_id)
-    if note is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"note {note_id} not found")
-    return note
+@router.post(
+    "/notes",
+    response_model=NoteOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_responses(400, 409),
+)
+def create_note(payload: NoteCreate, state: StateDep, key: IdempotencyKey = None) -> Response:
+    print_ = idempotency.fingerprint("POST", "/api/notes", payload.model_dump(mode="json"))
+    with state.db.transaction() as session:
+        if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
+            return _replay(stored)
+        note = Note(title=payload.title, body=payload.body)
+        session.add(note)
+        session.flush()  # INSERT ... RETURNING id, created_at: the same connection, no refresh
+        out = NoteOut.model_validate(note).model_dump(mode="json")
+        if key is not None:
+            idempotency.store(session, key, status.HTTP_201_CREATED, out)
+    return JSONResponse(out, status_code=status.HTTP_201_CREATED)
 
 
-@router.get("/notes/{note_id}", response_model=NoteOut)
-def get_note(note_id: int, session: SessionDep) -> Note:
-    return _get_note_or_404(session, note_id)
+def _not_found(note_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"note {note_id} not found")
 
 
-@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_note(note_id: int, session: SessionDep) -> Response:
-    note = _get_note_or_404(session, note_id)
-    session.delete(note)
-    session.commit()
+@router.get("/notes/{note_id}", response_model=NoteOut, responses=_responses(404))
+def get_note(note_id: NoteId, state: StateDep) -> NoteOut:
+    with state.db.transaction() as session:
+        note = session.get(Note, note_id)
+        if note is None:
+            raise _not_found(note_id)
+        return NoteOut.model_validate(note)
+
+
+@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_responses(404, 409))
+def delete_note(note_id: NoteId, state: StateDep, key: IdempotencyKey = None) -> Response:
+    print_ = idempotency.fingerprint("DELETE", f"/api/notes/{note_id}", None)
+    with state.db.transaction() as session:
+        if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
+            return _replay(stored)
+        note = session.get(Note, note_id)
+        if note is None:
+            raise _not_found(note_id)
+        session.delete(note)
+        if key is not None:
+            idempotency.store(session, key, status.HTTP_204_NO_CONTENT, None)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/notes/{note_id}/summarize", response_model=JobAccepted, status_code=status.HTTP_202_ACCEPTED)
-def summarize(note_id: int, session: SessionDep, redis: RedisDep) -> JobAccepted:
-    _get_note_or_404(session, note_id)
-    try:
-        job = job_queue(redis).enqueue(
-            jobs.summarize_note,
-            note_id,
-            retry=RETRY,
-            job_timeout=JOB_TIMEOUT_SECONDS,
-            result_ttl=RESULT_TTL_SECONDS,
-            failure_ttl=FAILURE_TTL_SECONDS,
-        )
-    except RedisError as exc:
-        log.error("could not enqueue job: %s", exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="job queue unreachable") from exc
-    return JobAccepted(
-        job_id=job.id, status=job.get_status(refresh=False).value, status_url=f"/api/jobs/{job.id}"
-    )
+@router.post(
+    "/notes/{note_id}/summarize",
+    response_model=JobAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=_responses(404, 409),
+)
+def summarize(note_id: NoteId, state: StateDep, key: IdempotencyKey = None) -> Response:
+    """202: the job is recorded in PostgreSQL (it survives a Redis restart) and is then handed
+    to the queue; if Redis is unreachable the worker's re-enqueue loop hands it over later."""
+    if state.redis is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=REDIS_MISSING)
+    print_ = idempotency.fingerprint("POST", f"/api/notes/{note_id}/summarize", None)
+    with state.db.transaction() as session:
+        if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
+            return _replay(stored)
+        if session.get(Note, note_id) is None:
+            raise _not_found(note_id)
+        job = jobs.record(session, note_id)
+        out = JobAccepted(job_id=job.id, status=job.status, status_url=f"/api/jobs/{job.id}")
+        body = out.model_dump(mode="json")
+        if key is not None:
+            idempotency.store(session, key, status.HTTP_202_ACCEPTED, body)
+    # Committed and the connection is back in the pool: Redis cannot hold it up.
+    jobs.enqueue(state.redis, out.job_id)
+    return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED)
 
 
-@router.get("/jobs/{job_id}", response_model=JobStatusOut)
-def job_status(job_id: str, redis: RedisDep) -> JobStatusOut:
-    try:
-        job = Job.fetch(job_id, connection=redis)
-    except NoSuchJobError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"job {job_id} not found") from exc
-    except RedisError as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="job queue unreachable") from exc
-    job_state = job.get_status()
-    out = JobStatusOut(job_id=job.id, status=job_state.value)
-    if job_state == JobStatus.FINISHED:
-        value = job.return_value()
-        out.result = value if isinstance(value, dict) else {"value": value}
-    elif job_state == JobStatus.FAILED:
-        latest = job.latest_result()
-        info = (latest.exc_string if latest is not None else None) or ""
-        # Only the last line (exception type and message), never the traceback.
-        out.error = info.strip().splitlines()[-1] if info.strip() else "job failed"
-    return out
+@router.get("/jobs/{job_id}", response_model=JobStatusOut, responses=_responses(404))
+def job_status(job_id: uuid.UUID, state: StateDep) -> JobStatusOut:
+    with state.db.transaction() as session:
+        job = session.get(JobRecord, str(job_id))
+        if job is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"job {job_id} not found")
+        return JobStatusOut(**jobs.view(job))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    config = settings or load_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = AppState(settings or load_settings())
+        state = AppState(config)
         app.state.backend = state
         try:
             yield
@@ -199,11 +234,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Notes API",
         lifespan=lifespan,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        # Only the JSON schema, and only when API_DOCS=true: no Swagger UI (and its CDN scripts).
+        docs_url=None,
         redoc_url=None,
+        openapi_url="/api/openapi.json" if config.api_docs else None,
     )
     app.include_router(router)
+    errors.install(app, router.routes)
+    # Checked while the body streams in (Content-Length or chunked), before any parsing; inside
+    # SecurityHeaders, so a 413 carries the headers too.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=config.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -57,8 +57,33 @@ class PostgresServer:
     data_dir: Path
     log_file: Path
     ca_file: Path
+    options: str = ""
 
     host = "127.0.0.1"
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open connections are cut, as in a failover)."""
+        subprocess.run(
+            _as_pg_user([str(_pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        subprocess.run(
+            _as_pg_user(
+                [
+                    str(_pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
+                    "-o", self.options, "-w", "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+
+    def auth_failures_logged(self) -> int:
+        lines = self.log_file.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if "FATAL:" in line and "password authentication failed" in line)
 
     def tcp_connections_logged(self) -> int:
         """TCP connections the server has accepted so far (the admin uses the Unix socket)."""
@@ -127,7 +152,12 @@ def postgres_server() -> Iterator[PostgresServer]:
     )
     try:
         yield PostgresServer(
-            port=port, socket_dir=socket_dir, data_dir=data_dir, log_file=log_file, ca_file=ca_file
+            port=port,
+            socket_dir=socket_dir,
+            data_dir=data_dir,
+            log_file=log_file,
+            ca_file=ca_file,
+            options=options,
         )
     finally:
         subprocess.run(
@@ -218,10 +248,13 @@ def write_test_certificates(directory: Path) -> tuple[Path, Path, Path]:
 
 
 @contextlib.contextmanager
-def redis_server(tls: bool = False) -> Iterator[RedisServer]:
+def redis_server(
+    tls: bool = False, port: int | None = None, password: str | None = None
+) -> Iterator[RedisServer]:
+    """A Redis with no persistence: a restart (a new one on the same port) starts empty."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    password = secrets.token_urlsafe(16)
+    port = port or free_port()
+    password = password or secrets.token_urlsafe(16)
     workdir = Path(tempfile.mkdtemp(prefix="notes-redis-"))
     ca_file: Path | None = None
     if tls:

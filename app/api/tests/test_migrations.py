@@ -18,15 +18,19 @@ def test_upgrade_from_empty_database(pg: PostgresServer, empty_db: DbInfo) -> No
     result = run_alembic(empty_db.env, "upgrade", "head")
     assert result.returncode == 0, result.stderr
 
-    assert _tables(pg, empty_db) == {"notes", "alembic_version"}
+    assert _tables(pg, empty_db) == {"notes", "idempotency_keys", "jobs", "alembic_version"}
     with pg.admin(empty_db.name) as conn:
         version = conn.execute(sql.SQL("SELECT version_num FROM alembic_version")).fetchone()
         columns = conn.execute(
             sql.SQL("SELECT column_name FROM information_schema.columns WHERE table_name = 'notes'")
         ).fetchall()
         owner = conn.execute(sql.SQL("SELECT tableowner FROM pg_tables WHERE tablename = 'notes'")).fetchone()
-    assert version == ("0001",)
+        job_columns = conn.execute(
+            sql.SQL("SELECT column_name FROM information_schema.columns WHERE table_name = 'jobs'")
+        ).fetchall()
+    assert version == ("0002",)
     assert {c[0] for c in columns} == {"id", "title", "body", "summary", "created_at"}
+    assert {"id", "status", "attempts", "available_at", "started_at"} <= {c[0] for c in job_columns}
     # The migration ran as the application role, with credentials from the environment.
     assert owner == (empty_db.user,)
 

@@ -70,6 +70,6 @@ def test_job_endpoints_without_redis_return_503(client: TestClient) -> None:
     response = client.post(f"/api/notes/{note['id']}/summarize")
     assert response.status_code == 503
     assert response.json() == {"detail": REDIS_MISSING}
-    status = client.get("/api/jobs/anything")
-    assert status.status_code == 503
-    assert "Redis is not configured" in status.json()["detail"]
+    # Job status lives in PostgreSQL: an unknown id is a 404, a malformed one a 422.
+    assert client.get("/api/jobs/00000000-0000-4000-8000-000000000000").status_code == 404
+    assert client.get("/api/jobs/anything").status_code == 422

@@ -7,7 +7,8 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.pool import NullPool
+from sqlalchemy import event
+from sqlalchemy.pool import QueuePool
 
 from backend.config import load_settings
 from backend.main import AppState, create_app
@@ -24,17 +25,40 @@ def _app_connections(pg: PostgresServer, user: str) -> int:
     return count
 
 
-def test_no_connection_stays_open_between_requests(
-    pg: PostgresServer, client: TestClient, migrated_db: DbInfo
+def test_pool_is_bounded_and_idle_connections_close(
+    pg: PostgresServer, migrated_db: DbInfo, clean_env: pytest.MonkeyPatch
 ) -> None:
-    state: AppState = client.app.state.backend  # type: ignore[attr-defined]
-    assert isinstance(state.db.engine.pool, NullPool)
-    for i in range(5):
-        assert client.post("/api/notes", json={"title": f"n{i}"}).status_code == 201
+    clean_env.setenv("DB_POOL_SIZE", "3")
+    clean_env.setenv("DB_IDLE_SECONDS", "1")
+    with TestClient(create_app()) as client:
+        state: AppState = client.app.state.backend  # type: ignore[attr-defined]
+        pool = state.db.engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.size() == 3
+        assert pool._max_overflow == 0
+        for i in range(5):
+            assert client.post("/api/notes", json={"title": f"n{i}"}).status_code == 201
+            assert client.get("/api/notes").status_code == 200
+        assert client.get("/api/readyz").status_code == 200
+        assert 1 <= _app_connections(pg, migrated_db.user) <= 3
+        # The server closes idle connections (idle_session_timeout), so a paused Aurora cluster
+        # is not kept awake by the pool...
+        deadline = time.monotonic() + 20
+        while _app_connections(pg, migrated_db.user) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _app_connections(pg, migrated_db.user) == 0
+        # ...and the pool replaces the closed connection transparently (pre-ping).
         assert client.get("/api/notes").status_code == 200
-    assert client.get("/api/readyz").status_code == 200
-    # Nothing idles in a pool, so a paused Aurora cluster is not kept awake.
-    assert _app_connections(pg, migrated_db.user) == 0
+
+
+def test_a_write_uses_one_connection_and_one_transaction(client: TestClient) -> None:
+    state: AppState = client.app.state.backend  # type: ignore[attr-defined]
+    checkouts: list[object] = []
+    commits: list[object] = []
+    event.listen(state.db.engine, "checkout", lambda *a: checkouts.append(a))
+    event.listen(state.db.engine, "commit", lambda *a: commits.append(a))
+    assert client.post("/api/notes", json={"title": "one"}).status_code == 201
+    assert (len(checkouts), len(commits)) == (1, 1)
 
 
 def test_default_connect_timeout_outlasts_aurora_resume() -> None:

@@ -13,7 +13,7 @@ from moto import mock_aws
 from psycopg import sql
 
 from backend.config import load_settings
-from backend.credentials import CredentialProvider
+from backend.credentials import CredentialError, CredentialProvider
 from backend.db import is_auth_failure
 from backend.main import AppState, create_app
 from tests.conftest import DbInfo
@@ -44,14 +44,21 @@ def test_wrong_password_is_detected_as_auth_failure(pg: PostgresServer, migrated
 def test_rotation_via_environment(
     pg: PostgresServer, migrated_db: DbInfo, clean_env: pytest.MonkeyPatch
 ) -> None:
+    # No pause between credential re-reads here (the default allows one every 30 s).
+    clean_env.setenv("DB_CREDENTIAL_REFRESH_SECONDS", "0")
     with TestClient(create_app(), raise_server_exceptions=False) as client:
         created = client.post("/api/notes", json={"title": "before rotation"})
         assert created.status_code == 201
         assert _state(client).db.credentials.refresh_count == 0
 
         _rotate(pg, migrated_db, "rotated-password-1")
-        # The app re-reads the environment, which still has the old password: it must fail.
-        assert client.get("/api/notes").status_code == 500
+        # Pooled connections outlive a password change; new ones are what rotation breaks.
+        _state(client).db.engine.dispose()
+        # The app re-reads the environment, which still has the old password: it must fail,
+        # as a 503 the client may retry.
+        failed = client.get("/api/notes")
+        assert failed.status_code == 503
+        assert failed.headers["retry-after"]
         assert _state(client).db.credentials.refresh_count == 1
 
         clean_env.setenv("DB_PASSWORD", "rotated-password-1")
@@ -91,6 +98,7 @@ def test_rotation_via_secrets_manager(
 
         # RDS rotates: the database and the secret change; the task's env does not.
         _rotate(pg, migrated_db, "from-secrets-manager")
+        _state(client).db.engine.dispose()
         sm.put_secret_value(
             SecretId=secret["ARN"],
             SecretString=json.dumps({"username": migrated_db.user, "password": "from-secrets-manager"}),
@@ -132,15 +140,23 @@ def test_concurrent_failures_refresh_once(clean_env: pytest.MonkeyPatch) -> None
     clean_env.setenv("DB_PASSWORD", "v1")
     clean_env.setenv("DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x")
     fake = _CountingSecrets()
-    provider = CredentialProvider(load_settings(), secrets_client_factory=lambda region: fake)
+    now = [100.0]
+    provider = CredentialProvider(
+        load_settings(), secrets_client_factory=lambda region: fake, clock=lambda: now[0]
+    )
     stale = provider.current()
     assert stale.password == "v1"
     # Two requests failed with the same stale credentials: only the first one calls Secrets Manager.
     assert provider.refresh(stale=stale).password == "v2"
     assert provider.refresh(stale=stale).password == "v2"
     assert fake.calls == 1
-    # A later failure with the current credentials does fetch again.
+    # The new ones are rejected too (the secret is not rotated yet): no second call at once...
+    with pytest.raises(CredentialError, match="re-read"):
+        provider.refresh(stale=provider.current())
+    assert fake.calls == 1
+    # ...only once DB_CREDENTIAL_REFRESH_SECONDS (30) have passed.
     fake.password = "v3"
+    now[0] += 31
     assert provider.refresh(stale=provider.current()).password == "v3"
     assert fake.calls == 2
     assert "v3" not in repr(provider.current())
