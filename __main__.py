@@ -6,31 +6,45 @@ Read top to bottom, this is the architecture. Resource logic lives in components
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import load_contract
-from components.app_storage import AppStorage, AppStorageArgs
-from components.boundary import create_boundary, with_boundary
-from components.cache import Cache, CacheArgs
-from components.ci_identity import CiIdentity, CiIdentityArgs
-from components.cluster import Cluster, ClusterArgs
-from components.database import Database, DatabaseArgs
-from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
-from components.edge import Edge, EdgeArgs
-from components.fargate_service import FargateService, FargateServiceArgs
-from components.http_api import HttpApi, HttpApiArgs
-from components.links import Link, connect, merge
-from components.load_balancer import CLOUDFRONT_ORIGIN_FACING, LoadBalancer, LoadBalancerArgs
-from components.migration import MigrationTask, MigrationTaskArgs
-from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
-from components.naming import Naming
-from components.nat_schedule import NatSchedule, NatScheduleArgs
-from components.network import Network, NetworkArgs
-from components.provider import component_options, create_provider
-from components.registry import PLATFORMS, Registry, RegistryArgs
+from components.compute.cluster import Cluster, ClusterArgs
+from components.compute.fargate_service import FargateService, FargateServiceArgs
+from components.compute.migration import MigrationTask, MigrationTaskArgs
+from components.compute.registry import PLATFORMS, Registry, RegistryArgs
+from components.compute.scaling import ScaledService, Scaling, ScalingArgs
+from components.config.app_contract import load_contract
+from components.config.services import host_of, service_specs
+from components.config.settings import load_settings
+from components.data.app_storage import AppStorage, AppStorageArgs
+from components.data.cache import Cache, CacheArgs
+from components.data.database import Database, DatabaseArgs
+from components.ingress.dns import (
+    Certificates,
+    CertificatesArgs,
+    SiteRecords,
+    SiteRecordsArgs,
+    site_names,
+)
+from components.ingress.edge import Edge, EdgeArgs
+from components.ingress.http_api import HttpApi, HttpApiArgs
+from components.ingress.load_balancer import (
+    CLOUDFRONT_ORIGIN_FACING,
+    LoadBalancer,
+    LoadBalancerArgs,
+)
+from components.kit.links import Link, connect, merge
+from components.kit.naming import Naming
+from components.kit.provider import component_options, create_provider
+from components.network.nat_schedule import NatSchedule, NatScheduleArgs
+from components.network.network import Network, NetworkArgs
+from components.network.service_discovery import (
+    RegisteredService,
+    ServiceDiscovery,
+    ServiceDiscoveryArgs,
+)
+from components.operations.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.release_steps import ReleaseGate, StaticFiles
-from components.scaling import ScaledService, Scaling, ScalingArgs
-from components.service_discovery import RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs
-from components.services import host_of, service_specs
-from components.settings import load_settings
+from components.security.boundary import create_boundary, with_boundary
+from components.security.ci_identity import CiIdentity, CiIdentityArgs
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)

@@ -50,7 +50,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from components.task_run import OneOffTask, Runtime, TaskRunError, run_to_completion
+from components.kit.task_run import OneOffTask, Runtime, TaskRunError, run_to_completion
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 WEB_STATIC_PATH = "/app/.next/static"  # app/web/Dockerfile: the standalone output under /app

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from components.dials import Dial, dials_of
-from components.settings import Settings
+from components.config.dials import Dial, dials_of
+from components.config.settings import Settings
 from stackctl.harness import Graph
 
 ROOT = Path(__file__).resolve().parent.parent

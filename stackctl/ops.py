@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components import task_run
-from components.task_run import OneOffTask, Runtime
+from components.kit import task_run
+from components.kit.task_run import OneOffTask, Runtime
 from stackctl.outputs import OutputsError, StackOutputs, load_outputs
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ def _outputs_and_clients(args: argparse.Namespace) -> tuple[StackOutputs, Client
 
 
 def _alarm_prefix(stack: str) -> str:
-    from components.naming import Naming
+    from components.kit.naming import Naming
     from stackctl.harness import project_name
 
     return Naming(project_name(), stack).prefix

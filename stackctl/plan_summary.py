@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from components.dials import field_name
-from components.settings import DIALS, PROFILES, Settings, parse_settings
+from components.config.dials import field_name
+from components.config.settings import DIALS, PROFILES, Settings, parse_settings
 from stackctl.cost import Estimate
 from stackctl.harness import PROJECT_ROOT, Graph, stack_config
 

@@ -14,7 +14,7 @@ from stackctl.harness import Graph
 
 # Defaults of `edge` per profile (components/settings.py PROFILES); both are vpcOrigin today.
 try:
-    from components.settings import PROFILES
+    from components.config.settings import PROFILES
 
     _EDGE_DEFAULTS = {
         name: str(values.get("edge", DEFAULT_EDGE)) for name, values in PROFILES.items()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.routing import Route, first_match
+from components.config.routing import Route, first_match
 from stackctl.harness import Graph
 
 LISTENER = "aws:lb/listener:Listener"

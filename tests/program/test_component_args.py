@@ -17,12 +17,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.app_storage import AppStorage
-from components.database import Database
-from components.fargate_service import FargateService
-from components.load_balancer import LoadBalancer
-from components.network import Network
-from components.transforms import Transform
+from components.compute.fargate_service import FargateService
+from components.data.app_storage import AppStorage
+from components.data.database import Database
+from components.ingress.load_balancer import LoadBalancer
+from components.kit.transforms import Transform
+from components.network.network import Network
 from stackctl.harness import Graph, ProgramError, Resource, run_program
 from tests.conftest import PlanFn
 
@@ -66,7 +66,7 @@ def args_problems(source: str, filename: str = "<source>") -> list[str]:
 
 
 def args_classes() -> Iterator[tuple[Path, str]]:
-    for path in sorted(COMPONENTS.glob("*.py")):
+    for path in sorted(COMPONENTS.rglob("*.py")):
         source = path.read_text()
         names = [
             n.name

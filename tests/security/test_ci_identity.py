@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.ci_identity import (
+from components.security.ci_identity import (
     DEPLOY_POLICIES,
     INSTANCE_PROFILE_WRITES,
     MANAGED_POLICY_LIMIT,
@@ -19,7 +19,7 @@ from components.ci_identity import (
     STAR_REASONS,
     compact,
 )
-from components.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS, WORKFLOW_GRANTS
+from components.security.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS, WORKFLOW_GRANTS
 from stackctl.harness import Graph, Resource
 from tests.conftest import PlanFn
 from tests.iam_helpers import (
@@ -378,7 +378,7 @@ def test_the_deploy_role_can_run_what_the_workflows_run(ci_graph: Graph) -> None
     statements = deploy_statements(ci_graph)
     root = Path(__file__).resolve().parents[2]
     called = _boto3_actions(root / "stackctl" / "ops.py") | _boto3_actions(
-        root / "components" / "task_run.py"
+        root / "components" / "kit" / "task_run.py"
     )
     assert {"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents"} <= called
     ecs = "arn:aws:ecs:us-east-1:123456789012"

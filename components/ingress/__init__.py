@@ -1,0 +1,1 @@
+"""Ingress layer: the ALB or the HTTP API, CloudFront, certificates and DNS records."""

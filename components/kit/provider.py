@@ -1,0 +1,31 @@
+"""The AWS provider every resource of the program uses.
+
+Creates one explicit `aws.Provider` for the stack's region whose `default_tags` put
+`project`, `stack` and `managed-by` on every taggable resource (AWS applies them; resources that
+cannot be tagged are left alone). Components receive it through `providers=[...]` and pass it to
+their children by parenting, so no resource falls back to the ambient default provider.
+
+Cost: none.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config.settings import Settings
+
+
+def create_provider(settings: Settings) -> aws.Provider:
+    return aws.Provider(
+        "aws",
+        aws.ProviderArgs(
+            region=settings.region,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags),
+        ),
+    )
+
+
+def component_options(provider: aws.Provider) -> pulumi.ResourceOptions:
+    """Options for a top-level component: children inherit the tagged provider."""
+    return pulumi.ResourceOptions(providers=[provider])

@@ -1,0 +1,1 @@
+"""Network layer: the VPC, its subnets and NAT, Cloud Map."""
