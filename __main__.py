@@ -49,7 +49,8 @@ from components.security.ci_identity import CiIdentity, CiIdentityArgs
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
 provider = create_provider(settings)
-# Every role the components create carries this permissions boundary (components/boundary.py).
+# Every role the components create carries this permissions boundary
+# (components/security/boundary.py).
 boundary = create_boundary(
     name_prefix=naming.prefix,
     log_prefix=naming.log_group(),

@@ -12,7 +12,7 @@ Two Pulumi dynamic resources, so that `pulumi up` alone does what a release need
    expiry counts from each object's creation, aws-facts#s3-expiration, and would remove files a
    long-lived build still serves).
 2. `MigrationRun` (type `pulumi-python:dynamic/fullstack:MigrationRun`): runs the migration task
-   definition once with RunTask (components/task_run.py, the same code as `stackctl migrate`),
+   definition once with RunTask (components/kit/task_run.py, the same code as `stackctl migrate`),
    waits until it is STOPPED and fails the `up` with the container's exit code and its last log
    lines when it did not exit 0.
 

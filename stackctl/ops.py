@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 MIGRATION_STARTED_BY = "stackctl-migrate"
-__all__ = ["Runtime"]  # (the shared Runtime of components/task_run.py, re-exported)
+__all__ = ["Runtime"]  # (the shared Runtime of components/kit/task_run.py, re-exported)
 
 
 class OpsError(Exception):
@@ -94,7 +94,7 @@ def migrate(
     timeout_seconds: float = 1800.0,
     log_lines: int = 30,
 ) -> int:
-    """Run the migration task (components/task_run.py); 0 only when its container exited 0."""
+    """Run the migration task (components/kit/task_run.py); 0 only when its container exited 0."""
     try:
         outcome = task_run.run_to_completion(
             migration_task(outputs),

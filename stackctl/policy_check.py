@@ -12,7 +12,7 @@ from typing import Any
 from policy.rules import DEFAULT_EDGE, RULES, Rule, StackResource, Violation, check_resources
 from stackctl.harness import Graph
 
-# Defaults of `edge` per profile (components/settings.py PROFILES); both are vpcOrigin today.
+# Defaults of `edge` per profile (components/config/settings.py PROFILES); both are vpcOrigin today.
 try:
     from components.config.settings import PROFILES
 

@@ -1,6 +1,6 @@
 """FargateService: one container on ECS Fargate, with its own roles, logs and security group.
 
-One per service of app/contract.json (the wiring builds them from components/services.py),
+One per service of app/contract.json (the wiring builds them from components/config/services.py),
 and, through `container_definitions`, the migration task.
 
 Creates:
@@ -12,7 +12,7 @@ Creates:
    when `ecs_exec` is on (those four actions accept only `*`). Two different roles;
 4. a security group whose only rule of its own is egress 443 to anywhere (ECR, AWS APIs via
    NAT or endpoints); every group-to-group pair (the load balancer to the container port, the
-   tasks to the database, the cache or the load balancer) is made by `components.links.connect`
+   tasks to the database, the cache or the load balancer) is made by `components.kit.links.connect`
    from the service's `entry` (its container port) or `source`;
 5. a task definition: awsvpc, FARGATE, cpu/memory (a valid pair, aws-facts#fargate-sizes), CPU
    architecture, the image, user `user` (non-root), a read-only root file system with a
@@ -168,7 +168,7 @@ class FargateServiceArgs:
     run, the static files), so a new revision rolls out after them. May resolve later."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

@@ -10,7 +10,7 @@ The app owns that file. It declares:
   `calls` through the ingress, whether CPU target tracking may scale it, its stop timeout;
 - `tasks`: one-off tasks (the migration) in the same shape;
 - `routes`: the ordered route list (first match wins; priorities follow the order): which
-  service serves which host groups and paths (components/routing.py).
+  service serves which host groups and paths (components/config/routing.py).
 
 The task definitions, target groups, routes, security group pairs and alarms all follow it, so
 the two sides cannot drift. Both health paths answer without touching the database (the web's

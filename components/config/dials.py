@@ -1,6 +1,6 @@
 """Dials as data: one declaration per setting drives parsing, checks, profiles and the docs.
 
-A dial is declared once, as a field of `Settings` (components/settings.py):
+A dial is declared once, as a field of `Settings` (components/config/settings.py):
 
     nat: NatMode = dial(
         choice("none", "instance", "gateway", "gatewayPerAz"),

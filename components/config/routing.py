@@ -16,7 +16,7 @@ any run of characters and `?` exactly one. A route without hosts matches every h
 paths every path. Within a route, any host and any path may match (OR); hosts and paths must
 both match (AND).
 
-Cost: none (listener rules are free; the ALB's price is in components/load_balancer.py).
+Cost: none (listener rules are free; the ALB's price is in components/ingress/load_balancer.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Rules applied here, each once:
 - CPU target tracking only where the contract allows it and `autoscaling` is on; a scalable
   target owns the desired count when it tracks CPU or when a sleep schedule moves it.
 
-Cost: none of its own (components/fargate_service.py prices a task).
+Cost: none of its own (components/compute/fargate_service.py prices a task).
 """
 
 from __future__ import annotations

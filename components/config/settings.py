@@ -2,7 +2,7 @@
 
 `load_settings()` turns the stack's configuration into a frozen, typed `Settings` object. Every
 setting (a "dial") is declared once, as a field of `Settings` below, with its kind, its doc, its
-cost and its default in each profile (components/dials.py explains the declaration). The
+cost and its default in each profile (components/config/dials.py explains the declaration). The
 `profile` key (`lab` or `mvp`) picks the defaults; each key can be overridden on its own in
 `Pulumi.<stack>.yaml`. Every problem is collected and reported together in one `SettingsError`
 that names the key, the value given and what is allowed, before the program registers a single

@@ -65,7 +65,7 @@ class AppStorageArgs:
     otherwise AWS accepts 7-30)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 
@@ -146,7 +146,7 @@ class AppStorage(pulumi.ComponentResource):
     def _bucket_child(
         self, depends_on: Sequence[pulumi.Resource] | None = None
     ) -> pulumi.ResourceOptions:
-        """The bucket's settings are kept with it (components/buckets.py: one rule for "keep")."""
+        """The bucket's settings are kept with it (kit/buckets.py: one rule for "keep")."""
         return attached_options(self, self.args.deletion_protection, depends_on)
 
     # -- steps ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Creates:
 1. a private S3 bucket for static assets (`/_next/static/*`, `/static/*`): public access blocked,
    bucket-owner-enforced ownership, SSE-S3; `force_destroy` only without deletion protection,
    and with it the bucket and all its settings are kept (`protect`, the rule in
-   components/buckets.py);
+   components/kit/buckets.py);
 2. an Origin Access Control (SigV4, always sign) and a bucket policy that lets only
    `cloudfront.amazonaws.com` read objects, with `AWS:SourceArn` = this distribution (38);
 3. the ALB origin: a CloudFront VPC origin pointing at the internal ALB (edge `vpcOrigin`,
@@ -111,7 +111,7 @@ class EdgeArgs:
     tells its requests from direct calls). Default {}."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 
@@ -167,7 +167,7 @@ class Edge(pulumi.ComponentResource):
     def _attached(
         self, depends_on: Sequence[pulumi.Resource] | None = None
     ) -> pulumi.ResourceOptions:
-        """A resource attached to a bucket: kept with it (components/buckets.py)."""
+        """A resource attached to a bucket: kept with it (components/kit/buckets.py)."""
         return attached_options(self, self.args.deletion_protection, depends_on)
 
     def _private_bucket(self, label: str, bucket_name: str, ownership: str) -> aws.s3.Bucket:

@@ -19,14 +19,14 @@ Creates:
    (aws-facts#http-api-parameter-mapping);
 5. the origin check: two `random.RandomPassword` slots of which CloudFront sends the current
    one as the custom origin header `x-origin-verify` (`origin_header_value`, a Pulumi secret),
-   and a Lambda REQUEST authorizer (components/origin_check_handler.py, Python, arm64, 128 MB,
+   and a Lambda REQUEST authorizer (origin_check_handler.py beside it, Python, arm64, 128 MB,
    its own log group) that accepts the current and the previous value; its identity source is
    that header, so a request without it gets 401 from API Gateway without invoking anything,
    and results are cached per header value for `authorizer_cache_ttl` seconds, so an idle or
    steadily used API invokes it at most every few minutes (aws-facts#http-api-authorizer).
    CloudFront's custom header replaces any header of that name a viewer sends
    (aws-facts#cloudfront-origin-header);
-6. the routes from the ordered route list (components/http_api_routing.py): `ANY
+6. the routes from the ordered route list (components/ingress/http_api_routing.py): `ANY
    /api/{proxy+}` -> api, `$default` -> web, each with the authorizer;
 7. the `$default` stage, auto-deployed, with throttling (`throttling_rate_limit` requests per
    second, `throttling_burst_limit` burst) and, with `access_log_retention_days`, JSON access
@@ -124,7 +124,7 @@ class HttpApiArgs:
     """Required: label -> the Cloud Map service ARN its tasks register in
     (ServiceDiscovery.arn(label))."""
     routes: Sequence[Route]
-    """Required: the ordered route list (components/routing.py), the same the ALB ingress uses."""
+    """Required: the ordered route list (config/routing.py), the same the ALB ingress uses."""
     host_groups: HostGroups
     """Required: host group -> names (only `served_host_group` matters: the checks probe with its
     names)."""
@@ -151,7 +151,7 @@ class HttpApiArgs:
     """Raise by one to rotate the origin secret (see the module docstring)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

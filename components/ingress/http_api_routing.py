@@ -1,4 +1,4 @@
-"""The ordered route list (components/routing.py) as HTTP API route keys, and how an HTTP API
+"""The ordered route list (components/config/routing.py) as HTTP API route keys, and how an HTTP API
 selects a route, so tests can prove both ingresses send a request to the same service.
 
 An ALB takes the *first* rule that matches; an HTTP API takes the *most specific* route that

@@ -21,7 +21,7 @@ Creates:
    Aurora would keep the lab's cluster from ever pausing (aws-facts#auto-pause);
 5. `route(routes, host_groups)`, called once the site's host names are known: one listener rule
    per route of app/contract.json's ordered list, priorities 10, 20, 30... in its order
-   (components/routing.py); anything else -> the default fixed 404 (aws-facts#listener-rules).
+   (config/routing.py); anything else -> the default fixed 404 (aws-facts#listener-rules).
 
 Inputs (LoadBalancerArgs, defaults in brackets): alb_name, vpc_id, subnet_ids, internal [True],
 cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [False],
@@ -84,7 +84,7 @@ class LoadBalancerArgs:
     """Service name -> (container port, health path): one target group each."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

@@ -5,7 +5,7 @@ to the HTTP API; this handler compares it, in constant time, with the current an
 secret from its environment (`ORIGIN_SECRET_CURRENT`, `ORIGIN_SECRET_PREVIOUS`: Pulumi secrets
 in state, environment variables encrypted at rest by Lambda). Accepting the previous value
 keeps requests flowing while a rotation reaches every CloudFront edge location
-(components/http_api.py, rotation).
+(components/ingress/http_api.py, rotation).
 
 API Gateway sends the payload format 2.0 (header names in lower case) and expects the simple
 response `{"isAuthorized": bool}`. A request without the header never gets here: the header is

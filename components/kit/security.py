@@ -1,6 +1,6 @@
 """Small builders shared by the components: IAM trust policies and bucket policy statements.
 
-Security group pairs are made in one place, `components.links.connect`.
+Security group pairs are made in one place, `components.kit.links.connect`.
 
 Nothing here creates a component; each function creates or returns one piece that several
 components need in the same form (and so need to get right once).

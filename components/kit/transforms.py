@@ -12,7 +12,7 @@ type token); a bare label that names children of several types is refused.
 The mechanism is one legacy Pulumi transformation (`ResourceOptions.transformations`) on the
 component's options, which Pulumi runs for the component and every resource below it, before the
 resource is registered; it composes with the other transformations on the same options (the
-permissions boundary of components/boundary.py) in their order. The newer `transforms` option is
+permissions boundary of security/boundary.py) in their order. The newer `transforms` option is
 run by the engine over gRPC, and the mock monitor the tests and the plan use does not run it,
 so a transform written with it could not be tested offline.
 

@@ -15,11 +15,11 @@ Creates:
    With `weekdays 08-20 Europe/Berlin`: start 07:50 and stop 20:10, Monday to Friday, Berlin
    time. A wake at hour 0 starts the NAT at 23:50 the day before (the days shift with it).
 
-The services scale at the full hour (components/scaling.py: `cron(0 <hour> ? * <days> *)` in
+The services scale at the full hour (components/compute/scaling.py: `cron(0 <hour> ? * <days> *)` in
 the same zone); `nat_times` derives both NAT times from the same SleepSchedule, so the two can
 not drift apart.
 
-The reboot alarm of the NAT instance (components/nat_instance.py) stays quiet while it is
+The reboot alarm of the NAT instance (components/network/nat_instance.py) stays quiet while it is
 stopped: a stopped instance publishes no status-check data, the alarm treats missing data as
 missing (the state goes to INSUFFICIENT_DATA, which has no action), and EC2's own automatic
 recovery acts only on running instances (aws-facts#stopped-instance-checks). Nothing else
@@ -79,7 +79,7 @@ class NatScheduleArgs:
     """Minutes after the services sleep that the NAT stops (0-59)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

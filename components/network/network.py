@@ -3,7 +3,7 @@
 Creates:
 1. a VPC with DNS support and DNS hostnames (interface endpoints need both), and its default
    security group stripped of every rule;
-2. per AZ, three subnets (CIDRs from `components.subnets`): *public* (route to the internet
+2. per AZ, three subnets (CIDRs from `components.config.subnets`): *public* (route to the internet
    gateway; no auto-assigned public IPs), *private* (Fargate tasks, internal ALB; default route
    through the NAT of the chosen mode, none with `nat: none`) and *isolated* (database, cache;
    no route out of the VPC at all);
@@ -83,7 +83,7 @@ class NetworkArgs:
     """IAM path of the flow logs role and the NAT instance's role."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

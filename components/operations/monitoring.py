@@ -14,7 +14,7 @@ Creates:
      running tasks are the sample count of the service's CPU metric (one sample per running
      task and minute) against the configured count; with a sleep schedule that comparison only
      counts during the working hours (metric math on the datapoints' UTC hour and weekday, see
-     components/sleep_window.py), otherwise it would fire every night and weekend;
+     components/operations/sleep_window.py), otherwise it would fire every night and weekend;
    - Aurora: ACU utilization high, connections near the limit (Aurora PostgreSQL allows about
      225 connections per ACU of max capacity; the alarm fires at 80% of that). A paused
      database sends no data: missing data is "not breaching";
@@ -94,7 +94,7 @@ class MonitoringArgs:
     awake."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/transforms.py).
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
     Default {}: every child as the component builds it."""
 
 

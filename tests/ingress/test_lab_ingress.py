@@ -1,6 +1,6 @@
 """The lab's ingress as the whole program wires it: CloudFront -> HTTP API -> VPC link -> tasks.
 
-The components have their own tests (tests/edge/test_http_api.py, tests/network/
+The components have their own tests (tests/ingress/test_http_api.py, tests/network/
 test_service_discovery.py, tests/network/test_nat_schedule.py); these check what only the wired
 graph shows: which origin CloudFront uses and with which header, that the security group chain
 has no way around the VPC link, that the services register where the integrations look, that

@@ -337,9 +337,9 @@ def test_the_table_has_an_entry_for_every_type_and_data_source(
     graph = plan(stack, *overrides)
     declared = {r.type for r in graph.resources if r.custom or r.type.startswith("awsx:")}
     missing = declared - set(TYPE_GRANTS)
-    assert not missing, f"add the API calls of {sorted(missing)} to components/deploy_actions.py"
+    assert not missing, f"add the API calls of {sorted(missing)} to security/deploy_actions.py"
     calls = {token for token, _ in graph.calls} - set(CALL_GRANTS)
-    assert not calls, f"add the API calls of {sorted(calls)} to components/deploy_actions.py"
+    assert not calls, f"add the API calls of {sorted(calls)} to security/deploy_actions.py"
 
 
 def test_every_table_action_reaches_a_deploy_policy(ci_graph: Graph) -> None:
