@@ -12,8 +12,8 @@ from components.compute.migration import MigrationTask, MigrationTaskArgs
 from components.compute.registry import PLATFORMS, Registry, RegistryArgs
 from components.compute.scaling import ScaledService, Scaling, ScalingArgs
 from components.config.app_contract import load_contract
+from components.config.reader import load_settings
 from components.config.services import host_of, service_specs
-from components.config.settings import load_settings
 from components.data.app_storage import AppStorage, AppStorageArgs
 from components.data.cache import Cache, CacheArgs
 from components.data.database import Database, DatabaseArgs

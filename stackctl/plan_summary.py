@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from components.config.dials import field_name
-from components.config.settings import DIALS, PROFILES, Settings, parse_settings
+from components.config.reader import parse_settings
+from components.config.settings import DIALS, PROFILES, Settings
 from stackctl.cost import Estimate
 from stackctl.harness import PROJECT_ROOT, Graph, stack_config
 

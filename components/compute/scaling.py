@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config.settings import SleepSchedule
+from components.config.values import SleepSchedule
 from components.kit.transforms import ChildTransforms, Transform
 
 

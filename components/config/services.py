@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from components.config.app_contract import AppContract, Image, Workload
 from components.config.dials import field_name
-from components.config.settings import ServiceSize, Settings
+from components.config.settings import Settings
+from components.config.values import ServiceSize
 
 # The size of a service that has no dial of its own (a service added to the contract only).
 DEFAULT_SIZE = ServiceSize(cpu=256, memory=512, count=1, min_count=1, max_count=1)

@@ -49,7 +49,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.config.settings import RedisEngine
+from components.config.values import RedisEngine
 from components.data.snapshots import final_snapshot_name
 from components.kit.links import Endpoint, Link
 from components.kit.transforms import ChildTransforms, Transform

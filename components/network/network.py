@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config.settings import NatMode
 from components.config.subnets import plan_subnets
+from components.config.values import NatMode
 from components.kit.security import service_trust_policy
 from components.kit.transforms import ChildTransforms, Transform
 from components.network.nat_instance import NatInstance, NatInstanceArgs

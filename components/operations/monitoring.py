@@ -43,7 +43,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config.settings import SleepSchedule
+from components.config.values import SleepSchedule
 from components.kit.transforms import ChildTransforms, Transform
 from components.operations.sleep_window import awake_condition, awake_utc_slots
 

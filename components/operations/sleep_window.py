@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from components.config.settings import SleepSchedule
+from components.config.values import SleepSchedule
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 HOURS_PER_WEEK = 7 * 24

@@ -8,13 +8,8 @@ import pytest
 
 from components.config import dials
 from components.config.dials import BOOLEAN, dial, dials_of
-from components.config.settings import (
-    DIALS,
-    PROFILES,
-    Settings,
-    SettingsError,
-    parse_settings,
-)
+from components.config.reader import SettingsError, parse_settings
+from components.config.settings import DIALS, PROFILES, Settings
 from stackctl import docs
 
 P = "fullstack"

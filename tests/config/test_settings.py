@@ -8,15 +8,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.config.settings import (
-    AWS_PROVIDER_KEYS,
-    KNOWN_KEYS,
-    PROFILES,
-    ServiceSize,
-    Settings,
-    SettingsError,
-    parse_settings,
-)
+from components.config.reader import SettingsError, parse_settings
+from components.config.settings import AWS_PROVIDER_KEYS, KNOWN_KEYS, PROFILES, Settings
+from components.config.values import ServiceSize
 from stackctl.harness import ProgramError, run_program
 
 P = "fullstack"

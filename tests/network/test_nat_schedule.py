@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.config.settings import SleepSchedule, parse_sleep
+from components.config.values import SleepSchedule, parse_sleep
 from components.network.nat_schedule import (
     START_TARGET,
     STOP_TARGET,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from components.config.settings import parse_sleep
+from components.config.values import parse_sleep
 from components.operations.sleep_window import awake_condition, awake_utc_slots
 
 SCHEDULES = (

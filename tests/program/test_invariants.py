@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from components.config.settings import parse_settings
+from components.config.reader import parse_settings
 from stackctl.harness import Graph, Resource
 from tests.compute_helpers import (
     DISTRIBUTION,
