@@ -31,16 +31,16 @@ from components.ingress.load_balancer import (
     LoadBalancer,
     LoadBalancerArgs,
 )
+from components.ingress.service_discovery import (
+    RegisteredService,
+    ServiceDiscovery,
+    ServiceDiscoveryArgs,
+)
 from components.kit.links import Link, connect, merge
 from components.kit.naming import Naming
 from components.kit.provider import component_options, create_provider
 from components.network.nat_schedule import NatSchedule, NatScheduleArgs
 from components.network.network import Network, NetworkArgs
-from components.network.service_discovery import (
-    RegisteredService,
-    ServiceDiscovery,
-    ServiceDiscoveryArgs,
-)
 from components.operations.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.release_steps import ReleaseGate, StaticFiles
 from components.security.boundary import create_boundary, with_boundary

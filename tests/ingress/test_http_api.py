@@ -45,7 +45,7 @@ import pulumi_aws as aws
 
 from components.ingress.http_api import HttpApi, HttpApiArgs
 from components.config.routing import Route
-from components.network.service_discovery import (
+from components.ingress.service_discovery import (
     RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs,
 )
 

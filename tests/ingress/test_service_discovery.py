@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.network.service_discovery import RegisteredService, ServiceDiscoveryArgs, check_args
+from components.ingress.service_discovery import RegisteredService, ServiceDiscoveryArgs, check_args
 from stackctl.harness import Graph
 from tests.component_helpers import run_snippet
 
@@ -15,7 +15,7 @@ PROGRAM = """
 import pulumi
 import pulumi_aws as aws
 
-from components.network.service_discovery import (
+from components.ingress.service_discovery import (
     RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs,
 )
 
