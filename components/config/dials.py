@@ -144,7 +144,6 @@ def _show_bool(value: Any) -> str:
 
 
 BOOLEAN: Kind[bool] = Kind(_boolean_value, "true, false", "boolean", _show_bool)
-TEXT: Kind[str] = Kind(lambda text: text or None, "any text")
 
 
 def choice(*values: str) -> Kind[str]:

@@ -33,7 +33,6 @@ AUTO_PAUSE_MIN_MINOR: dict[int, int] = {13: 15, 14: 12, 15: 7, 16: 3, 17: 0}
 # Aurora Serverless v2 capacity: 0 to 256 ACU in steps of 0.5
 # (aws-facts#serverless-v2-shape).
 MAX_ACU = 256.0
-ACU_STEP = 0.5
 
 
 def memory_range(values: tuple[int, ...]) -> str:

@@ -29,7 +29,6 @@ from functools import cache
 
 PRIORITY_STEP = 10
 MAX_PRIORITY = 50000  # ALB listener rule priorities are 1 to 50000 (aws-facts#listener-rules)
-MAX_CONDITION_VALUES = 5  # an ALB rule takes at most 5 match values in all (ELB quotas)
 
 
 HostGroups = Mapping[str, Sequence[str]]
@@ -131,8 +130,3 @@ def check_routes(routes: Sequence[Route]) -> list[str]:
     if len(set(names)) != len(names):
         problems.append(f"route names repeat: {names}")
     return problems
-
-
-def condition_values(route: Route, groups: HostGroups) -> int:
-    """How many match values the route's listener rule carries (an ALB rule takes at most 5)."""
-    return len(route.host_names(groups)) + len(route.paths)

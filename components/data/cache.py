@@ -57,8 +57,6 @@ from components.kit.transforms import ChildTransforms, Transform
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
 AUTH_TOKEN_LENGTH = 64
-# ElastiCache's rule for AUTH tokens (aws-facts#redis-auth-token): the only specials it accepts.
-AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 
 
 @dataclass(frozen=True)
