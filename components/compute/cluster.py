@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 FARGATE = "FARGATE"
 FARGATE_SPOT = "FARGATE_SPOT"
@@ -43,7 +44,7 @@ class ClusterArgs:
     Default {}: every child as the component builds it."""
 
 
-class Cluster(pulumi.ComponentResource):
+class Cluster(Component):
     """An ECS cluster for Fargate and Fargate Spot."""
 
     cluster: aws.ecs.Cluster
@@ -52,16 +53,11 @@ class Cluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:cluster:Cluster", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:cluster:Cluster", name, args.transform, opts)
         self.args = args
         self.cluster = self._create_cluster()
         self.capacity_providers = self._attach_capacity_providers()
-        self._child_transforms.check()
-        self.register_outputs({"clusterName": self.cluster.name, "clusterArn": self.cluster.arn})
+        self._finish({"clusterName": self.cluster.name, "clusterArn": self.cluster.arn})
 
     @property
     def name(self) -> pulumi.Output[str]:

@@ -46,10 +46,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.cluster import FARGATE, FARGATE_SPOT
+from components.kit.component import Component
 from components.kit.links import Endpoint, Source
 from components.kit.naming import check_logical
 from components.kit.security import service_trust_policy
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -172,7 +173,7 @@ class FargateServiceArgs:
     Default {}: every child as the component builds it."""
 
 
-class FargateService(pulumi.ComponentResource):
+class FargateService(Component):
     """A Fargate service with its log group, roles, security group and task definition."""
 
     log_group: aws.cloudwatch.LogGroup
@@ -185,11 +186,7 @@ class FargateService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:service:FargateService", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:service:FargateService", name, args.transform, opts)
         self.args = args
         self._check(args)
         self.log_group = self._create_log_group()
@@ -198,8 +195,7 @@ class FargateService(pulumi.ComponentResource):
         self.security_group = self._create_security_group()
         self.task_definition = self._create_task_definition()
         self.service = self._create_service()
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "serviceName": self.service.name,
                 "taskDefinitionArn": self.task_definition.arn,
@@ -257,9 +253,6 @@ class FargateService(pulumi.ComponentResource):
             raise ValueError(f"{args.service_name}: a target group needs a container port")
         if args.service_registries is not None and args.container_port is None:
             raise ValueError(f"{args.service_name}: a Cloud Map registry needs a container port")
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_log_group(self) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(

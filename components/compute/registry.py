@@ -35,7 +35,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 DEFAULT_IMAGES: tuple[str, ...] = ("api", "web")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +144,7 @@ def content_tag(context: Path, dockerfile: Path, platform: str) -> str:
     return f"content-{digest.hexdigest()[:16]}"
 
 
-class Registry(pulumi.ComponentResource):
+class Registry(Component):
     """ECR repositories for the app's images."""
 
     repositories: dict[str, aws.ecr.Repository]
@@ -151,15 +152,10 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:registry:Registry", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:registry:Registry", name, args.transform, opts)
         self.args = args
         self.repositories = {image: self._create_repository(image) for image in args.images}
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 f"{image}RepositoryUrl": repo.repository_url
                 for image, repo in self.repositories.items()

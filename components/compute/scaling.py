@@ -28,7 +28,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def owns_desired_count(target_tracking: bool, sleep: SleepSchedule | None) -> bo
     return target_tracking or sleep is not None
 
 
-class Scaling(pulumi.ComponentResource):
+class Scaling(Component):
     """Scalable targets, CPU policies and sleep schedules."""
 
     targets: dict[str, aws.appautoscaling.Target]
@@ -77,11 +78,7 @@ class Scaling(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ScalingArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:scaling:Scaling", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:scaling:Scaling", name, args.transform, opts)
         self.args = args
         self.targets, self.policies, self.schedules = {}, {}, {}
         for service in args.services:
@@ -93,8 +90,7 @@ class Scaling(pulumi.ComponentResource):
                 self.policies[service.label] = self._create_cpu_policy(service, target)
             if args.sleep is not None:
                 self.schedules[service.label] = self._create_schedule(service, target, args.sleep)
-        self._child_transforms.check()
-        self.register_outputs({})
+        self._finish({})
 
     def _create_target(self, service: ScaledService) -> aws.appautoscaling.Target:
         low, high = (

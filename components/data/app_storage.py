@@ -40,9 +40,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.kit.buckets import PrivateBucket, attached_options, private_bucket
+from components.kit.component import Component
 from components.kit.links import Link
 from components.kit.security import deny_insecure_transport
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 APP_SECRET_LENGTH = 64
 UPLOADS_PREFIX = "uploads/"
@@ -69,7 +70,7 @@ class AppStorageArgs:
     Default {}: every child as the component builds it."""
 
 
-class AppStorage(pulumi.ComponentResource):
+class AppStorage(Component):
     """Private uploads bucket and the app's session secret."""
 
     bucket: aws.s3.Bucket
@@ -86,11 +87,7 @@ class AppStorage(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AppStorageArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:data:AppStorage", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:data:AppStorage", name, args.transform, opts)
         self.args = args
         made = self._create_bucket()
         self.bucket = made.bucket
@@ -102,8 +99,7 @@ class AppStorage(pulumi.ComponentResource):
         self.lifecycle = self._create_lifecycle()
         self.app_secret_value, self.app_secret = self._create_app_secret()
         self.app_secret_arn = self.app_secret.arn
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "bucketName": self.bucket_name,
                 "bucketArn": self.bucket_arn,
@@ -139,9 +135,6 @@ class AppStorage(pulumi.ComponentResource):
                 ),
             ],
         )
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _bucket_child(
         self, depends_on: Sequence[pulumi.Resource] | None = None

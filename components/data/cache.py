@@ -51,8 +51,9 @@ import pulumi_random as random
 
 from components.config.values import RedisEngine
 from components.data.snapshots import final_snapshot_name
+from components.kit.component import Component
 from components.kit.links import Endpoint, Link
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
@@ -90,7 +91,7 @@ class CacheArgs:
     Default {}: every child as the component builds it."""
 
 
-class Cache(pulumi.ComponentResource):
+class Cache(Component):
     """ElastiCache (Valkey or Redis OSS) with TLS, at-rest encryption and an auth token."""
 
     security_group: aws.ec2.SecurityGroup
@@ -104,9 +105,7 @@ class Cache(pulumi.ComponentResource):
     auth_token_secret_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__("fullstack:data:Cache", name, None, self._child_transforms.options(opts))
-        self._name = name
+        super().__init__("fullstack:data:Cache", name, args.transform, opts)
         self.args = args
         if not 1 <= args.nodes <= 6:
             raise ValueError(f"nodes must be 1 to 6, not {args.nodes}")
@@ -118,8 +117,7 @@ class Cache(pulumi.ComponentResource):
         self.replication_group = self._create_replication_group()
         self.host = self.replication_group.primary_endpoint_address
         self.auth_token_secret_arn = self.auth_token_secret.arn
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "host": self.host,
                 "port": self.port,
@@ -168,9 +166,6 @@ class Cache(pulumi.ComponentResource):
         )
 
     # -- steps ---------------------------------------------------------------------------------
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(

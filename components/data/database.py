@@ -65,8 +65,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data.snapshots import final_snapshot_name
+from components.kit.component import Component
 from components.kit.links import Endpoint, Link
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -118,7 +119,7 @@ class DatabaseArgs:
     Default {}: every child as the component builds it."""
 
 
-class Database(pulumi.ComponentResource):
+class Database(Component):
     """Aurora Serverless v2 PostgreSQL with an RDS-managed master secret."""
 
     security_group: aws.ec2.SecurityGroup
@@ -137,11 +138,7 @@ class Database(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:data:Database", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:data:Database", name, args.transform, opts)
         self.args = args
         self._check(args)
         self.port = POSTGRES_PORT
@@ -157,8 +154,7 @@ class Database(pulumi.ComponentResource):
         self.master_secret_arn = self.cluster.master_user_secrets.apply(
             lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
         )
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "endpoint": self.endpoint,
                 "readerEndpoint": self.reader_endpoint,
@@ -215,9 +211,6 @@ class Database(pulumi.ComponentResource):
             raise ValueError("Aurora's DB subnet group needs subnets in at least 2 AZs")
         if args.auto_pause_seconds is not None and args.min_acu != 0:
             raise ValueError("auto_pause_seconds applies only with min_acu 0")
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _final_snapshot_identifier(self) -> pulumi.Output[str] | None:
         if not self.args.deletion_protection:

@@ -35,7 +35,8 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 CLOUDFRONT_REGION = "us-east-1"
 
@@ -68,7 +69,7 @@ class CertificatesArgs:
     Default {}: every child as the component builds it."""
 
 
-class Certificates(pulumi.ComponentResource):
+class Certificates(Component):
     """ACM certificates (us-east-1 for CloudFront, optional regional for the ALB)."""
 
     zone_id: pulumi.Output[str]
@@ -81,11 +82,7 @@ class Certificates(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CertificatesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:dns:Certificates", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:dns:Certificates", name, args.transform, opts)
         self.args = args
         self.names = site_names(args.domain)
         self.zone_id = self._find_zone()
@@ -101,8 +98,7 @@ class Certificates(pulumi.ComponentResource):
             self.regional_validation = self._validate(
                 "regional", self.regional_certificate, args.region
             )
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "cloudfrontCertificateArn": self.cloudfront_certificate_arn,
                 "zoneId": self.zone_id,
@@ -119,9 +115,6 @@ class Certificates(pulumi.ComponentResource):
         if self.regional_validation is None:
             return None
         return self.regional_validation.certificate_arn
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _find_zone(self) -> pulumi.Output[str]:
         if self.args.hosted_zone_id:
@@ -195,7 +188,7 @@ class SiteRecordsArgs:
     Default {}: every child as the component builds it."""
 
 
-class SiteRecords(pulumi.ComponentResource):
+class SiteRecords(Component):
     """A and AAAA aliases for the apex, www and api to the CloudFront distribution."""
 
     records: list[aws.route53.Record]
@@ -203,10 +196,7 @@ class SiteRecords(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SiteRecordsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:dns:SiteRecords", name, None, self._child_transforms.options(opts)
-        )
+        super().__init__("fullstack:dns:SiteRecords", name, args.transform, opts)
         self.records = []
         for label, fqdn in site_names(args.domain).items():
             if label not in args.labels:
@@ -230,5 +220,4 @@ class SiteRecords(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
                     )
                 )
-        self._child_transforms.check()
-        self.register_outputs({"names": list(site_names(args.domain).values())})
+        self._finish({"names": list(site_names(args.domain).values())})

@@ -80,9 +80,10 @@ import pulumi_random as random
 from components.config.routing import HostGroups, Route
 from components.ingress import origin_check_handler
 from components.ingress.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
+from components.kit.component import Component
 from components.kit.links import Connection, Endpoint, Source, connect
 from components.kit.security import service_trust_policy
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 ORIGIN_HEADER = origin_check_handler.HEADER
 MAX_INTEGRATION_TIMEOUT_MS = 30000  # HTTP API integrations: 50 ms to 30 s (aws-facts#http-api)
@@ -194,7 +195,7 @@ def current_slot(rotation: int) -> str:
     return "a" if rotation % 2 == 0 else "b"
 
 
-class HttpApi(pulumi.ComponentResource):
+class HttpApi(Component):
     """HTTP API, VPC link and its security group, integrations, routes, stage, origin check."""
 
     api: aws.apigatewayv2.Api
@@ -211,10 +212,7 @@ class HttpApi(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:ingress:HttpApi", name, None, self._child_transforms.options(opts)
-        )
+        super().__init__("fullstack:ingress:HttpApi", name, args.transform, opts)
         self.translation = check_args(args)
         self._name = name
         self.args = args
@@ -250,8 +248,7 @@ class HttpApi(pulumi.ComponentResource):
             key: self._create_route(key, target) for key, target in self.translation.keys
         }
         self.stage = self._create_stage()
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "apiEndpoint": self.api.api_endpoint,
                 "vpcLinkId": self.vpc_link.id,
@@ -304,9 +301,6 @@ class HttpApi(pulumi.ComponentResource):
         )
 
     # -- pieces ---------------------------------------------------------------------------------
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
         # No inline rules and no ingress: the egress rules come from admit_service. The

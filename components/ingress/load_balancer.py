@@ -42,9 +42,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.routing import HostGroups, Route, active, priorities
+from components.kit.component import Component
 from components.kit.links import Endpoint, Source
 from components.kit.naming import check_logical
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 HTTP_PORT = 80
@@ -88,7 +89,7 @@ class LoadBalancerArgs:
     Default {}: every child as the component builds it."""
 
 
-class LoadBalancer(pulumi.ComponentResource):
+class LoadBalancer(Component):
     """The ALB, its security group, listeners, target groups and routing rules."""
 
     security_group: aws.ec2.SecurityGroup
@@ -101,11 +102,7 @@ class LoadBalancer(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:loadbalancer:LoadBalancer", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:loadbalancer:LoadBalancer", name, args.transform, opts)
         self.args = args
         self.security_group = self._create_security_group()
         self._admit_cloudfront()
@@ -116,8 +113,7 @@ class LoadBalancer(pulumi.ComponentResource):
         }
         self.rules = {service: [] for service in args.targets}
         self.http_listener, self.https_listener = self._create_listeners()
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "albArn": self.alb.arn,
                 "albDnsName": self.alb.dns_name,
@@ -193,9 +189,6 @@ class LoadBalancer(pulumi.ComponentResource):
                 )
 
     # -- steps ---------------------------------------------------------------------------------
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(

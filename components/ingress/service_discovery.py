@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 # A namespace name is a DNS name: labels of letters, digits and hyphens, dot-separated.
 _DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -99,7 +100,7 @@ def check_args(args: ServiceDiscoveryArgs) -> None:
         raise ValueError(f"dns_ttl {args.dns_ttl}: 0 to 2147483647 seconds")
 
 
-class ServiceDiscovery(pulumi.ComponentResource):
+class ServiceDiscovery(Component):
     """A private DNS namespace and one Cloud Map service per load-balanced ECS service."""
 
     namespace: aws.servicediscovery.PrivateDnsNamespace
@@ -108,10 +109,7 @@ class ServiceDiscovery(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServiceDiscoveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:ingress:ServiceDiscovery", name, None, self._child_transforms.options(opts)
-        )
+        super().__init__("fullstack:ingress:ServiceDiscovery", name, args.transform, opts)
         check_args(args)
         self._name = name
         self.args = args
@@ -126,8 +124,7 @@ class ServiceDiscovery(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.services = {label: self._create_service(label) for label in sorted(args.services)}
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "namespaceId": self.namespace.id,
                 "serviceArns": {label: s.arn for label, s in self.services.items()},

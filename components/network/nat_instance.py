@@ -49,8 +49,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.kit.component import Component
 from components.kit.security import service_trust_policy
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 
 AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # AWS managed policy that lets the SSM agent register, take patches and serve Session Manager.
@@ -130,7 +131,7 @@ class NatInstanceArgs:
     Default {}: every child as the component builds it."""
 
 
-class NatInstance(pulumi.ComponentResource):
+class NatInstance(Component):
     """One arm64 NAT instance with an Elastic IP, automatic recovery and a reboot alarm."""
 
     security_group: aws.ec2.SecurityGroup
@@ -143,11 +144,7 @@ class NatInstance(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NatInstanceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:network:NatInstance", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:network:NatInstance", name, args.transform, opts)
         self.args = args
         self.security_group = self._create_security_group()
         self.role, self.instance_profile = self._create_instance_profile()
@@ -164,8 +161,7 @@ class NatInstance(pulumi.ComponentResource):
             else None
         )
         self.recovery_alarms = self._create_recovery_alarms()
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "instanceId": self.instance.id,
                 "networkInterfaceId": self.instance.primary_network_interface_id,

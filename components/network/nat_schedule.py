@@ -51,7 +51,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 
 START_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"
 STOP_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"
@@ -169,7 +170,7 @@ def scheduler_trust(account_id: str) -> str:
     )
 
 
-class NatSchedule(pulumi.ComponentResource):
+class NatSchedule(Component):
     """Start and stop schedules for the NAT instance, and the role they run as."""
 
     role: aws.iam.Role
@@ -179,10 +180,7 @@ class NatSchedule(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NatScheduleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:network:NatSchedule", name, None, self._child_transforms.options(opts)
-        )
+        super().__init__("fullstack:network:NatSchedule", name, args.transform, opts)
         check_name_prefix(args.name_prefix)
         self.times = nat_times(args.sleep, args.lead_minutes, args.lag_minutes)
         child = pulumi.ResourceOptions(parent=self)
@@ -229,5 +227,4 @@ class NatSchedule(pulumi.ComponentResource):
                     parent=self, delete_before_replace=True, depends_on=[policy]
                 ),
             )
-        self._child_transforms.check()
-        self.register_outputs({"schedules": {k: s.arn for k, s in self.schedules.items()}})
+        self._finish({"schedules": {k: s.arn for k, s in self.schedules.items()}})

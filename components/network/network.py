@@ -42,8 +42,9 @@ import pulumi_aws as aws
 
 from components.config.subnets import plan_subnets
 from components.config.values import NatMode
+from components.kit.component import Component
 from components.kit.security import service_trust_policy
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.transforms import Transform
 from components.network.nat_instance import NatInstance, NatInstanceArgs
 
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
@@ -87,7 +88,7 @@ class NetworkArgs:
     Default {}: every child as the component builds it."""
 
 
-class Network(pulumi.ComponentResource):
+class Network(Component):
     """VPC, subnets in three tiers, routes, NAT and endpoints."""
 
     availability_zones: list[str]
@@ -110,11 +111,7 @@ class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:network:Network", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:network:Network", name, args.transform, opts)
         self.args = args
         self.layout = plan_subnets(args.cidr, args.az_count)
         self.availability_zones = self._pick_availability_zones()
@@ -130,8 +127,7 @@ class Network(pulumi.ComponentResource):
         self.s3_endpoint = self._create_s3_endpoint()
         self.endpoint_security_group, self.interface_endpoints = self._create_interface_endpoints()
         self.flow_log = self._create_flow_logs() if args.flow_logs else None
-        self._child_transforms.check()
-        self.register_outputs(
+        self._finish(
             {
                 "vpcId": self.vpc.id,
                 "publicSubnetIds": [s.id for s in self.public_subnets],
@@ -141,9 +137,6 @@ class Network(pulumi.ComponentResource):
         )
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _child(self, **kwargs: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **kwargs)  # type: ignore[arg-type]
 
     def _tags(self, suffix: str) -> dict[str, str]:
         return {"Name": f"{self.args.name_prefix}-{suffix}"}

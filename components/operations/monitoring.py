@@ -44,7 +44,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.transforms import ChildTransforms, Transform
+from components.kit.component import Component
+from components.kit.transforms import Transform
 from components.operations.sleep_window import awake_condition, awake_utc_slots
 
 CONNECTIONS_PER_ACU = 225
@@ -128,7 +129,7 @@ class _Alarm:
     queries: tuple[_Query, ...] = ()
 
 
-class Monitoring(pulumi.ComponentResource):
+class Monitoring(Component):
     """Alarm topic, alarms and dashboard."""
 
     key: aws.kms.Key | None
@@ -139,11 +140,7 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._child_transforms = ChildTransforms(name, args.transform)
-        super().__init__(
-            "fullstack:monitoring:Monitoring", name, None, self._child_transforms.options(opts)
-        )
-        self._name = name
+        super().__init__("fullstack:monitoring:Monitoring", name, args.transform, opts)
         self.args = args
         # Without alarms (the lab without alarmEmail) there is nothing to notify: no topic, no
         # key, no alarm at $0.10 a month that no one receives.
@@ -155,11 +152,7 @@ class Monitoring(pulumi.ComponentResource):
                 continue
             self.alarms[alarm.key] = self._create_alarm(alarm)
         self.dashboard = self._create_dashboard() if args.dashboard else None
-        self._child_transforms.check()
-        self.register_outputs({"topicArn": self.topic.arn if self.topic else ""})
-
-    def _child(self, delete_before_replace: bool = False) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, delete_before_replace=delete_before_replace)
+        self._finish({"topicArn": self.topic.arn if self.topic else ""})
 
     # -- topic ---------------------------------------------------------------------------------
 
