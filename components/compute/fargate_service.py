@@ -49,7 +49,7 @@ from components.compute.cluster import FARGATE, FARGATE_SPOT
 from components.kit.component import Component
 from components.kit.links import Endpoint, Source
 from components.kit.naming import check_logical
-from components.kit.security import service_trust_policy
+from components.kit.roles import inline_policy, policy_document, service_role
 from components.kit.transforms import Transform
 
 ROLE = "aws:iam/role:Role"
@@ -264,13 +264,11 @@ class FargateService(Component):
         )
 
     def _role(self, label: str, description: str) -> aws.iam.Role:
-        return aws.iam.Role(
+        return service_role(
             check_logical(ROLE, f"{self._name}-{label}"),
-            aws.iam.RoleArgs(
-                path=self.args.iam_path,
-                description=description,
-                assume_role_policy=service_trust_policy("ecs-tasks.amazonaws.com"),
-            ),
+            service="ecs-tasks.amazonaws.com",
+            path=self.args.iam_path,
+            description=description,
             opts=self._child(),
         )
 
@@ -336,14 +334,8 @@ class FargateService(Component):
         label: str,
         statements: Sequence[pulumi.Input[Mapping[str, Any]]],
     ) -> aws.iam.RolePolicy:
-        document = pulumi.Output.all(*statements).apply(
-            lambda resolved: json.dumps({"Version": "2012-10-17", "Statement": resolved})
-        )
-        return aws.iam.RolePolicy(
-            f"{self._name}-{label}",
-            aws.iam.RolePolicyArgs(role=role.id, policy=document),
-            opts=self._child(),
-        )
+        document = pulumi.Output.all(*statements).apply(policy_document)
+        return inline_policy(f"{self._name}-{label}", role, document, self._child())
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
         args = self.args

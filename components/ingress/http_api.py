@@ -82,7 +82,7 @@ from components.ingress import origin_check_handler
 from components.ingress.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
 from components.kit.component import Component
 from components.kit.links import Connection, Endpoint, Source, connect
-from components.kit.security import service_trust_policy
+from components.kit.roles import policy_document, role_with_policy
 from components.kit.transforms import Transform
 
 ORIGIN_HEADER = origin_check_handler.HEADER
@@ -367,34 +367,23 @@ class HttpApi(Component):
             ),
             opts=self._child(delete_before_replace=True),
         )
-        role = aws.iam.Role(
+        role, _ = role_with_policy(
             f"{self._name}-authorizer",
-            aws.iam.RoleArgs(
-                path=self.args.iam_path,
-                description="HTTP API origin check: writes its own logs, nothing else",
-                assume_role_policy=service_trust_policy("lambda.amazonaws.com"),
-            ),
-            opts=self._child(),
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-authorizer-logs",
-            aws.iam.RolePolicyArgs(
-                role=role.id,
-                policy=log_group.arn.apply(
-                    lambda arn: json.dumps(
+            service="lambda.amazonaws.com",
+            path=self.args.iam_path,
+            description="HTTP API origin check: writes its own logs, nothing else",
+            policy=log_group.arn.apply(
+                lambda arn: policy_document(
+                    [
                         {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                    "Resource": f"{arn}:*",
-                                }
-                            ],
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": f"{arn}:*",
                         }
-                    )
-                ),
+                    ]
+                )
             ),
+            policy_name=f"{self._name}-authorizer-logs",
             opts=self._child(),
         )
         current = current_slot(self.args.origin_secret_rotation)

@@ -50,7 +50,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.kit.component import Component
-from components.kit.security import service_trust_policy
+from components.kit.roles import service_role
 from components.kit.transforms import Transform
 
 AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
@@ -214,13 +214,11 @@ class NatInstance(Component):
 
     def _create_instance_profile(self) -> tuple[aws.iam.Role, aws.iam.InstanceProfile]:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role = service_role(
             f"{self._name}-ssm",
-            aws.iam.RoleArgs(
-                path=self.args.iam_path,
-                description="NAT instance: Systems Manager patching and Session Manager shell",
-                assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
-            ),
+            service="ec2.amazonaws.com",
+            path=self.args.iam_path,
+            description="NAT instance: Systems Manager patching and Session Manager shell",
             opts=child,
         )
         aws.iam.RolePolicyAttachment(

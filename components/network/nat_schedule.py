@@ -52,6 +52,7 @@ import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
 from components.kit.component import Component
+from components.kit.roles import role_with_policy
 from components.kit.transforms import Transform
 
 START_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"
@@ -187,18 +188,12 @@ class NatSchedule(Component):
         instance_arn = pulumi.Output.from_input(args.instance_arn)
         # arn:aws:ec2:<region>:<account>:instance/i-...
         account_id = instance_arn.apply(lambda arn: arn.split(":")[4])
-        self.role = aws.iam.Role(
+        self.role, policy = role_with_policy(
             f"{name}-scheduler",
-            aws.iam.RoleArgs(
-                path=args.iam_path,
-                description="EventBridge Scheduler: start and stop the NAT instance",
-                assume_role_policy=account_id.apply(scheduler_trust),
-            ),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-scheduler",
-            aws.iam.RolePolicyArgs(role=self.role.id, policy=instance_arn.apply(scheduler_policy)),
+            trust=account_id.apply(scheduler_trust),
+            path=args.iam_path,
+            description="EventBridge Scheduler: start and stop the NAT instance",
+            policy=instance_arn.apply(scheduler_policy),
             opts=child,
         )
         request = pulumi.Output.from_input(args.instance_id).apply(instance_input)

@@ -33,7 +33,6 @@ flow logs $0.50/GB ingested.
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -43,7 +42,7 @@ import pulumi_aws as aws
 from components.config.subnets import plan_subnets
 from components.config.values import NatMode
 from components.kit.component import Component
-from components.kit.security import service_trust_policy
+from components.kit.roles import policy_document, role_with_policy
 from components.kit.transforms import Transform
 from components.network.nat_instance import NatInstance, NatInstanceArgs
 
@@ -418,37 +417,25 @@ class Network(Component):
             ),
             opts=self._child(delete_before_replace=True),
         )
-        role = aws.iam.Role(
+        role, _ = role_with_policy(
             f"{self._name}-flow-logs",
-            aws.iam.RoleArgs(
-                path=self.args.iam_path,
-                description="Lets VPC Flow Logs write to its CloudWatch log group",
-                assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            ),
-            opts=self._child(),
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-flow-logs",
-            aws.iam.RolePolicyArgs(
-                role=role.id,
-                policy=log_group.arn.apply(
-                    lambda arn: json.dumps(
+            service="vpc-flow-logs.amazonaws.com",
+            path=self.args.iam_path,
+            description="Lets VPC Flow Logs write to its CloudWatch log group",
+            policy=log_group.arn.apply(
+                lambda arn: policy_document(
+                    [
                         {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": [
-                                        "logs:CreateLogStream",
-                                        "logs:PutLogEvents",
-                                        "logs:DescribeLogStreams",
-                                    ],
-                                    "Resource": [arn, f"{arn}:*"],
-                                }
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogStreams",
                             ],
+                            "Resource": [arn, f"{arn}:*"],
                         }
-                    )
-                ),
+                    ]
+                )
             ),
             opts=self._child(),
         )
