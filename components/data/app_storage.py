@@ -42,6 +42,7 @@ import pulumi_random as random
 from components.kit.buckets import PrivateBucket, attached_options, private_bucket
 from components.kit.component import Component
 from components.kit.links import Link
+from components.kit.secrets import generated_secret
 from components.kit.security import deny_insecure_transport
 from components.kit.transforms import Transform
 
@@ -215,25 +216,10 @@ class AppStorage(Component):
         )
 
     def _create_app_secret(self) -> tuple[random.RandomPassword, aws.secretsmanager.Secret]:
-        value = random.RandomPassword(
+        return generated_secret(
             f"{self._name}-app-secret",
-            random.RandomPasswordArgs(length=APP_SECRET_LENGTH, special=False),
+            password=random.RandomPasswordArgs(length=APP_SECRET_LENGTH, special=False),
+            description="App session signing key (plain string; ECS injects APP_SECRET_KEY)",
+            recovery_window_days=self.args.secret_recovery_window_days,
             opts=self._child(),
         )
-        secret = aws.secretsmanager.Secret(
-            f"{self._name}-app-secret",
-            aws.secretsmanager.SecretArgs(
-                description="App session signing key (plain string; ECS injects APP_SECRET_KEY)",
-                recovery_window_in_days=self.args.secret_recovery_window_days,
-            ),
-            opts=self._child(),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{self._name}-app-secret",
-            aws.secretsmanager.SecretVersionArgs(
-                secret_id=secret.id,
-                secret_string=pulumi.Output.secret(value.result),
-            ),
-            opts=self._child(),
-        )
-        return value, secret

@@ -53,6 +53,7 @@ from components.config.values import RedisEngine
 from components.data.snapshots import final_snapshot_name
 from components.kit.component import Component
 from components.kit.links import Endpoint, Link
+from components.kit.secrets import generated_secret
 from components.kit.transforms import Transform
 
 REDIS_PORT = 6379
@@ -190,39 +191,22 @@ class Cache(Component):
         )
 
     def _create_auth_token(self) -> tuple[random.RandomPassword, aws.secretsmanager.Secret]:
-        token = random.RandomPassword(
+        return generated_secret(
             f"{self._name}-auth-token",
-            random.RandomPasswordArgs(
+            password=random.RandomPasswordArgs(
                 length=AUTH_TOKEN_LENGTH,
                 special=False,
                 min_upper=1,
                 min_lower=1,
                 min_numeric=1,
             ),
-            opts=self._child(),
-        )
-        secret = aws.secretsmanager.Secret(
-            f"{self._name}-auth-token",
-            aws.secretsmanager.SecretArgs(
-                description=(
-                    f"AUTH token of ElastiCache {self.args.replication_group_id} "
-                    "(plain string; ECS injects it as REDIS_AUTH_TOKEN)"
-                ),
-                recovery_window_in_days=self.args.secret_recovery_window_days,
+            description=(
+                f"AUTH token of ElastiCache {self.args.replication_group_id} "
+                "(plain string; ECS injects it as REDIS_AUTH_TOKEN)"
             ),
+            recovery_window_days=self.args.secret_recovery_window_days,
             opts=self._child(),
         )
-        aws.secretsmanager.SecretVersion(
-            f"{self._name}-auth-token",
-            aws.secretsmanager.SecretVersionArgs(
-                secret_id=secret.id,
-                # Marked secret here as well: the random provider marks `result` secret, but
-                # saying so at the point of use keeps it secret whatever produced the value.
-                secret_string=pulumi.Output.secret(token.result),
-            ),
-            opts=self._child(),
-        )
-        return token, secret
 
     def _final_snapshot_name(self) -> pulumi.Output[str] | None:
         if self.args.snapshot_retention_days == 0:
