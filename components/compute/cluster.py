@@ -15,21 +15,19 @@ Cost (us-east-1, 2026-11): the cluster is free; Container Insights bills its met
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 
 FARGATE = "FARGATE"
 FARGATE_SPOT = "FARGATE_SPOT"
 
 
 @dataclass(frozen=True)
-class ClusterArgs:
+class ClusterArgs(ComponentArgs):
     cluster_name: str
     """Required: the ECS cluster's name, `<project>-<stack>`."""
     container_insights: bool = False
@@ -38,10 +36,6 @@ class ClusterArgs:
     fargate_spot: bool = False
     """The cluster's default capacity provider strategy is FARGATE_SPOT instead of FARGATE
     (services set their own strategy too)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class Cluster(Component):

@@ -46,11 +46,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.cluster import FARGATE, FARGATE_SPOT
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Source
 from components.kit.naming import check_logical
 from components.kit.roles import inline_policy, policy_document, service_role
-from components.kit.transforms import Transform
 
 ROLE = "aws:iam/role:Role"
 TMP_VOLUME = "tmp"
@@ -86,7 +85,7 @@ ECS_EXEC_ACTIONS = sorted(a for a in STAR_ONLY_ACTIONS if a.startswith("ssmmessa
 
 
 @dataclass(frozen=True)
-class FargateServiceArgs:
+class FargateServiceArgs(ComponentArgs):
     service_name: str
     """Required: the ECS service's name (from the service's spec)."""
     cluster_arn: pulumi.Input[str]
@@ -167,10 +166,6 @@ class FargateServiceArgs:
     depends_on: pulumi.Input[Sequence[pulumi.Resource]] = ()
     """What the ECS service (only it) waits for: the release steps of `pulumi up` (the migration
     run, the static files), so a new revision rolls out after them. May resolve later."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class FargateService(Component):

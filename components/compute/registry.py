@@ -28,15 +28,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 
 DEFAULT_IMAGES: tuple[str, ...] = ("api", "web")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +43,7 @@ PLATFORMS: dict[str, str] = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 
 
 @dataclass(frozen=True)
-class RegistryArgs:
+class RegistryArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`; repositories are `<prefix>/<image>`."""
     images: tuple[str, ...] = DEFAULT_IMAGES
@@ -56,10 +54,6 @@ class RegistryArgs:
     """Days before an untagged image expires."""
     force_delete: bool = True
     """`destroy` removes repositories that still hold images; False with deletion protection."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 def lifecycle_policy(keep_tagged: int, untagged_days: int) -> str:

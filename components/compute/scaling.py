@@ -21,15 +21,14 @@ Cost: Application Auto Scaling is free; it changes what Fargate bills. Sleep mod
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class ScaledService:
 
 
 @dataclass(frozen=True)
-class ScalingArgs:
+class ScalingArgs(ComponentArgs):
     cluster_name: pulumi.Input[str]
     """Required: the ECS cluster's name (scalable targets are `service/<cluster>/<service>`)."""
     services: Sequence[ScaledService]
@@ -57,10 +56,6 @@ class ScalingArgs:
     """Seconds after a scale-out before another."""
     scale_in_cooldown: int = 300
     """Seconds after a scale-in before another."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 def owns_desired_count(target_tracking: bool, sleep: SleepSchedule | None) -> bool:

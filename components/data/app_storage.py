@@ -32,26 +32,25 @@ expire); the app secret $0.40/month.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from components.kit.buckets import PrivateBucket, attached_options, private_bucket
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Link
 from components.kit.secrets import generated_secret
 from components.kit.security import deny_insecure_transport
-from components.kit.transforms import Transform
 
 APP_SECRET_LENGTH = 64
 UPLOADS_PREFIX = "uploads/"
 
 
 @dataclass(frozen=True)
-class AppStorageArgs:
+class AppStorageArgs(ComponentArgs):
     bucket_name: str
     """Required: the uploads bucket's name, `<project>-<stack>-uploads-<account id>` (bucket
     names are global)."""
@@ -65,10 +64,6 @@ class AppStorageArgs:
     secret_recovery_window_days: int = 0
     """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once;
     otherwise AWS accepts 7-30)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class AppStorage(Component):

@@ -42,8 +42,8 @@ again. The token secret $0.40/month. Snapshot storage of a micro node: cents.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -51,10 +51,9 @@ import pulumi_random as random
 
 from components.config.values import RedisEngine
 from components.data.snapshots import final_snapshot_name
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Link
 from components.kit.secrets import generated_secret
-from components.kit.transforms import Transform
 
 REDIS_PORT = 6379
 DEFAULT_ENGINE_VERSIONS: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
@@ -62,7 +61,7 @@ AUTH_TOKEN_LENGTH = 64
 
 
 @dataclass(frozen=True)
-class CacheArgs:
+class CacheArgs(ComponentArgs):
     replication_group_id: str
     """Required: the replication group's id (at most 40 characters, lowercase), also the
     metrics' dimension."""
@@ -86,10 +85,6 @@ class CacheArgs:
     Cost: snapshot storage, cents for a micro node."""
     secret_recovery_window_days: int = 0
     """Days Secrets Manager keeps the auth token secret after `destroy` (0: deleted at once)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class Cache(Component):

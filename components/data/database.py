@@ -58,16 +58,15 @@ ingested).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.data.snapshots import final_snapshot_name
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Link
-from components.kit.transforms import Transform
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -76,7 +75,7 @@ PERFORMANCE_INSIGHTS_FREE_DAYS = 7
 
 
 @dataclass(frozen=True)
-class DatabaseArgs:
+class DatabaseArgs(ComponentArgs):
     cluster_identifier: str
     """Required: the Aurora cluster's identifier, `<project>-<stack>-db`; the instances are
     named after it."""
@@ -113,10 +112,6 @@ class DatabaseArgs:
     """Name of the database created in the cluster."""
     master_username: str = "app_admin"
     """Master user name; RDS generates, stores and rotates its password."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class Database(Component):

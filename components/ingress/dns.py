@@ -28,15 +28,14 @@ Cost (us-east-1, 2026-11): public ACM certificates are free; the hosted zone $0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 
 CLOUDFRONT_REGION = "us-east-1"
 
@@ -53,7 +52,7 @@ def _option_for(
 
 
 @dataclass(frozen=True)
-class CertificatesArgs:
+class CertificatesArgs(ComponentArgs):
     domain: str
     """Required: the site's apex domain; the certificates cover it, `www.` and `api.`."""
     region: str
@@ -63,10 +62,6 @@ class CertificatesArgs:
     regional: bool = False
     """Also issue the certificate in `region` for the ALB's HTTPS listener (end-to-end TLS).
     Cost: public ACM certificates are free."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class Certificates(Component):
@@ -171,7 +166,7 @@ class Certificates(Component):
 
 
 @dataclass(frozen=True)
-class SiteRecordsArgs:
+class SiteRecordsArgs(ComponentArgs):
     domain: str
     """Required: the site's apex domain; records for it, `www.` and `api.`."""
     zone_id: pulumi.Input[str]
@@ -182,10 +177,6 @@ class SiteRecordsArgs:
     """Required: the distribution's hosted zone id (the alias target's zone)."""
     labels: tuple[str, ...] = ("apex", "www", "api")
     """Which of site_names' labels get records (the HTTP API ingress serves no `api.` host)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class SiteRecords(Component):

@@ -70,7 +70,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -80,10 +80,9 @@ import pulumi_random as random
 from components.config.routing import HostGroups, Route
 from components.ingress import origin_check_handler
 from components.ingress.http_api_routing import DEFAULT_ROUTE, Translation, route_keys
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Connection, Endpoint, Source, connect
 from components.kit.roles import policy_document, role_with_policy
-from components.kit.transforms import Transform
 
 ORIGIN_HEADER = origin_check_handler.HEADER
 MAX_INTEGRATION_TIMEOUT_MS = 30000  # HTTP API integrations: 50 ms to 30 s (aws-facts#http-api)
@@ -114,7 +113,7 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 
 @dataclass(frozen=True)
-class HttpApiArgs:
+class HttpApiArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`: prefixes the function's name and the descriptions."""
     vpc_id: pulumi.Input[str]
@@ -150,10 +149,6 @@ class HttpApiArgs:
     """Days to keep access logs; None: no access logging."""
     origin_secret_rotation: int = 0
     """Raise by one to rotate the origin secret (see the module docstring)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 def check_args(args: HttpApiArgs) -> Translation:

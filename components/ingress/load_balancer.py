@@ -42,10 +42,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.routing import HostGroups, Route, active, priorities
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Source
 from components.kit.naming import check_logical
-from components.kit.transforms import Transform
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 HTTP_PORT = 80
@@ -57,7 +56,7 @@ LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 
 
 @dataclass(frozen=True)
-class LoadBalancerArgs:
+class LoadBalancerArgs(ComponentArgs):
     alb_name: str
     """Required: the ALB's name (at most 32 characters), derived from project and stack."""
     vpc_id: pulumi.Input[str]
@@ -83,10 +82,6 @@ class LoadBalancerArgs:
     """Seconds the ALB lets a deregistering target finish its in-flight requests."""
     targets: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     """Service name -> (container port, health path): one target group each."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class LoadBalancer(Component):

@@ -35,13 +35,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 
 # A namespace name is a DNS name: labels of letters, digits and hyphens, dot-separated.
 _DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -61,7 +60,7 @@ class RegisteredService:
 
 
 @dataclass(frozen=True)
-class ServiceDiscoveryArgs:
+class ServiceDiscoveryArgs(ComponentArgs):
     namespace_name: str
     """Required: the namespace's DNS name, e.g. `fullstack-dev.internal` (lower-case, two labels
     or more)."""
@@ -73,10 +72,6 @@ class ServiceDiscoveryArgs:
     dns_ttl: int = 10
     """TTL (seconds) of the SRV and A records: short, since tasks come and go on every deploy.
     Default 10."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 def check_args(args: ServiceDiscoveryArgs) -> None:

@@ -1,6 +1,7 @@
 """Component: what every component of this program does the same way, written once.
 
-A component passes its type token, its name, its Args' `transform` and its options to
+A component's Args subclasses `ComponentArgs` (its `transform` field, keyword only). A
+component passes its type token, its name, its Args' `transform` and its options to
 `Component.__init__`, which
 - sets up the component's `transform` (kit/transforms.py: child label -> function, checked);
 - keeps the name as `self._name` (children are named `<name>-<label>`);
@@ -15,11 +16,22 @@ Creates nothing itself; costs nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from components.kit.transforms import ChildTransforms, Transform
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentArgs:
+    """The field every component's Args has; a component's Args class subclasses this."""
+
+    transform: Mapping[str, Transform] = field(default_factory=dict)
+    """Child label -> function that receives the child's resource arguments (as the keyword
+    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
+    Default {}: every child as the component builds it."""
 
 
 class Component(pulumi.ComponentResource):

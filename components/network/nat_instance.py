@@ -43,15 +43,13 @@ point of failure for egress (not ingress): recovery takes a few minutes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.roles import service_role
-from components.kit.transforms import Transform
 
 AL2023_ARM64_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 # AWS managed policy that lets the SSM agent register, take patches and serve Session Manager.
@@ -106,7 +104,7 @@ systemctl enable --now nat-masquerade.service
 
 
 @dataclass(frozen=True)
-class NatInstanceArgs:
+class NatInstanceArgs(ComponentArgs):
     vpc_id: pulumi.Input[str]
     """Required: the VPC of the instance's security group."""
     vpc_cidr: str
@@ -125,10 +123,6 @@ class NatInstanceArgs:
     """Egress from one Elastic IP that never changes. False: the address EC2 assigns at each
     start (it changes when the instance stops and starts, as it does every night with `sleep`),
     billed only while the instance runs; an Elastic IP bills all month ($3.65)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class NatInstance(Component):

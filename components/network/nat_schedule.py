@@ -44,16 +44,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.roles import role_with_policy
-from components.kit.transforms import Transform
 
 START_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:startInstances"
 STOP_TARGET = "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"
@@ -63,7 +61,7 @@ SCHEDULE_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
-class NatScheduleArgs:
+class NatScheduleArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`: the schedules' names start with it."""
     instance_id: pulumi.Input[str]
@@ -79,10 +77,6 @@ class NatScheduleArgs:
     """Minutes before the services wake that the NAT starts (0-59)."""
     lag_minutes: int = 10
     """Minutes after the services sleep that the NAT stops (0-59)."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 @dataclass(frozen=True)

@@ -33,17 +33,15 @@ flow logs $0.50/GB ingested.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config.subnets import plan_subnets
 from components.config.values import NatMode
-from components.kit.component import Component
+from components.kit.component import Component, ComponentArgs
 from components.kit.roles import policy_document, role_with_policy
-from components.kit.transforms import Transform
 from components.network.nat_instance import NatInstance, NatInstanceArgs
 
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
@@ -51,7 +49,7 @@ ECS_EXEC_ENDPOINT_SERVICES = ("ssmmessages",)
 
 
 @dataclass(frozen=True)
-class NetworkArgs:
+class NetworkArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`, the prefix of the VPC's Name tags."""
     region: str
@@ -81,10 +79,6 @@ class NetworkArgs:
     """With `flow_logs`: the log group's name."""
     iam_path: str = "/"
     """IAM path of the flow logs role and the NAT instance's role."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 class Network(Component):

@@ -35,7 +35,7 @@ for the first 1,000 a month.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,8 +44,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config.values import SleepSchedule
-from components.kit.component import Component
-from components.kit.transforms import Transform
+from components.kit.component import Component, ComponentArgs
 from components.operations.sleep_window import awake_condition, awake_utc_slots
 
 CONNECTIONS_PER_ACU = 225
@@ -63,7 +62,7 @@ class ServiceWatch:
 
 
 @dataclass(frozen=True)
-class MonitoringArgs:
+class MonitoringArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`, the prefix of alarm, topic and dashboard names."""
     region: str
@@ -93,10 +92,6 @@ class MonitoringArgs:
     sleep: SleepSchedule | None = None
     """The services' sleep schedule: running-tasks alarms count only awake hours. None: always
     awake."""
-    transform: Mapping[str, Transform] = field(default_factory=dict)
-    """Child label -> function that receives the child's resource arguments (as the keyword
-    arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).
-    Default {}: every child as the component builds it."""
 
 
 @dataclass(frozen=True)
