@@ -54,3 +54,20 @@ def test_only_the_wiring_imports_layers() -> None:
     }
     assert not offenders, f"only __main__.py wires layers together; found {offenders}"
     assert layer_imports(ROOT / "__main__.py"), "the wiring imports the layers"
+
+
+def test_the_release_steps_are_stored_by_their_pinned_module_only() -> None:
+    """What pulumi.dynamic stores in the state for each release step (dill, as its SDK calls
+    it): a reference to `components.release_steps`, the path the layout must keep, and to no
+    module the layout may move."""
+    import pickle
+
+    import dill  # type: ignore[import-untyped]
+
+    from components.release_steps import MigrationRunProvider, StaticFilesProvider
+
+    for provider in (MigrationRunProvider(), StaticFilesProvider()):
+        stored = dill.dumps(provider, protocol=pickle.DEFAULT_PROTOCOL, recurse=True)
+        assert b"components.release_steps" in stored
+        moved = [f"components.{p}".encode() for p in (*SHARED, *LAYERS)]
+        assert not [m for m in moved if m in stored], type(provider).__name__
