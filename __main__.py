@@ -416,27 +416,13 @@ ci = (
 
 pulumi.export("profile", settings.profile)
 pulumi.export("region", settings.region)
-pulumi.export("vpcId", network.vpc.id)
-pulumi.export("availabilityZones", network.availability_zones)
-pulumi.export("publicSubnetIds", network.public_subnet_ids)
-pulumi.export("privateSubnetIds", network.private_subnet_ids)
-pulumi.export("isolatedSubnetIds", network.isolated_subnet_ids)
-pulumi.export("natPublicIps", network.nat_public_ips)
+for part in (network, database, cache, storage, ingress):  # each part's own outputs
+    if part is not None:
+        for key, value in part.exports().items():
+            pulumi.export(key, value)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role.arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role.arn)
-pulumi.export("databaseEndpoint", database.endpoint)
-pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
-pulumi.export("databasePort", database.port)
-pulumi.export("databaseName", database.database_name)
-pulumi.export("databaseSecretArn", database.master_secret_arn)
-if cache is not None:
-    pulumi.export("redisHost", cache.host)
-    pulumi.export("redisPort", cache.port)
-    pulumi.export("redisTls", cache.tls)
-    pulumi.export("redisAuthTokenSecretArn", cache.auth_token_secret_arn)
-pulumi.export("uploadsBucketName", storage.bucket_name)
-pulumi.export("appSecretArn", storage.app_secret_arn)
 
 pulumi.export("siteUrl", site_url)
 pulumi.Output.from_input(site_url).apply(lambda url: pulumi.log.info(f"The site: {url}"))
@@ -449,8 +435,6 @@ pulumi.export(
 pulumi.export("distributionId", edge.distribution.id)
 pulumi.export("distributionDomainName", edge.distribution.domain_name)
 pulumi.export("staticBucketName", edge.static_bucket.bucket)
-for key, value in ingress.exports().items():
-    pulumi.export(key, value)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("serviceNames", {name: s.service_name for name, s in services.items()})
 pulumi.export("migrationTaskFamily", migration.family)

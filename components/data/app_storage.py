@@ -103,6 +103,10 @@ class AppStorage(Component):
             }
         )
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the uploads bucket and the ARN of the app's secret."""
+        return {"uploadsBucketName": self.bucket_name, "appSecretArn": self.app_secret_arn}
+
     def link(self, region: str, prefix: str = UPLOADS_PREFIX) -> Link:
         """What a workload that uses the storage gets: the bucket's name, the app's secret key
         as a container secret, and the task role's right to objects under `prefix` only."""

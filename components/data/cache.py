@@ -147,6 +147,15 @@ class Cache(Component):
             self, self._name, "cache", self.security_group.id, self.port, "Redis/Valkey (TLS)"
         )
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: where it is, and the ARN of the AUTH token's secret."""
+        return {
+            "redisHost": self.host,
+            "redisPort": self.port,
+            "redisTls": self.tls,
+            "redisAuthTokenSecretArn": self.auth_token_secret_arn,
+        }
+
     def link(self) -> Link:
         """What a workload that uses the cache gets: host, port and TLS as plain values, the
         AUTH token as a container secret (and for the execution role), and the endpoint."""

@@ -167,6 +167,16 @@ class Database(Component):
         """PostgreSQL (5432) behind the cluster's security group: `connect` a service to it."""
         return Endpoint(self, self._name, "db", self.security_group.id, self.port, "PostgreSQL")
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: where it is, and the ARN of the managed master secret."""
+        return {
+            "databaseEndpoint": self.endpoint,
+            "databaseReaderEndpoint": self.reader_endpoint,
+            "databasePort": self.port,
+            "databaseName": self.database_name,
+            "databaseSecretArn": self.master_secret_arn,
+        }
+
     def link(self, region: str) -> Link:
         """What a workload that uses the database gets: where it is (plain values), the
         managed secret's two keys as container secrets, the secret itself for the execution

@@ -153,6 +153,17 @@ class Network(Component):
     def isolated_subnet_ids(self) -> list[pulumi.Output[str]]:
         return [s.id for s in self.isolated_subnets]
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the VPC, its zones and subnets, the NAT's addresses."""
+        return {
+            "vpcId": self.vpc.id,
+            "availabilityZones": self.availability_zones,
+            "publicSubnetIds": self.public_subnet_ids,
+            "privateSubnetIds": self.private_subnet_ids,
+            "isolatedSubnetIds": self.isolated_subnet_ids,
+            "natPublicIps": self.nat_public_ips,
+        }
+
     # -- steps ---------------------------------------------------------------------------------
 
     def _pick_availability_zones(self) -> list[str]:
