@@ -6,37 +6,42 @@ Read top to bottom, this is the architecture. Resource logic lives in components
 import pulumi
 import pulumi_aws as aws
 
-from components.app_contract import load_contract
-from components.app_storage import AppStorage, AppStorageArgs
-from components.boundary import create_boundary, with_boundary
-from components.cache import Cache, CacheArgs
-from components.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
-from components.cluster import Cluster, ClusterArgs
-from components.database import Database, DatabaseArgs
-from components.db_budget import pool_budget
-from components.dns import Certificates, CertificatesArgs, SiteRecords, SiteRecordsArgs, site_names
-from components.edge import Edge, EdgeArgs
-from components.fargate_service import FargateService, FargateServiceArgs
-from components.http_api import HttpApi, HttpApiArgs
-from components.links import Connection, Link, connect, merge
-from components.load_balancer import CLOUDFRONT_ORIGIN_FACING, LoadBalancer, LoadBalancerArgs
-from components.migration import MigrationTask, MigrationTaskArgs
-from components.monitoring import Monitoring, MonitoringArgs, ServiceWatch
-from components.naming import Naming
-from components.nat_schedule import NatSchedule, NatScheduleArgs
-from components.network import Network, NetworkArgs
-from components.provider import account, component_options, create_provider
-from components.registry import PLATFORMS, Registry, RegistryArgs
+from components.compute.cluster import Cluster, ClusterArgs
+from components.compute.fargate_service import FargateService, FargateServiceArgs
+from components.compute.migration import MigrationTask, MigrationTaskArgs
+from components.compute.registry import PLATFORMS, Registry, RegistryArgs
+from components.compute.scaling import ScaledService, Scaling, ScalingArgs
+from components.config.app_contract import load_contract
+from components.config.db_budget import pool_budget
+from components.config.reader import load_settings
+from components.config.services import ServiceSpec, host_of, service_specs
+from components.data.app_storage import AppStorage, AppStorageArgs
+from components.data.cache import Cache, CacheArgs
+from components.data.database import Database, DatabaseArgs
+from components.ingress.dns import (
+    Certificates,
+    CertificatesArgs,
+    SiteRecords,
+    SiteRecordsArgs,
+    site_names,
+)
+from components.ingress.edge import Edge, EdgeArgs
+from components.ingress.face import IngressArgs, create_ingress
+from components.kit.links import Connection, Link, connect, merge
+from components.kit.naming import Naming
+from components.kit.provider import account, component_options, create_provider
+from components.network.nat_schedule import NatSchedule, NatScheduleArgs
+from components.network.network import Network, NetworkArgs
+from components.operations.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.release_steps import ReleaseGate, StaticFiles
-from components.scaling import ScaledService, Scaling, ScalingArgs
-from components.service_discovery import RegisteredService, ServiceDiscovery, ServiceDiscoveryArgs
-from components.services import ServiceSpec, host_of, service_specs
-from components.settings import load_settings
+from components.security.boundary import create_boundary, with_boundary
+from components.security.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
 provider = create_provider(settings)
-# Every role the components create carries this permissions boundary (components/boundary.py).
+# Every role the components create carries this permissions boundary
+# (components/security/boundary.py).
 boundary = create_boundary(
     name_prefix=naming.prefix,
     log_prefix=naming.log_group(),
@@ -121,7 +126,7 @@ storage = AppStorage(
 contract = load_contract()
 specs = service_specs(contract, settings)  # one per enabled service: contract + settings
 # Database connections: Aurora's limit shared by every task that can run at once, computed once
-# (components/db_budget.py) and handed to each task as DB_POOL_SIZE.
+# (components/config/db_budget.py) and handed to each task as DB_POOL_SIZE.
 db_budget = pool_budget(
     settings.db_min_acu,
     settings.db_max_acu,
@@ -178,62 +183,30 @@ certificates = (
     else None
 )
 # -- ingress: an internal ALB (`alb`), or an API Gateway HTTP API with a VPC link (`httpApi`) ---
-public_alb = settings.edge == "public"
-serving = {s.name: s for s in specs if s.port and s.health_path}  # the services with a port
-load_balancer: LoadBalancer | None = None
-discovery: ServiceDiscovery | None = None
-http_api: HttpApi | None = None
-if settings.ingress == "alb":
-    cloudfront_prefix_list = aws.ec2.get_managed_prefix_list(
-        name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOptions(provider=provider)
-    )
-    load_balancer = LoadBalancer(
-        "lb",
-        LoadBalancerArgs(
-            alb_name=naming.physical("alb", "alb"),
-            vpc_id=network.vpc.id,
-            subnet_ids=network.public_subnet_ids if public_alb else network.private_subnet_ids,
-            internal=not public_alb,
-            cloudfront_prefix_list_id=cloudfront_prefix_list.id,
-            certificate_arn=certificates.regional_certificate_arn if certificates else None,
-            public_https=public_alb and settings.alb_https,
-            deletion_protection=keep_data,
-            deregistration_delay=60 if keep_data else 10,
-            targets={n: (s.port, s.health_path) for n, s in serving.items()},  # type: ignore[misc]
-        ),
-        opts=opts,
-    )
-else:
-    discovery = ServiceDiscovery(
-        "discovery",
-        ServiceDiscoveryArgs(
-            namespace_name=f"{naming.prefix}.internal",
-            vpc_id=network.vpc.id,
-            services={n: RegisteredService(n, s.port) for n, s in serving.items()},  # type: ignore[arg-type]
-        ),
-        opts=opts,
-    )
-    http_api = HttpApi(
-        "http-api",
-        HttpApiArgs(
-            name_prefix=naming.prefix,
-            vpc_id=network.vpc.id,
-            private_subnet_ids=network.private_subnet_ids,
-            targets={n: discovery.arn(n) for n in serving},
-            routes=contract.routes,
-            # A stand-in name: the HTTP API sees no viewer Host; its check is about paths.
-            host_groups={"site": ["site"]},
-            log_group_prefix=naming.log_group(),
-            iam_path=naming.iam_path,
-            log_retention_days=settings.log_retention_days,
-        ),
-        opts=opts,
-    )
+serving = {s.name: (s.port, s.health_path) for s in specs if s.port and s.health_path}
+ingress = create_ingress(
+    IngressArgs(
+        mode=settings.ingress,
+        naming=naming,
+        vpc_id=network.vpc.id,
+        public_subnet_ids=network.public_subnet_ids,
+        private_subnet_ids=network.private_subnet_ids,
+        targets=serving,
+        routes=contract.routes,
+        provider=provider,
+        public=settings.edge == "public",
+        https=settings.alb_https,
+        certificate_arn=certificates.regional_certificate_arn if certificates else None,
+        deletion_protection=keep_data,
+        log_retention_days=settings.log_retention_days,
+    ),
+    opts=opts,
+)
 
 # -- edge: CloudFront is the only way in; the ingress routes by the viewer's Host and path -----
 names = site_names(settings.domain) if settings.domain else None
-if names and http_api is not None:
-    names.pop("api")  # an HTTP API sees no viewer Host: the API is /api/* on the site
+if names and not ingress.serves_api_host:
+    names.pop("api")  # it sees no viewer Host: the API is /api/* on the site
 edge = Edge(
     "edge",
     EdgeArgs(
@@ -241,14 +214,7 @@ edge = Edge(
         static_bucket_name=naming.physical("s3", f"static-{account_id}"),
         static_paths=contract.static_paths,
         log_bucket_name=naming.physical("s3", f"cdn-logs-{account_id}"),
-        alb_arn=load_balancer.alb.arn if load_balancer else None,
-        alb_dns_name=load_balancer.dns_name if load_balancer else None,
-        vpc_origin=not public_alb,
-        origin_https=load_balancer.tls if load_balancer else False,
-        http_api_domain=http_api.origin_domain if http_api else None,
-        origin_headers={http_api.origin_header_name: http_api.origin_header_value}
-        if http_api
-        else {},
+        **ingress.origin.edge_args(),
         aliases=list(names.values()) if names else (),
         certificate_arn=certificates.cloudfront_certificate_arn if certificates else None,
         price_class=settings.price_class,
@@ -259,22 +225,17 @@ edge = Edge(
     ),
     opts=opts,
 )
-if load_balancer is not None and edge.vpc_origin is not None:
-    # The internal ALB admits the group AWS creates with the VPC origin (aws-facts#vpc-origin-sg).
-    load_balancer.admit_vpc_origin(edge.vpc_origin)
+ingress.admit_edge(edge.vpc_origin)
 site_url: pulumi.Input[str] = (
     f"https://{settings.domain}"
     if settings.domain
     else pulumi.Output.concat("https://", edge.domain_name)
 )
-# The route list's host groups, by name: the site's names, `api.<domain>`, the ALB's own name.
-if load_balancer is not None:
-    host_groups: dict[str, list[pulumi.Input[str]]] = {
-        "site": [names["apex"], names["www"]] if names else [edge.domain_name],
-        "api": [names["api"]] if names else [],
-        "internal": [load_balancer.dns_name],
-    }
-    load_balancer.route(contract.routes, host_groups)  # type: ignore[arg-type]
+# The route list's host groups by name: the site's names, `api.<domain>` (and the ingress' own).
+ingress.route(
+    site_hosts=[names["apex"], names["www"]] if names else [edge.domain_name],
+    api_hosts=[names["api"]] if names and "api" in names else [],
+)
 if certificates is not None and settings.domain:
     SiteRecords(
         "records",
@@ -304,29 +265,18 @@ links: dict[str, Link] = {
 # The ECS services roll out after the release steps (static files, migration run; below). Should
 # the program stop before the steps exist, the gate fails and no service is registered.
 release = ReleaseGate()
-# What the release steps' boto3 clients use: the stack's account (components/release_aws.py).
+# What the release steps' boto3 clients use: the stack's account (components/kit/release_aws.py).
 release_account = account(settings)  # the provider's account, role and region (aws: keys)
-
-
-def internal_url(called: str) -> pulumi.Input[str]:
-    """The URL a service calls another one at (see the connections after the loop)."""
-    if discovery is not None:
-        return f"http://{discovery.dns_name(called)}:{serving[called].port}"
-    if load_balancer is not None and not public_alb:
-        return load_balancer.internal_url
-    return site_url
 
 
 services: dict[str, FargateService] = {}
 store_connections: dict[str, list[Connection]] = {}  # service -> its rules to the data stores
 for spec in specs:
     linked = merge([links[store] for store in spec.workload.uses if store in links])
-    # Services that call another one reach it through the ingress: the internal ALB's name (its
-    # group admits them), or, when the ALB is public, the site URL through CloudFront (a public
-    # ALB's name resolves to public addresses, reached through NAT: no group could admit them).
-    calls = {
-        f"{called.upper()}_INTERNAL_URL": internal_url(called) for called in spec.workload.calls
+    calls = {  # the URL it calls another service at: the ingress says which
+        f"{c.upper()}_INTERNAL_URL": ingress.call_url(c, site_url) for c in spec.workload.calls
     }
+    attachment = ingress.attachment(spec.name)
     service = FargateService(
         spec.name,
         FargateServiceArgs(
@@ -350,13 +300,9 @@ for spec in specs:
             secrets=linked.secrets,
             secret_arns=linked.secret_arns,
             task_policy_statements=linked.task_statements,
-            target_group_arn=load_balancer.target_groups[spec.name].arn
-            if load_balancer and spec.name in serving
-            else None,
-            listener_rules=load_balancer.rules.get(spec.name, []) if load_balancer else [],
-            service_registries=discovery.registry(spec.name)
-            if discovery and spec.name in serving
-            else None,
+            target_group_arn=attachment.target_group_arn,
+            listener_rules=attachment.listener_rules,
+            service_registries=attachment.service_registries,
             retention_days=settings.log_retention_days,
             spot=spec.spot,
             on_demand_base=spec.on_demand_base,
@@ -373,24 +319,10 @@ for spec in specs:
     )
     services[spec.name] = service
     store_connections[spec.name] = [connect(service.source, e) for e in linked.endpoints]
-    if load_balancer is not None and spec.name in serving:
-        # (was `<service>-alb-to-tasks` under the service: the alias keeps the same rule)
-        connect(
-            load_balancer.source,
-            service.entry,
-            egress_aliases=[pulumi.Alias(name=f"{spec.name}-alb-to-tasks", parent=service)],
-        )
-    if http_api is not None and spec.name in serving:
-        connect(http_api.source, service.entry)
-# A service that calls another: through the internal ALB (its group admits the caller), straight
-# to the called service's tasks by their Cloud Map name (httpApi), or through CloudFront (a
-# public ALB: its name resolves to public addresses, reached through NAT, no group to admit).
-for spec in specs:
+    ingress.admit(spec.name, service)
+for spec in specs:  # a service that calls another: the security group pair the ingress needs
     for called in spec.workload.calls:
-        if load_balancer is not None and not public_alb:
-            connect(services[spec.name].source, load_balancer.entry)
-        elif discovery is not None:
-            connect(services[spec.name].source, services[called].entry)
+        ingress.admit_caller(services[spec.name].source, services[called])
 
 tasks = {
     name: MigrationTask(
@@ -482,7 +414,7 @@ monitoring = Monitoring(
         region=settings.region,
         alarm_email=settings.alarm_email,
         alarms=settings.alarms,
-        load_balancer_arn_suffix=load_balancer.alb.arn_suffix if load_balancer else None,
+        load_balancer_arn_suffix=ingress.balancer_arn_suffix,
         cluster_name=cluster.name,
         container_insights=settings.container_insights,
         dashboard=settings.dashboard,
@@ -491,9 +423,7 @@ monitoring = Monitoring(
                 label=spec.name,
                 service_name=services[spec.name].service.name,
                 desired_count=spec.desired_count,
-                target_group_arn_suffix=load_balancer.target_groups[spec.name].arn_suffix
-                if load_balancer and spec.name in serving
-                else None,
+                target_group_arn_suffix=ingress.target_arn_suffix(spec.name),
             )
             for spec in specs
         ],
@@ -532,43 +462,25 @@ ci = (
 
 pulumi.export("profile", settings.profile)
 pulumi.export("region", settings.region)
-pulumi.export("vpcId", network.vpc.id)
-pulumi.export("availabilityZones", network.availability_zones)
-pulumi.export("publicSubnetIds", network.public_subnet_ids)
-pulumi.export("privateSubnetIds", network.private_subnet_ids)
-pulumi.export("isolatedSubnetIds", network.isolated_subnet_ids)
-pulumi.export("natPublicIps", network.nat_public_ips)
+for part in (network, database, cache, storage, ingress):  # each part's own outputs
+    if part is not None:
+        for key, value in part.exports().items():
+            pulumi.export(key, value)
 if ci is not None:
     pulumi.export("ciPreviewRoleArn", ci.preview_role.arn)
     pulumi.export("ciDeployRoleArn", ci.deploy_role.arn)
-pulumi.export("databaseEndpoint", database.endpoint)
-pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
-pulumi.export("databasePort", database.port)
-pulumi.export("databaseName", database.database_name)
-pulumi.export("databaseSecretArn", database.master_secret_arn)
-if cache is not None:
-    pulumi.export("redisHost", cache.host)
-    pulumi.export("redisPort", cache.port)
-    pulumi.export("redisTls", cache.tls)
-    pulumi.export("redisAuthTokenSecretArn", cache.auth_token_secret_arn)
-pulumi.export("uploadsBucketName", storage.bucket_name)
-pulumi.export("appSecretArn", storage.app_secret_arn)
 
 pulumi.export("siteUrl", site_url)
 pulumi.Output.from_input(site_url).apply(lambda url: pulumi.log.info(f"The site: {url}"))
 pulumi.export(
     "apiUrl",
     f"https://api.{settings.domain}/api"
-    if settings.domain and load_balancer is not None
+    if settings.domain and ingress.serves_api_host
     else pulumi.Output.concat(site_url, "/api"),
 )
 pulumi.export("distributionId", edge.distribution.id)
 pulumi.export("distributionDomainName", edge.distribution.domain_name)
 pulumi.export("staticBucketName", edge.static_bucket.bucket)
-if load_balancer is not None:
-    pulumi.export("albDnsName", load_balancer.dns_name)
-if http_api is not None:
-    pulumi.export("httpApiEndpoint", http_api.api_endpoint)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("serviceNames", {name: s.service_name for name, s in services.items()})
 pulumi.export("migrationTaskFamily", migration.family)

@@ -19,7 +19,7 @@ refuses, and even after unprotecting, deleting the stack leaves the bucket, its 
 key in the account (their deletion is a deliberate manual step, see the README).
 
 Why SSE-S3 and not SSE-KMS with the same key: the CI preview role writes lock files and has only
-`kms:Decrypt` on the secrets key (components/ci_identity.py); SSE-KMS would need
+`kms:Decrypt` on the secrets key (components/security/ci_identity.py); SSE-KMS would need
 `kms:GenerateDataKey` for every writer. Secret values in the state are already encrypted with
 the KMS key by the secrets provider; SSE-S3 encrypts the rest at rest at no cost.
 

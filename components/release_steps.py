@@ -14,7 +14,7 @@ Two Pulumi dynamic resources, so that `pulumi up` alone does what a release need
 2. `MigrationRun` (type `pulumi-python:dynamic/fullstack:MigrationRun`): wakes the stack's NAT
    instance when it sleeps (`natInstanceIds`: StartInstances, then waits until its status checks
    pass, so the task can pull its image at any hour; it goes back to sleep at the schedule's next
-   stop), then runs the migration task definition once with RunTask (components/task_run.py, the
+   stop), then runs the migration task definition once with RunTask (components/kit/task_run.py, the
    same code as `stackctl migrate`) on on-demand Fargate, waits until it is STOPPED and fails the
    `up` with the container's exit code and its last log lines when it did not exit 0.
 
@@ -25,7 +25,7 @@ Docker): the engine calls only those during a preview (aws-facts#dynamic-provide
 `pulumi preview` runs nothing. `delete` does nothing: a migration cannot be undone by deleting
 its record, and old static files stay.
 
-Which account: each step's input `account` (components/release_aws.py) names the region, the
+Which account: each step's input `account` (components/kit/release_aws.py) names the region, the
 profile, the shared files, the roles to assume and the allowed/forbidden account ids, the same
 `aws:` configuration the AWS provider gets; the step checks the account (sts:GetCallerIdentity)
 before any other call. Every failure is a ReleaseStepError of one line saying how to retry.
@@ -36,7 +36,7 @@ Why dynamic providers, and the contract that comes with them (decided for issue 
 - The alternative, pulumi-command's `local.Command` running `stackctl migrate`, adds a provider
   plugin to download and a CLI whose arguments and exit codes become the interface; a dynamic
   provider runs this module's Python with the project's venv, is tested the way the engine
-  drives it (tests/operations/test_release_steps_engine.py) and needs no plugin. We keep it.
+  drives it (tests/compute/test_release_steps_engine.py) and needs no plugin. We keep it.
 - The price: `pulumi.dynamic.Resource` stores its provider in the state with
   `dill.dumps(provider, recurse=True)` (pulumi/dynamic/dynamic.py, serialize_provider); a class
   of an importable module is stored by reference, `components.release_steps.MigrationRunProvider`
@@ -44,7 +44,7 @@ Why dynamic providers, and the contract that comes with them (decided for issue 
   (`python -m pulumi.dynamic`, pulumi/dynamic/__main__.py, get_provider) imports that module with
   `dill.loads` before any update or delete (aws-facts#dynamic-provider-pickle). So these two
   names must stay importable from this module forever: a later move of the code leaves a
-  re-export here (tests/operations/test_release_steps_contract.py pins it). The state holds the
+  re-export here (tests/compute/test_release_steps_contract.py pins it). The state holds the
   provider of the last `up`; the engine uses the new program's provider for create, update and
   diff, the stored one only when the new inputs do not carry one (delete, a preview's unknowns).
 - What the engine sees: a code change alone never shows as a diff (only the triggers do); the
@@ -75,8 +75,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from components.release_aws import AccountClients, ReleaseStepError, translated
-from components.task_run import OneOffTask, Runtime, TaskRunError, run_to_completion
+from components.kit.release_aws import AccountClients, ReleaseStepError, translated
+from components.kit.task_run import OneOffTask, Runtime, TaskRunError, run_to_completion
 
 __all__ = [
     "MigrationRun",

@@ -32,8 +32,8 @@ from typing import Any
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
 
-# Which keys of the program's config the context reads, and their defaults (components/settings.py
-# PROFILES: both profiles default `edge` to vpcOrigin).
+# Which keys of the program's config the context reads, and their defaults
+# (components/config/settings.py PROFILES: both profiles default `edge` to vpcOrigin).
 DEFAULT_EDGE = "vpcOrigin"
 ANYWHERE = ("0.0.0.0/0", "::/0")
 HTTPS_PORT = 443
@@ -426,7 +426,7 @@ def check_service_role_bounded(type_: str, props: Mapping[str, Any], ctx: Contex
         return []
     return [
         f"role assumed by {', '.join(map(str, services))} has no permissions boundary: every "
-        "role of the program carries the stack's boundary (components/boundary.py)"
+        "role of the program carries the stack's boundary (components/security/boundary.py)"
     ]
 
 

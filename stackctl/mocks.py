@@ -129,7 +129,7 @@ def _iam_policy(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str)
     return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:policy{path}{n}", "name": n}
 
 
-# Letters and digits only: a valid ElastiCache AUTH token and app secret (see components/cache.py).
+# Letters and digits only: a valid ElastiCache AUTH token and app secret (components/data/cache.py).
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
 

@@ -11,13 +11,13 @@ Commands (`python -m stackctl <command> --stack S [--outputs FILE]`):
             `--wait` first waits for services-stable and fails if they do not settle
   logs      a service's (or the migration's) CloudWatch Logs since a time, optionally followed
 
-The stack's outputs (names in stackctl/outputs.py) say which cluster, services, task family,
-subnets and log groups to use. The AWS account is the stack's own: the `aws:` keys of
-`Pulumi.<stack>.yaml` that choose it (profile, shared files, assumeRoles, allowed/forbidden
-account ids) build the session as they build the provider (components/aws_account.py); without
-them, the usual environment (`AWS_PROFILE`, OIDC in CI). The region defaults to the stack's
-`region` output. Every expected failure (no credentials, no network, access denied, the stack
-not deployed) ends in one line on stderr that says what to do, and exit code 2.
+The stack's outputs (names in stackctl/outputs.py) say which cluster, services, task family, subnets
+and log groups to use. The AWS account is the stack's own: the `aws:` keys of `Pulumi.<stack>.yaml`
+that choose it (profile, shared files, assumeRoles, allowed/forbidden account ids) build the session
+as they build the provider (components/config/aws_account.py); without them, the usual environment
+(`AWS_PROFILE`, OIDC in CI). The region defaults to the stack's `region` output. Every expected
+failure (no credentials, no network, access denied, the stack not deployed) ends in one line on
+stderr that says what to do, and exit code 2.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components import task_run
-from components.task_run import OneOffTask, Runtime
+from components.kit import task_run
+from components.kit.task_run import OneOffTask, Runtime
 from stackctl.outputs import OutputsError, StackOutputs, load_outputs
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 MIGRATION_STARTED_BY = "stackctl-migrate"
-__all__ = ["Runtime"]  # (the shared Runtime of components/task_run.py, re-exported)
+__all__ = ["Runtime"]  # (the shared Runtime of components/kit/task_run.py, re-exported)
 
 
 class OpsError(Exception):
@@ -98,7 +98,7 @@ def migrate(
     timeout_seconds: float = 1800.0,
     log_lines: int = 30,
 ) -> int:
-    """Run the migration task (components/task_run.py); 0 only when its container exited 0."""
+    """Run the migration task (components/kit/task_run.py); 0 only when its container exited 0."""
     try:
         outcome = task_run.run_to_completion(
             migration_task(outputs),
@@ -377,7 +377,7 @@ def _iso(value: Any) -> str:
 def stack_account(stack: str, region: str | None = None) -> dict[str, Any]:
     """The release steps' `account` of `stack`, from its `Pulumi.<stack>.yaml` (checked as
     `pulumi up` checks it); `region` overrides the stack's."""
-    from components.aws_account import parse_aws_config, release_account
+    from components.config.aws_account import parse_aws_config, release_account
     from stackctl.harness import stack_config
 
     try:
@@ -392,7 +392,7 @@ def stack_account(stack: str, region: str | None = None) -> dict[str, Any]:
 
 
 def _outputs_and_clients(args: argparse.Namespace) -> tuple[StackOutputs, Clients]:
-    from components.aws_account import boto3_session
+    from components.config.aws_account import boto3_session
 
     outputs = load_outputs(args.stack, Path(args.outputs) if args.outputs else None)
     region = args.region or outputs.region
@@ -415,7 +415,7 @@ def explain_aws_error(error: BaseException, stack: str) -> str | None:
     """One line saying what went wrong with AWS and what to do, or None if not an AWS error."""
     from botocore import exceptions as aws
 
-    from components.aws_account import AccountError
+    from components.config.aws_account import AccountError
 
     set_up = "set AWS_PROFILE (or aws:profile in Pulumi.{0}.yaml), or run `aws sso login`"
     if isinstance(error, AccountError):
@@ -449,7 +449,7 @@ def explain_aws_error(error: BaseException, stack: str) -> str | None:
 
 
 def _alarm_prefix(stack: str) -> str:
-    from components.naming import Naming
+    from components.kit.naming import Naming
     from stackctl.harness import project_name
 
     return Naming(project_name(), stack).prefix

@@ -1,6 +1,6 @@
 """The summary at the end of `stackctl plan`: settings in effect, monthly cost, tasks per service.
 
-- Settings: every dial with the value this run uses (components/settings.py: the profile's
+- Settings: every dial with the value this run uses (components/config/settings.py: the profile's
   default unless the stack sets it). A value set by the stack file or by `--set` is marked `*`
   with its source and the profile's default; one another setting derived (interface endpoints
   forced on by `nat: none`, the 300 s auto-pause of a 0 ACU database) is marked `~`.
@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from components.dials import field_name
-from components.settings import DIALS, PROFILES, Settings, parse_settings
+from components.config.dials import field_name
+from components.config.reader import parse_settings
+from components.config.settings import DIALS, PROFILES, Settings
 from stackctl.cost import Estimate
 from stackctl.harness import PROJECT_ROOT, Graph, stack_config
 

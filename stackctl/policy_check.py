@@ -12,9 +12,9 @@ from typing import Any
 from policy.rules import DEFAULT_EDGE, RULES, Rule, StackResource, Violation, check_resources
 from stackctl.harness import Graph
 
-# Defaults of `edge` per profile (components/settings.py PROFILES); both are vpcOrigin today.
+# Defaults of `edge` per profile (components/config/settings.py PROFILES); both are vpcOrigin today.
 try:
-    from components.settings import PROFILES
+    from components.config.settings import PROFILES
 
     _EDGE_DEFAULTS = {
         name: str(values.get("edge", DEFAULT_EDGE)) for name, values in PROFILES.items()

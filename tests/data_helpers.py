@@ -90,9 +90,9 @@ PROGRAM = '''
 """A tiny program: one client security group connected to the database and the cache."""
 import pulumi_aws as aws
 
-from components.cache import Cache, CacheArgs
-from components.database import Database, DatabaseArgs
-from components.links import Source, connect
+from components.data.cache import Cache, CacheArgs
+from components.data.database import Database, DatabaseArgs
+from components.kit.links import Source, connect
 
 vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
 client = aws.ec2.SecurityGroup("client-sg", vpc_id=vpc.id, description="a service")

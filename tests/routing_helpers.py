@@ -2,7 +2,7 @@
 
 `alb_lands(graph, host, path)` reads the listeners, listener rules and target groups of the
 graph (not the program's own route list), orders the rules by priority, applies the ALB's
-first-match semantics (components/routing.py) and answers where the request lands: the
+first-match semantics (components/config/routing.py) and answers where the request lands: the
 `service` tag of the target group it is forwarded to, `"404"` for the fixed response, or
 `"redirect"`.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.routing import Route, first_match
+from components.config.routing import Route, first_match
 from stackctl.harness import Graph
 
 LISTENER = "aws:lb/listener:Listener"

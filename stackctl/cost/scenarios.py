@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.settings import KNOWN_KEYS, SettingsError, parse_settings
+from components.config.reader import SettingsError, parse_settings
+from components.config.settings import KNOWN_KEYS
 from stackctl.cost.model import Assumptions, Estimate
 from stackctl.cost.pricers import estimate
 from stackctl.harness import Graph, run_program, stack_config

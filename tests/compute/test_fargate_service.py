@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.limits import FARGATE_MEMORY
+from components.config.limits import FARGATE_MEMORY
 from stackctl.harness import Graph
 from tests.compute_helpers import (
     CONFIG_IDS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.registry import PROJECT_ROOT, content_tag
+from components.compute.registry import PROJECT_ROOT, content_tag
 from stackctl.harness import Graph
 from tests.compute_helpers import REPOSITORY, container, services, task_definitions
 from tests.conftest import PlanFn

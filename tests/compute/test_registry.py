@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.registry import lifecycle_policy
+from components.compute.registry import lifecycle_policy
 from stackctl.harness import Graph
 from tests.compute_helpers import LIFECYCLE, REPOSITORY, container, task_definitions
 from tests.conftest import PlanFn

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from components.nat_schedule import (
+from components.config.values import SleepSchedule, parse_sleep
+from components.network.nat_schedule import (
     START_TARGET,
     STOP_TARGET,
     CronTime,
     check_name_prefix,
     nat_times,
 )
-from components.settings import SleepSchedule, parse_sleep
 from stackctl.harness import Graph
 from stackctl.preflight import preflight
 from tests.component_helpers import run_snippet
@@ -29,10 +29,10 @@ SCALING_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
 PROGRAM = """
 import pulumi_aws as aws
 
-from components.nat_instance import NatInstance, NatInstanceArgs
-from components.nat_schedule import NatSchedule, NatScheduleArgs
-from components.scaling import ScaledService, Scaling, ScalingArgs
-from components.settings import parse_sleep
+from components.network.nat_instance import NatInstance, NatInstanceArgs
+from components.network.nat_schedule import NatSchedule, NatScheduleArgs
+from components.compute.scaling import ScaledService, Scaling, ScalingArgs
+from components.config.settings import parse_sleep
 
 sleep = parse_sleep("SLEEP")
 vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from components.subnets import plan_subnets, usable_addresses
+from components.config.subnets import plan_subnets, usable_addresses
 from stackctl.harness import Graph
 from tests.conftest import PlanFn
 from tests.helpers import (

@@ -17,12 +17,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.app_storage import AppStorage
-from components.database import Database
-from components.fargate_service import FargateService
-from components.load_balancer import LoadBalancer
-from components.network import Network
-from components.transforms import Transform
+from components.compute.fargate_service import FargateService
+from components.data.app_storage import AppStorage
+from components.data.database import Database
+from components.ingress.load_balancer import LoadBalancer
+from components.kit.transforms import Transform
+from components.network.network import Network
 from stackctl.harness import Graph, ProgramError, Resource, run_program
 from tests.conftest import PlanFn
 
@@ -48,8 +48,13 @@ def args_problems(source: str, filename: str = "<source>") -> list[str]:
         if not (isinstance(node, ast.ClassDef) and node.name.endswith("Args")):
             continue
         fields = [n for n in node.body if isinstance(n, ast.AnnAssign)]
-        if "transform" not in {f.target.id for f in fields if isinstance(f.target, ast.Name)}:
-            problems.append(f"{filename}:{node.lineno} {node.name} has no `transform` field")
+        inherited = any(isinstance(b, ast.Name) and b.id == "ComponentArgs" for b in node.bases)
+        own = {f.target.id for f in fields if isinstance(f.target, ast.Name)}
+        if "transform" not in own and not inherited:
+            problems.append(
+                f"{filename}:{node.lineno} {node.name} has no `transform` field "
+                "(subclass ComponentArgs)"
+            )
         for index, item in enumerate(node.body):
             if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
                 continue
@@ -66,7 +71,7 @@ def args_problems(source: str, filename: str = "<source>") -> list[str]:
 
 
 def args_classes() -> Iterator[tuple[Path, str]]:
-    for path in sorted(COMPONENTS.glob("*.py")):
+    for path in sorted(COMPONENTS.rglob("*.py")):
         source = path.read_text()
         names = [
             n.name
@@ -111,7 +116,11 @@ def test_the_documentation_check_finds_each_kind_of_problem() -> None:
         "<source>:8 SampleArgs.size has a default but its docstring says Required:"
     ]
     no_transform = SAMPLE.split("    transform", maxsplit=1)[0]
-    assert args_problems(no_transform) == ["<source>:5 SampleArgs has no `transform` field"]
+    assert args_problems(no_transform) == [
+        "<source>:5 SampleArgs has no `transform` field (subclass ComponentArgs)"
+    ]
+    inherits = no_transform.replace("class SampleArgs:", "class SampleArgs(ComponentArgs):")
+    assert args_problems(inherits) == []
 
 
 # -- transform: through the whole program ---------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import parse_settings
+from components.config.reader import parse_settings
 from stackctl.harness import Graph, Resource
 from tests.compute_helpers import (
     DISTRIBUTION,
@@ -54,7 +54,7 @@ SERVED = ("api", "web")  # the services the contract gives a port and a health p
 
 
 # These invariants are about the load balancer's path: every entry with the ALB ingress (the
-# HTTP API ingress has its own tests, tests/edge/test_http_api.py, and the matrix's HTTP API
+# HTTP API ingress has its own tests, tests/ingress/test_http_api.py, and the matrix's HTTP API
 # entries are checked by the other whole-graph tests).
 ALB_MATRIX = [entry for entry in DIAL_MATRIX if "ingress=httpApi" not in entry[1]]
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from components.naming import AUTONAME_SUFFIX, NAME_LIMITS, Naming, check_logical
+from components.kit.naming import AUTONAME_SUFFIX, NAME_LIMITS, Naming, check_logical
 from stackctl.harness import Graph
 from tests.conftest import PlanFn
 

@@ -200,8 +200,8 @@ def test_flipping_edge_replaces_the_alb_under_the_same_name_so_it_goes_first(
 @pytest.fixture(scope="module")
 def ingress_graphs(tmp_path_factory: pytest.TempPathFactory) -> list[Graph]:
     from tests.component_helpers import run_snippet
-    from tests.edge import test_http_api
-    from tests.network import test_nat_schedule, test_service_discovery
+    from tests.ingress import test_http_api, test_service_discovery
+    from tests.network import test_nat_schedule
 
     return [
         test_http_api.build(tmp_path_factory.mktemp("names-http-api"), access_logs=7),

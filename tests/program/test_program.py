@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from components.settings import SettingsError
+from components.config.reader import SettingsError
 from stackctl.harness import Graph, ProgramError, run_program
 from tests.conftest import PlanFn
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.ci_identity import (
+from components.security.ci_identity import (
     DEPLOY_POLICIES,
     INSTANCE_PROFILE_WRITES,
     MANAGED_POLICY_LIMIT,
@@ -19,7 +19,7 @@ from components.ci_identity import (
     STAR_REASONS,
     compact,
 )
-from components.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS, WORKFLOW_GRANTS
+from components.security.deploy_actions import CALL_GRANTS, SCOPES, TYPE_GRANTS, WORKFLOW_GRANTS
 from stackctl.harness import Graph, Resource
 from tests.conftest import PlanFn
 from tests.iam_helpers import (
@@ -333,9 +333,9 @@ def test_the_table_has_an_entry_for_every_type_and_data_source(
     graph = plan(stack, *overrides)
     declared = {r.type for r in graph.resources if r.custom or r.type.startswith("awsx:")}
     missing = declared - set(TYPE_GRANTS)
-    assert not missing, f"add the API calls of {sorted(missing)} to components/deploy_actions.py"
+    assert not missing, f"add the API calls of {sorted(missing)} to security/deploy_actions.py"
     calls = {token for token, _ in graph.calls} - set(CALL_GRANTS)
-    assert not calls, f"add the API calls of {sorted(calls)} to components/deploy_actions.py"
+    assert not calls, f"add the API calls of {sorted(calls)} to security/deploy_actions.py"
 
 
 def test_every_table_action_reaches_a_deploy_policy(ci_graph: Graph) -> None:
@@ -374,7 +374,7 @@ def test_the_deploy_role_can_run_what_the_workflows_run(ci_graph: Graph) -> None
     statements = deploy_statements(ci_graph)
     root = Path(__file__).resolve().parents[2]
     called = _boto3_actions(root / "stackctl" / "ops.py") | _boto3_actions(
-        root / "components" / "task_run.py"
+        root / "components" / "kit" / "task_run.py"
     )
     assert {"ecs:RunTask", "ecs:DescribeTasks", "logs:GetLogEvents"} <= called
     ecs = "arn:aws:ecs:us-east-1:123456789012"

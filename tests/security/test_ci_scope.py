@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components.boundary import boundary_document
+from components.security.boundary import boundary_document
 from stackctl.harness import Graph
 from tests.conftest import PlanFn
 from tests.iam_helpers import (

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.boundary import SSM_AGENT_ACTIONS, SSM_SESSION_ACTIONS, bound_roles
-from components.fargate_service import STAR_ONLY_ACTIONS
+from components.compute.fargate_service import STAR_ONLY_ACTIONS
+from components.security.boundary import SSM_AGENT_ACTIONS, SSM_SESSION_ACTIONS, bound_roles
 from stackctl.harness import Graph, Resource
 from tests.compute_helpers import (
     CONFIG_IDS,

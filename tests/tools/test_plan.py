@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import parse_settings
+from components.config.reader import parse_settings
 from stackctl.__main__ import main
 from stackctl.cost import estimate
 from stackctl.harness import PROJECT_ROOT, Graph, stack_config

@@ -2,7 +2,7 @@
 
 Pool: at most ``DB_POOL_SIZE`` connections per process (no overflow). The infrastructure
 computes that number from Aurora's ``max_connections`` at the stack's maximum ACUs and the
-largest number of tasks that can run at once (components/db_budget.py), so all tasks together
+largest number of tasks that can run at once (components/config/db_budget.py), so all tasks together
 stay under what the database accepts. A request that finds every connection busy waits at most
 ``DB_POOL_TIMEOUT`` seconds and is then shed with 503 + Retry-After (backend/errors.py), before
 the database has to refuse anyone.

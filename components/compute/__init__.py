@@ -1,0 +1,1 @@
+"""Compute layer: the registry, the cluster, the services, scaling, the migration task."""

@@ -1,0 +1,1 @@
+"""Data layer: the database, the cache, the uploads bucket."""

@@ -1,0 +1,1 @@
+"""Network layer: the VPC, its subnets, NAT and the NAT instance's sleep schedule."""

@@ -1,0 +1,1 @@
+"""Operations layer: alarms, the dashboard and their sleep windows."""

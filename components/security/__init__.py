@@ -1,0 +1,1 @@
+"""Security layer: the permissions boundary and the CI identity."""
