@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -444,7 +444,8 @@ def _assume_role_arguments(role: Mapping[str, Any]) -> dict[str, Any]:
     }
     optional = {
         "ExternalId": role.get("externalId"),
-        "DurationSeconds": int(role["durationSeconds"]) if role.get("durationSeconds") else None,
+        # as given: from the engine a float, which the release steps' `wrap` coerces (or refuses)
+        "DurationSeconds": role.get("durationSeconds"),
         "Policy": role.get("policy"),
         "PolicyArns": [{"arn": arn} for arn in role["policyArns"]]
         if role.get("policyArns")
@@ -477,29 +478,54 @@ def check_account_id(account_id: str, account: Mapping[str, Any]) -> None:
         )
 
 
-def boto3_session(account: Mapping[str, Any]) -> Any:
-    """A boto3 Session in the stack's account (the `account` dict of `release_account`).
+def _same(client: Any) -> Any:
+    return client
 
-    The profile and shared files are used as the provider uses them, each role of
-    `assumeRoles` is assumed in order with the previous one's credentials, and when allowed or
-    forbidden ids are set the resulting account is checked (STS GetCallerIdentity) before any
-    other call. Raises AccountError, or botocore's errors when credentials are missing.
+
+def boto3_session(account: Mapping[str, Any]) -> Any:
+    """A boto3 Session in the stack's account (the `account` dict of `release_account`)."""
+    return session_in_account(account)[0]
+
+
+def session_in_account(
+    account: Mapping[str, Any],
+    *,
+    wrap: Callable[[Any], Any] = _same,
+    always_check: bool = False,
+) -> tuple[Any, str | None]:
+    """A boto3 Session in the stack's account (the `account` dict of `release_account`), and the
+    account id when it was asked for (else None).
+
+    The profile and shared files are used as the provider uses them (botocore reads one file of
+    each: a list of more than one is refused), each role of `assumeRoles` is assumed in order
+    with the previous one's credentials, and when allowed or forbidden ids are set (or
+    `always_check`) the resulting account is asked for (STS GetCallerIdentity) and checked
+    before any other call. `wrap` wraps each STS client it makes (the release steps coerce the
+    engine's floats with it). One builder for stackctl and the release steps: both reach the
+    account the provider reaches. Raises AccountError, or botocore's errors (no credentials).
     """
     import os
 
     import boto3
     import botocore.session
 
-    core = botocore.session.Session(profile=account.get("profile"))
+    core = botocore.session.Session()
     shared = (("sharedConfigFiles", "config_file"), ("sharedCredentialsFiles", "credentials_file"))
     for key, variable in shared:
         files = account.get(key)
+        if files and len(files) > 1:
+            raise AccountError(
+                f"aws:{key} lists {len(files)} files ({', '.join(files)}); botocore reads one: "
+                f"keep one in aws:{key}"
+            )
         if files:
-            core.set_config_variable(variable, os.path.expanduser(files[0]))
+            core.set_config_variable(variable, os.path.expanduser(str(files[0])))
     region = account["region"]
-    session = boto3.session.Session(botocore_session=core, region_name=region)
+    session = boto3.session.Session(
+        botocore_session=core, region_name=region, profile_name=account.get("profile")
+    )
     for role in account.get("assumeRoles") or ():
-        sts = session.client("sts", region_name=region)
+        sts = wrap(session.client("sts", region_name=region))
         credentials = sts.assume_role(**_assume_role_arguments(role))["Credentials"]
         session = boto3.session.Session(
             aws_access_key_id=credentials["AccessKeyId"],
@@ -507,7 +533,10 @@ def boto3_session(account: Mapping[str, Any]) -> Any:
             aws_session_token=credentials["SessionToken"],
             region_name=region,
         )
-    if any(account.get(k) is not None for k in ("allowedAccountIds", "forbiddenAccountIds")):
-        identity = session.client("sts", region_name=region).get_caller_identity()
-        check_account_id(str(identity["Account"]), account)
-    return session
+    checked = any(account.get(k) is not None for k in ("allowedAccountIds", "forbiddenAccountIds"))
+    if not (checked or always_check):
+        return session, None
+    identity = wrap(session.client("sts", region_name=region)).get_caller_identity()
+    account_id = str(identity["Account"])
+    check_account_id(account_id, account)
+    return session, account_id

@@ -37,12 +37,13 @@ clients talk to, what every call's arguments look like on the wire, and how a fa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from components.config.aws_account import AccountError, session_in_account
+
 RETRY = "fix the cause and run `pulumi up` again (the step was not recorded: it runs again)"
-DEFAULT_SESSION_NAME = "pulumi-release-steps"
 ACCOUNT_KEYS = frozenset(
     {
         "region",
@@ -102,36 +103,6 @@ def with_shape_coercion(client: Any) -> Any:
 # -- the account -------------------------------------------------------------------------------
 
 
-def _one_file(account: Mapping[str, Any], key: str) -> str | None:
-    files = account.get(key)
-    if not files:
-        return None
-    if len(files) > 1:
-        raise ReleaseStepError(
-            f"account.{key} lists {len(files)} files ({', '.join(files)}); the release steps "
-            f"(botocore) read one: keep one in aws:{key} and run `pulumi up` again"
-        )
-    return os.path.expanduser(str(files[0]))
-
-
-def _assume_role_arguments(role: Mapping[str, Any]) -> dict[str, Any]:
-    arguments: dict[str, Any] = {
-        "RoleArn": role["roleArn"],
-        "RoleSessionName": role.get("sessionName") or DEFAULT_SESSION_NAME,
-    }
-    optional = {
-        "ExternalId": role.get("externalId"),
-        "DurationSeconds": role.get("durationSeconds"),  # a float from the engine: coerced
-        "Policy": role.get("policy"),
-        "PolicyArns": [{"arn": arn} for arn in role.get("policyArns") or []] or None,
-        "Tags": [{"Key": k, "Value": v} for k, v in (role.get("tags") or {}).items()] or None,
-        "TransitiveTagKeys": list(role.get("transitiveTagKeys") or []) or None,
-        "SourceIdentity": role.get("sourceIdentity"),
-    }
-    arguments.update({key: value for key, value in optional.items() if value is not None})
-    return arguments
-
-
 class AccountClients:
     """boto3 clients for `account`, callable as `(service, region) -> client` (the factory the
     providers take). The first call checks the account; the session is made once."""
@@ -157,67 +128,15 @@ class AccountClients:
     def session(self) -> Any:
         if self._session is None:
             with translated("finding the AWS account of the release steps"):
-                session = self._base_session()
-                for index, role in enumerate(self.account.get("assumeRoles") or []):
-                    session = self._assume(session, role, index)
-                self._check_account(session)
-            self._session = session
+                try:
+                    self._session, self.account_id = session_in_account(
+                        self.account, wrap=with_shape_coercion, always_check=True
+                    )
+                except AccountError as refused:
+                    raise ReleaseStepError(
+                        f"{refused}: nothing was called; fix it and run `pulumi up` again"
+                    ) from None
         return self._session
-
-    def _new_session(self, **credentials: Any) -> Any:
-        import boto3  # only when a step runs: the program itself never needs boto3
-        import botocore.session
-
-        core = botocore.session.Session()
-        return boto3.session.Session(
-            botocore_session=core, region_name=self.account["region"], **credentials
-        )
-
-    def _base_session(self) -> Any:
-        import boto3
-        import botocore.session
-
-        core = botocore.session.Session()
-        config_file = _one_file(self.account, "sharedConfigFiles")
-        if config_file is not None:
-            core.set_config_variable("config_file", config_file)
-        credentials_file = _one_file(self.account, "sharedCredentialsFiles")
-        if credentials_file is not None:
-            core.set_config_variable("credentials_file", credentials_file)
-        profile = self.account.get("profile")
-        return boto3.session.Session(
-            botocore_session=core, region_name=self.account["region"], profile_name=profile
-        )
-
-    def _assume(self, session: Any, role: Mapping[str, Any], index: int) -> Any:
-        sts = with_shape_coercion(session.client("sts"))
-        arguments = _assume_role_arguments(role)
-        with translated(f"assuming account.assumeRoles[{index}] {role.get('roleArn')}"):
-            credentials = sts.assume_role(**arguments)["Credentials"]
-        return self._new_session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-
-    def _check_account(self, session: Any) -> None:
-        sts = with_shape_coercion(session.client("sts"))
-        account_id = str(sts.get_caller_identity()["Account"])
-        allowed: Sequence[str] | None = self.account.get("allowedAccountIds")
-        forbidden: Sequence[str] | None = self.account.get("forbiddenAccountIds")
-        if allowed and account_id not in allowed:
-            raise ReleaseStepError(
-                f"the credentials are for AWS account {account_id}, which is not in "
-                f"allowedAccountIds ({', '.join(allowed)}; aws:allowedAccountIds): nothing was "
-                "called; use credentials of an allowed account and run `pulumi up` again"
-            )
-        if forbidden and account_id in forbidden:
-            raise ReleaseStepError(
-                f"the credentials are for AWS account {account_id}, which is in "
-                f"forbiddenAccountIds (aws:forbiddenAccountIds): nothing was called; use "
-                "credentials of another account and run `pulumi up` again"
-            )
-        self.account_id = account_id
 
 
 # -- the failure -------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_shared_credentials_files(
 
 def test_more_than_one_shared_file_is_refused_naming_the_key(shell: Path) -> None:
     account = {"region": REGION, "sharedConfigFiles": ["/a", "/b"]}
-    with pytest.raises(ReleaseStepError, match=r"account.sharedConfigFiles lists 2 files"):
+    with pytest.raises(ReleaseStepError, match=r"aws:sharedConfigFiles lists 2 files"):
         identity(account)
 
 
@@ -169,7 +169,7 @@ def test_a_wrong_account_fails_the_step_before_any_other_call(aws: MotoAws, shel
         "securityGroups": ["sg-a"],
         "natInstanceIds": [],
     }
-    with pytest.raises(ReleaseStepError, match="not in allowedAccountIds"):
+    with pytest.raises(ReleaseStepError, match="not one of aws:allowedAccountIds"):
         MigrationRunProvider(poll_seconds=0).create(props)
     assert ecs.list_tasks(cluster=cluster)["taskArns"] == []  # RunTask never sent
 
