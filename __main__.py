@@ -428,6 +428,7 @@ monitoring = Monitoring(
             for spec in specs
         ],
         db_cluster_identifier=database.cluster.cluster_identifier,
+        db_min_acu=settings.db_min_acu,
         db_max_acu=settings.db_max_acu,
         cache_node_ids=cache.node_ids if cache is not None else (),
         sleep=settings.sleep,

@@ -15,8 +15,9 @@ Creates:
      task and minute) against the configured count; with a sleep schedule that comparison only
      counts during the working hours (metric math on the datapoints' UTC hour and weekday, see
      components/operations/sleep_window.py), otherwise it would fire every night and weekend;
-   - Aurora: ACU utilization high, connections near the limit (Aurora PostgreSQL allows about
-     225 connections per ACU of max capacity; the alarm fires at 80% of that). A paused
+   - Aurora: ACU utilization high, connections near the limit (Aurora's default
+     `max_connections` at the stack's ACU range, components/config/db_budget.py, the same figure
+     the tasks' pools are sized from; the alarm fires at 80% of it). A paused
      database sends no data: missing data is "not breaching";
    - Redis (when on): engine CPU high, any evictions;
 4. with `dashboard`: a dashboard with the load balancer, the services, the database and the
@@ -43,11 +44,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.config.db_budget import max_connections
 from components.config.values import SleepSchedule
 from components.kit.component import Component, ComponentArgs
 from components.operations.sleep_window import awake_condition, awake_utc_slots
 
-CONNECTIONS_PER_ACU = 225
 FIVE_MINUTES = 300
 
 
@@ -76,8 +77,10 @@ class MonitoringArgs(ComponentArgs):
     """Required: one ServiceWatch per service (alarms per service and target group)."""
     db_cluster_identifier: pulumi.Input[str]
     """Required: the Aurora cluster's identifier, the dimension of its metrics."""
+    db_min_acu: float
+    """Required: the database's minimum ACUs (with the maximum, Aurora's connection limit)."""
     db_max_acu: float
-    """Required: the database's maximum ACUs (the connections alarm's limit: about 225 per ACU)."""
+    """Required: the database's maximum ACUs (the connections alarm's limit follows from it)."""
     alarm_email: str | None = None
     """Address subscribed to the alarm topic (AWS mails a confirmation first). None: no
     subscription."""
@@ -373,7 +376,8 @@ class Monitoring(Component):
 
     def _database_alarms(self) -> list[_Alarm]:
         db = {"DBClusterIdentifier": self.args.db_cluster_identifier}
-        connections = round(0.8 * CONNECTIONS_PER_ACU * self.args.db_max_acu)
+        limit = max_connections(self.args.db_min_acu, self.args.db_max_acu)
+        connections = round(0.8 * limit)
         return [
             _Alarm(
                 "db-acu",
@@ -388,8 +392,8 @@ class Monitoring(Component):
             ),
             _Alarm(
                 "db-connections",
-                f"Aurora has more than {connections} connections (80% of about "
-                f"{CONNECTIONS_PER_ACU} per ACU of dbMaxAcu).",
+                f"Aurora has more than {connections} connections (80% of its limit of "
+                f"{limit} at dbMinAcu/dbMaxAcu): raise dbMaxAcu or lower the pools.",
                 "AWS/RDS",
                 "DatabaseConnections",
                 db,

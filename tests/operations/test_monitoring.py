@@ -191,9 +191,26 @@ def test_target_group_alarms_watch_each_group_of_the_load_balancer(alarmed: Grap
     assert found["api-p95"].get("statistic") is None
 
 
+@pytest.mark.parametrize(
+    ("acu", "limit"),
+    [
+        # AWS's table of Aurora PostgreSQL Serverless v2's default max_connections by maximum
+        # ACU (aws-facts#serverless-v2-max-connections): 8 ACU 1669, 16 ACU 3360, capped at 2000
+        # while the minimum is 0 or 0.5 ACU
+        (("dbMinAcu=0.5", "dbMaxAcu=8"), 1669),
+        (("dbMinAcu=1", "dbMaxAcu=16"), 3360),
+        (("dbMinAcu=0.5", "dbMaxAcu=16"), 2000),
+    ],
+)
+def test_the_connections_alarm_fires_at_80_percent_of_auroras_limit(
+    plan: PlanFn, acu: tuple[str, str], limit: int
+) -> None:
+    found = alarms(plan("prod", *acu))
+    assert found["db-connections"].get("threshold") == round(0.8 * limit)
+
+
 def test_database_alarms_scale_with_max_capacity(plan: PlanFn) -> None:
     found = alarms(plan("prod", "dbMaxAcu=8"))
-    assert found["db-connections"].get("threshold") == round(0.8 * 225 * 8)
     assert found["db-acu"].get("dimensions") == {"DBClusterIdentifier": "fullstack-prod-db"}
     assert found["db-acu"].get("treatMissingData") == "notBreaching", "a paused database is fine"
 
