@@ -61,6 +61,10 @@ class Cluster(Component):
     def arn(self) -> pulumi.Output[str]:
         return self.cluster.arn
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the cluster's name."""
+        return {"clusterName": self.cluster.name}
+
     def _create_cluster(self) -> aws.ecs.Cluster:
         return aws.ecs.Cluster(
             f"{self._name}-cluster",

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +159,21 @@ class Registry(Component):
 
     def repository_url(self, image: str) -> pulumi.Output[str]:
         return self.repositories[image].repository_url
+
+    def images(
+        self, contexts: Mapping[str, str], mode: str, tag: str | None, platform: str
+    ) -> dict[str, pulumi.Output[str]]:
+        """Each image's reference, by the `images` setting. `build`: `pulumi up` builds and
+        pushes every image (tagged by content) with Docker, from `contexts` (image -> build
+        context). `registry`: CI pushed them; `tag` names them, else `bootstrap` (the services
+        are parked, 0 tasks, until imageTag is set: see the settings)."""
+        if mode == "build":
+            return {n: self.build_image(n, context, platform) for n, context in contexts.items()}
+        return {n: self.image_uri(n, tag or "bootstrap") for n in contexts}
+
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: each image's repository URL."""
+        return {"ecrRepositoryUrls": {k: r.repository_url for k, r in self.repositories.items()}}
 
     def image_uri(self, image: str, tag: str) -> pulumi.Output[str]:
         """`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`."""

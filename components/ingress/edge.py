@@ -156,6 +156,14 @@ class Edge(pulumi.ComponentResource):
             }
         )
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the distribution and the static bucket."""
+        return {
+            "distributionId": self.distribution.id,
+            "distributionDomainName": self.distribution.domain_name,
+            "staticBucketName": self.static_bucket.bucket,
+        }
+
     @property
     def domain_name(self) -> pulumi.Output[str]:
         return self.distribution.domain_name

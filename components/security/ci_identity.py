@@ -319,6 +319,10 @@ class CiIdentity(pulumi.ComponentResource):
             }
         )
 
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the two roles CI assumes."""
+        return {"ciPreviewRoleArn": self.preview_role.arn, "ciDeployRoleArn": self.deploy_role.arn}
+
     def _oidc_provider(self) -> pulumi.Output[str]:
         if not self.args.create_oidc_provider:
             existing = aws.iam.get_open_id_connect_provider(
