@@ -9,14 +9,14 @@ import pulumi_aws as aws
 from components.compute.cluster import Cluster, ClusterArgs
 from components.compute.registry import PLATFORMS, Registry, RegistryArgs
 from components.compute.release import release_steps
-from components.compute.scaling import ScaledService, Scaling, ScalingArgs
+from components.compute.scaling import Scaling, ScalingArgs
 from components.compute.workloads import build_workloads
 from components.config.app_contract import load_contract
 from components.config.reader import load_settings
 from components.config.services import service_specs
 from components.data.app_storage import AppStorage, AppStorageArgs
-from components.data.cache import Cache, CacheArgs
-from components.data.database import Database, DatabaseArgs
+from components.data.cache import Cache, cache_args
+from components.data.database import Database, database_args
 from components.ingress.dns import (
     Certificates,
     CertificatesArgs,
@@ -30,11 +30,11 @@ from components.kit.links import Link
 from components.kit.naming import Naming
 from components.kit.provider import account, component_options, create_provider
 from components.network.nat_schedule import NatSchedule, NatScheduleArgs
-from components.network.network import Network, NetworkArgs
+from components.network.network import Network, network_args
 from components.operations.monitoring import Monitoring, MonitoringArgs, ServiceWatch
 from components.release_steps import ReleaseGate
 from components.security.boundary import create_boundary, with_boundary
-from components.security.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
+from components.security.ci_identity import CiIdentity, ci_identity_args
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
@@ -51,64 +51,18 @@ boundary = create_boundary(
 )
 opts = with_boundary(component_options(provider), boundary.arn)
 
-network = Network(
-    "network",
-    NetworkArgs(
-        name_prefix=naming.prefix,
-        region=settings.region,
-        cidr=settings.vpc_cidr,
-        az_count=settings.az_count,
-        nat=settings.nat,
-        nat_instance_type=settings.nat_instance_type,
-        interface_endpoints=settings.interface_endpoints,
-        ecs_exec=settings.ecs_exec,
-        # A sleeping NAT instance stops every night: an Elastic IP would bill all month.
-        nat_elastic_ip=settings.sleep is None,
-        flow_logs=settings.flow_logs,
-        log_retention_days=settings.log_retention_days,
-        flow_log_group_name=naming.log_group("vpc-flow-logs"),
-        iam_path=naming.iam_path,
-    ),
-    opts=opts,
-)
+network = Network("network", network_args(settings, naming), opts=opts)
 
 # -- data layer: isolated subnets; each store admits the services that use it (links below) ---
 keep_data = settings.deletion_protection
+isolated = (network.vpc.id, network.isolated_subnet_ids)
 database = Database(
     "database",
-    DatabaseArgs(
-        cluster_identifier=naming.physical("rds", "db"),
-        vpc_id=network.vpc.id,
-        subnet_ids=network.isolated_subnet_ids,
-        availability_zones=network.availability_zones,
-        engine_version=settings.db_engine_version,
-        min_acu=settings.db_min_acu,
-        max_acu=settings.db_max_acu,
-        auto_pause_seconds=settings.db_auto_pause_seconds,
-        readers=settings.db_readers,
-        backup_retention_days=settings.backup_retention_days,
-        deletion_protection=keep_data,
-        log_retention_days=settings.log_retention_days,
-    ),
+    database_args(settings, naming, *isolated, network.availability_zones),
     opts=opts,
 )
 cache = (
-    Cache(
-        "cache",
-        CacheArgs(
-            replication_group_id=naming.physical("elasticache", "cache"),
-            vpc_id=network.vpc.id,
-            subnet_ids=network.isolated_subnet_ids,
-            engine=settings.redis_engine,
-            node_type=settings.redis_node_type,
-            nodes=settings.redis_nodes,
-            snapshot_retention_days=settings.backup_retention_days if keep_data else 0,
-            secret_recovery_window_days=30 if keep_data else 0,
-        ),
-        opts=opts,
-    )
-    if settings.redis
-    else None
+    Cache("cache", cache_args(settings, naming, *isolated), opts=opts) if settings.redis else None
 )
 account_id = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
 storage = AppStorage(
@@ -255,7 +209,6 @@ workloads = build_workloads(
     depends_on=release.steps,
     opts=opts,
 )
-services = workloads.services
 
 # -- release steps of `pulumi up` (components/release_steps.py), once there are images to run:
 # the web's static files to the static bucket, then the migration; the services wait for both.
@@ -288,21 +241,7 @@ if settings.sleep is not None and network.nat_instance is not None:
     )
 Scaling(
     "scaling",
-    ScalingArgs(
-        cluster_name=cluster.name,
-        services=[
-            ScaledService(
-                label=spec.name,
-                service_name=services[spec.name].service.name,
-                count=spec.desired_count,
-                min_count=spec.min_count,
-                max_count=spec.max_count,
-                target_tracking=spec.target_tracking,
-            )
-            for spec in specs
-        ],
-        sleep=settings.sleep,
-    ),
+    ScalingArgs(cluster_name=cluster.name, services=workloads.scaled(), sleep=settings.sleep),
     opts=opts,
 )
 monitoring = Monitoring(
@@ -319,7 +258,7 @@ monitoring = Monitoring(
         services=[
             ServiceWatch(
                 label=spec.name,
-                service_name=services[spec.name].service.name,
+                service_name=workloads.services[spec.name].service.name,
                 desired_count=spec.desired_count,
                 target_group_arn_suffix=ingress.target_arn_suffix(spec.name),
             )
@@ -336,21 +275,7 @@ monitoring = Monitoring(
 ci = (
     CiIdentity(
         "ci",
-        CiIdentityArgs(
-            iam_path=naming.iam_path,
-            region=settings.region,
-            github_repo=settings.github_repo,
-            project=settings.project,
-            stack=settings.stack,
-            name_prefix=naming.prefix,
-            boundary_arn=boundary.arn,
-            domain=settings.domain,
-            create_oidc_provider=settings.github_oidc_provider == "create",
-            state_bucket=settings.state_bucket,
-            secrets_key_arn=settings.secrets_key_arn,
-            # the release steps assume the stack's `aws:assumeRoles` chain with CI's credentials
-            assume_role_arns=first_assumed_roles(pulumi.Config("aws").get_object("assumeRoles")),
-        ),
+        ci_identity_args(settings, naming, settings.github_repo, boundary.arn),
         # no boundary: the CI roles are a person's to change (README, CI identity)
         opts=component_options(provider),
     )

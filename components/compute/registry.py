@@ -17,8 +17,8 @@ Inputs (RegistryArgs, defaults in brackets): name_prefix (repositories are `<pre
 images [("api", "web")], keep_tagged [10], untagged_days [7], force_delete [True: `destroy`
 removes repositories that still hold images; pass False with `deletionProtection`].
 
-Cost (us-east-1, 2026-11): $0.10 per GB-month stored; a 150 MB api and 200 MB web image kept
-10 times each is about 3.5 GB, $0.35 a month. Scan on push (basic scanning) is free. Building
+Cost: `ecr.storage.gb_month` stored; a 150 MB api and 200 MB web image kept 10 times
+each is about 3.5 GB. Scan on push (basic scanning) is free. Building
 costs nothing in AWS (Docker runs on the machine that runs `pulumi up`).
 """
 
@@ -48,7 +48,7 @@ class RegistryArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`; repositories are `<prefix>/<image>`."""
     images: tuple[str, ...] = DEFAULT_IMAGES
-    """The image names, one repository each. Cost: $0.10 per GB-month stored."""
+    """The image names, one repository each. Cost: `ecr.storage.gb_month` stored."""
     keep_tagged: int = 10
     """Newest tagged images kept per repository; older ones expire."""
     untagged_days: int = 7

@@ -29,6 +29,7 @@ from components.compute.cluster import Cluster
 from components.compute.fargate_service import FargateService, FargateServiceArgs
 from components.compute.migration import MigrationTask, MigrationTaskArgs
 from components.compute.registry import Registry
+from components.compute.scaling import ScaledService
 from components.config.app_contract import AppContract
 from components.config.db_budget import pool_budget
 from components.config.services import ServiceSpec, host_of
@@ -66,6 +67,22 @@ class Workloads:
     tasks: Mapping[str, MigrationTask]
     migrating: FargateService
     """The service whose image, roles and security group the migration task uses."""
+    specs: Sequence[ServiceSpec]
+    """The specs the services were built from, in order."""
+
+    def scaled(self) -> list[ScaledService]:
+        """Each service's counts for its scalable target (components/compute/scaling.py)."""
+        return [
+            ScaledService(
+                label=spec.name,
+                service_name=self.services[spec.name].service.name,
+                count=spec.desired_count,
+                min_count=spec.min_count,
+                max_count=spec.max_count,
+                target_tracking=spec.target_tracking,
+            )
+            for spec in self.specs
+        ]
 
     @property
     def migration(self) -> MigrationTask:
@@ -204,4 +221,4 @@ def build_workloads(
         for name, task in contract.tasks.items()
     }
     migrating = services[host_of(contract.tasks["migrate"], specs).name]
-    return Workloads(services, store_connections, tasks, migrating)
+    return Workloads(services, store_connections, tasks, migrating, specs)
