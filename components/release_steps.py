@@ -53,9 +53,9 @@ Why dynamic providers, and the contract that comes with them (decided for issue 
   noticed, and `pulumi up --replace <urn of migrate-run>` runs it again.
 
 Cost: the dynamic resources cost nothing; the migration task runs for its seconds of on-demand
-Fargate, the uploads are S3 PUT requests ($0.005 per 1,000) and the bytes stored (kept files add
-up: a build's static files are a few MB); a night deploy runs the NAT instance until the next
-scheduled stop (a t4g.nano: about $0.004 an hour).
+Fargate, the uploads are S3 PUT requests (fractions of a cent per 1,000) and the bytes stored
+(kept files add up: a build's static files are a few MB); a night deploy runs the NAT instance
+until the next scheduled stop (`ec2.t4g.nano.hour`).
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ declarations (key, allowed values, doc, cost, each profile's default), never typ
 - the settings table in README.md, between the `BEGIN settings table` and `END` markers;
 - the comments in Pulumi.yaml, between `# BEGIN settings` and `# END settings`.
 
+A dial's cost text names price lines and dial rows, never a figure; the settings table shows
+it with the figures filled in from prices/prices.yaml and `stackctl cost`
+(stackctl/cost/figures.py).
+
 It also writes the README's cost table (between `BEGIN cost table` and `END cost table`) from
 `stackctl cost` over the named scenarios of stackctl/cost/scenarios.py: each scenario's total
 against its budget, and the scenarios side by side (`cost --compare` with their names).
@@ -51,8 +55,11 @@ def _defaults(declared: Dial) -> tuple[str, str]:
     return lab, ("same" if mvp == lab and lab != "unset" else mvp)
 
 
-def settings_table(settings_class: type[Settings] = Settings) -> str:
-    """The README's table: one row per dial, in declaration order."""
+def settings_table(
+    settings_class: type[Settings] = Settings, figures: Callable[[str], str] = str
+) -> str:
+    """The README's table: one row per dial, in declaration order; `figures` fills the cost
+    texts' references (stackctl/cost/figures.py)."""
     rows = [
         "| key | allowed | lab | mvp | what it changes, and what it costs |",
         "|---|---|---|---|---|",
@@ -60,7 +67,7 @@ def settings_table(settings_class: type[Settings] = Settings) -> str:
     ]
     for declared in dials_of(settings_class):
         lab, mvp = _defaults(declared)
-        what = declared.doc + (f" Cost: {declared.cost}." if declared.cost else "")
+        what = declared.doc + (f" Cost: {figures(declared.cost)}." if declared.cost else "")
         rows.append(
             f"| `{declared.key}` | {_cell(declared.allowed)} | {_cell(lab)} | {_cell(mvp)} | "
             f"{_cell(what)} |"
@@ -134,16 +141,49 @@ def cost_table(run: Callable[[str, list[str]], Graph] | None = None) -> str:
     )
 
 
+def _dial_estimate(
+    stack: str, overrides: tuple[str, ...], run: Callable[[str, list[str]], Graph] | None
+) -> Any:
+    from stackctl.cost.scenarios import Scenario, price
+
+    scenario = Scenario(f"dial row {stack} {' '.join(overrides)}".strip(), stack, overrides)
+    scenario.check()  # a row naming a key the program does not have fails, naming it
+    return price(scenario, run) if run else price(scenario)
+
+
+def dial_change(
+    stack: str, overrides: tuple[str, ...], run: Callable[[str, list[str]], Graph] | None = None
+) -> float:
+    """What a row of `DIAL_ROWS` changes in its stack's idle monthly total (the dial cost
+    table's `change` column); a row the table does not have is an error."""
+    from stackctl.cost.scenarios import DIAL_ROWS
+
+    if (stack, overrides) not in {(s, o) for s, o, _ in DIAL_ROWS}:
+        raise ValueError(
+            f"{{dial {stack} {' '.join(overrides)}}}: not a row of DIAL_ROWS "
+            "(stackctl/cost/scenarios.py); add the row or name another"
+        )
+    changed = _dial_estimate(stack, overrides, run).total_monthly
+    return float(changed - _dial_estimate(stack, (), run).total_monthly)
+
+
+def cost_figures(run: Callable[[str, list[str]], Graph] | None = None) -> Callable[[str], str]:
+    """A cost text with its references filled from prices/prices.yaml and `stackctl cost`."""
+    from stackctl.cost.figures import fill
+    from stackctl.prices import load_prices
+
+    table = load_prices()
+    return lambda text: fill(text, table, lambda s, o: dial_change(s, o, run))
+
+
 def dial_cost_table(run: Callable[[str, list[str]], Graph] | None = None) -> str:
     """What each dial costs: each row of `DIAL_ROWS` against its stack's base row."""
-    from stackctl.cost.scenarios import DIAL_ROWS, Scenario, price
+    from stackctl.cost.scenarios import DIAL_ROWS
 
     rows = ["| stack and dial | $/month | change |", "|---|---:|---:|"]
     base = 0.0
     for stack, overrides, remark in DIAL_ROWS:
-        scenario = Scenario(f"dial row {stack} {' '.join(overrides)}".strip(), stack, overrides)
-        scenario.check()  # a row naming a key the program does not have fails, naming it
-        est = price(scenario, run) if run else price(scenario)
+        est = _dial_estimate(stack, overrides, run)
         label = " ".join([stack, *(f"`{o}`" for o in overrides)])
         label += f" ({remark})" if remark else ""
         total = f"{est.total_monthly:.2f}"
@@ -191,7 +231,11 @@ def rendered(run: Callable[[str, list[str]], Graph] | None = None) -> dict[Path,
     project = str(yaml.safe_load(project_file.read_text(encoding="utf-8"))["name"])
     readme = ROOT / "README.md"
     text = _replace_between(
-        readme.read_text(encoding="utf-8"), README_BEGIN, README_END, settings_table(), readme
+        readme.read_text(encoding="utf-8"),
+        README_BEGIN,
+        README_END,
+        settings_table(figures=cost_figures(run)),
+        readme,
     )
     return {
         readme: _replace_between(

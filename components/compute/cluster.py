@@ -10,7 +10,7 @@ Inputs (ClusterArgs, defaults in brackets): cluster_name, container_insights [Fa
 fargate_spot [False].
 
 Cost (us-east-1, 2026-11): the cluster is free; Container Insights bills its metrics
-(~$0.30 per metric-month; roughly $3-10 a month for this system); tasks are priced per service.
+(per metric-month; not in prices/prices.yaml: unpriced); tasks are priced per service.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ class ClusterArgs(ComponentArgs):
     cluster_name: str
     """Required: the ECS cluster's name, `<project>-<stack>`."""
     container_insights: bool = False
-    """Turn on Container Insights (task-level metrics). Cost: ~$0.30 per metric-month, roughly
-    $3-10 a month here."""
+    """Turn on Container Insights (task-level metrics). Cost: its custom metrics, per
+    metric-month (unpriced: not in prices/prices.yaml)."""
     fargate_spot: bool = False
     """The cluster's default capacity provider strategy is FARGATE_SPOT instead of FARGATE
     (services set their own strategy too)."""
@@ -60,6 +60,10 @@ class Cluster(Component):
     @property
     def arn(self) -> pulumi.Output[str]:
         return self.cluster.arn
+
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the cluster's name."""
+        return {"clusterName": self.cluster.name}
 
     def _create_cluster(self) -> aws.ecs.Cluster:
         return aws.ecs.Cluster(

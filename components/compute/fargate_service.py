@@ -30,9 +30,9 @@ Inputs (FargateServiceArgs, defaults in brackets): see the dataclass; the import
 user ["10001"], health_check_grace_seconds [120: start-up ~30 s plus Aurora resume ~15 s plus
 margin], on_demand_base [0], command [None: the image's CMD].
 
-Cost (us-east-1, 2026-11, 730 h): arm64 0.25 vCPU / 0.5 GB = $0.00987/h = $7.21 a month per
-task on demand; x86 $9.01; Fargate Spot ~70% less (~$2.20). Logs: $0.50/GB ingested,
-$0.03/GB-month stored.
+Cost: per task, its vCPU and GB hours at the `fargate.<ondemand|spot>.<arch>.vcpu_hour` and
+`.gb_hour` lines of prices/prices.yaml (Spot about 70% less); logs at `logs.ingest.gb` and
+`logs.storage.gb_month`. The figures: the README's cost tables (`python -m stackctl cost`).
 """
 
 from __future__ import annotations
@@ -105,15 +105,15 @@ class FargateServiceArgs(ComponentArgs):
     region: str
     """Required: the region of the awslogs driver."""
     cpu: int = 256
-    """Task CPU units (256 = 0.25 vCPU), a valid pair with `memory`. Cost: arm64 0.25 vCPU / 0.5
-    GB ~$7.21 a month per task."""
+    """Task CPU units (256 = 0.25 vCPU), a valid pair with `memory`. Cost: the
+    `fargate.*.vcpu_hour` price line, per task."""
     memory: int = 512
     """Task memory in MiB, a valid Fargate pair with `cpu`."""
     desired_count: int = 1
     """Tasks the service runs (0 parks it)."""
     cpu_architecture: str = "ARM64"
-    """`ARM64` or `X86_64`. Cost: x86 is about 25% dearer ($9.01 against $7.21 a month at the
-    smallest size)."""
+    """`ARM64` or `X86_64`. Cost: x86 is about 25% dearer (the
+    `fargate.*.x86_64.*` price lines against `fargate.*.arm64.*`)."""
     command: Sequence[str] | None = None
     """The container's command. None: the image's CMD."""
     container_port: int | None = None
@@ -138,8 +138,8 @@ class FargateServiceArgs(ComponentArgs):
     """Cloud Map registration of the tasks (the HTTP API ingress finds them there). Default
     None: none."""
     retention_days: int = 7
-    """Log retention in days (a value CloudWatch accepts). Cost: $0.03/GB-month stored, $0.50/GB
-    ingested."""
+    """Log retention in days (a value CloudWatch accepts). Cost: `logs.storage.gb_month` stored,
+    `logs.ingest.gb` ingested."""
     spot: bool = False
     """Run on FARGATE_SPOT (after `on_demand_base` on-demand tasks). Cost: ~70% less; tasks can
     be interrupted."""

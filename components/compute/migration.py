@@ -26,8 +26,8 @@ code and the last log lines. `stackctl migrate` runs it by hand, with the same c
 Inputs (MigrationTaskArgs, defaults in brackets): family, command [["alembic", "upgrade",
 "head"]], subnet_ids.
 
-Cost: the task runs for the seconds a migration takes (0.25 vCPU / 0.5 GB arm64: ~$0.0003 a
-minute); the task definition itself is free.
+Cost: the task runs for the seconds a migration takes (the `fargate.ondemand.*`
+price lines); the task definition itself is free.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ class MigrationTaskArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     """Required: the private subnets `run-task` places the task in."""
     command: Sequence[str] = DEFAULT_MIGRATION_COMMAND
-    """The migration command. Cost: the task runs only for the migration's seconds (~$0.0003 a
-    minute)."""
+    """The migration command. Cost: the task runs only for the migration's seconds (on-demand
+    Fargate)."""
     transform: Mapping[str, Transform] = field(default_factory=dict)
     """Child label -> function that receives the child's resource arguments (as the keyword
     arguments pulumi_aws takes, snake_case) and returns them changed (components/kit/transforms.py).

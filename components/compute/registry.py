@@ -17,8 +17,8 @@ Inputs (RegistryArgs, defaults in brackets): name_prefix (repositories are `<pre
 images [("api", "web")], keep_tagged [10], untagged_days [7], force_delete [True: `destroy`
 removes repositories that still hold images; pass False with `deletionProtection`].
 
-Cost (us-east-1, 2026-11): $0.10 per GB-month stored; a 150 MB api and 200 MB web image kept
-10 times each is about 3.5 GB, $0.35 a month. Scan on push (basic scanning) is free. Building
+Cost: `ecr.storage.gb_month` stored; a 150 MB api and 200 MB web image kept 10 times
+each is about 3.5 GB. Scan on push (basic scanning) is free. Building
 costs nothing in AWS (Docker runs on the machine that runs `pulumi up`).
 """
 
@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class RegistryArgs(ComponentArgs):
     name_prefix: str
     """Required: `<project>-<stack>`; repositories are `<prefix>/<image>`."""
     images: tuple[str, ...] = DEFAULT_IMAGES
-    """The image names, one repository each. Cost: $0.10 per GB-month stored."""
+    """The image names, one repository each. Cost: `ecr.storage.gb_month` stored."""
     keep_tagged: int = 10
     """Newest tagged images kept per repository; older ones expire."""
     untagged_days: int = 7
@@ -158,6 +159,21 @@ class Registry(Component):
 
     def repository_url(self, image: str) -> pulumi.Output[str]:
         return self.repositories[image].repository_url
+
+    def images(
+        self, contexts: Mapping[str, str], mode: str, tag: str | None, platform: str
+    ) -> dict[str, pulumi.Output[str]]:
+        """Each image's reference, by the `images` setting. `build`: `pulumi up` builds and
+        pushes every image (tagged by content) with Docker, from `contexts` (image -> build
+        context). `registry`: CI pushed them; `tag` names them, else `bootstrap` (the services
+        are parked, 0 tasks, until imageTag is set: see the settings)."""
+        if mode == "build":
+            return {n: self.build_image(n, context, platform) for n, context in contexts.items()}
+        return {n: self.image_uri(n, tag or "bootstrap") for n in contexts}
+
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: each image's repository URL."""
+        return {"ecrRepositoryUrls": {k: r.repository_url for k, r in self.repositories.items()}}
 
     def image_uri(self, image: str, tag: str) -> pulumi.Output[str]:
         """`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`."""

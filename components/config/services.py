@@ -22,6 +22,7 @@ Cost: none of its own (components/compute/fargate_service.py prices a task).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from components.config.app_contract import AppContract, Image, Workload
@@ -104,7 +105,7 @@ def service_specs(contract: AppContract, settings: Settings) -> list[ServiceSpec
     return specs
 
 
-def host_of(task: Workload, services: list[ServiceSpec]) -> ServiceSpec:
+def host_of(task: Workload, services: Sequence[ServiceSpec]) -> ServiceSpec:
     """The service a one-off task borrows its roles, group and logs from: the first that runs
     the same image (the migration runs with the api's permissions and network)."""
     for spec in services:

@@ -84,9 +84,11 @@ class Settings:
         dials.choice("none", "instance", "gateway", "gatewayPerAz"),
         doc="Egress of the private subnets: a self-healing NAT instance, one NAT gateway, one "
         "per AZ, or none (interface endpoints only).",
-        cost="`instance`: t4g.nano + Elastic IP + 8 GB gp3 = **$7.36**. `gateway`: $32.85 + "
-        "$3.65 IP (+$0.045/GB): **+$29.17** over the instance. `gatewayPerAz`: +$65.89. "
-        "`none`: forces interface endpoints, +$65.49",
+        cost="`instance`: a t4g.nano {price ec2.t4g.nano.hour}, an Elastic IP "
+        "{price public_ipv4.hour} and 8 GB gp3 at {price ebs.gp3.gb_month}. `gateway`: "
+        "{price nat_gateway.hour} and its IP, plus {price nat_gateway.gb}: "
+        "**{dial dev nat=gateway}** over the instance. `gatewayPerAz`: "
+        "{dial dev nat=gatewayPerAz}. `none`: forces interface endpoints, {dial dev nat=none}",
         default="instance",
     )
     nat_instance_type: str = dial(
@@ -94,20 +96,21 @@ class Settings:
             GRAVITON_TYPE_RE, "a Graviton (arm64) instance type such as t4g.nano or t4g.micro"
         ),
         doc="EC2 instance type of the NAT instance (arm64 Graviton types only: the AMI is arm64).",
-        cost="t4g.micro is $3.07 more than t4g.nano",
+        cost="t4g.micro is twice t4g.nano's {price ec2.t4g.nano.hour} (not in the price table)",
         default="t4g.nano",
     )
     interface_endpoints: bool = dial(
         BOOLEAN,
         doc="Interface VPC endpoints for ECR, CloudWatch Logs, Secrets Manager (and SSM "
         "messages with ecsExec). Forced on with nat none.",
-        cost="$7.30 per endpoint per AZ: +$73.05 in the lab",
+        cost="{price vpc_endpoint.interface.az_hour} per endpoint per AZ: "
+        "{dial dev interfaceEndpoints=true} in the lab",
         default=False,
     )
     flow_logs: bool = dial(
         BOOLEAN,
         doc="VPC flow logs to CloudWatch Logs (retention logRetentionDays).",
-        cost="$0.50/GB ingested",
+        cost="{price logs.ingest.gb}",
         lab=False,
         mvp=True,
     )
@@ -121,8 +124,9 @@ class Settings:
         "payloads are limited to 10 MB, WAF filters on CloudFront only (not on the API), "
         "api.<domain> is not served (the API is /api/* on the site) and an idle VPC link "
         "sleeps after 60 days (the first requests then fail for minutes).",
-        cost="alb: $16.43 + LCUs a month; httpApi: $1.00 per million requests, Cloud Map $0.10 "
-        "per task a month + a $0.50 private zone",
+        cost="alb: {price alb.hour} + LCUs at {price alb.lcu_hour}; httpApi: "
+        "{price apigateway.http.requests.million}, Cloud Map "
+        "{price cloudmap.instance.month} (per task) + a private zone at {price route53.zone.month}",
         lab="httpApi",
         mvp="alb",
     )
@@ -130,14 +134,15 @@ class Settings:
         dials.choice("vpcOrigin", "public"),
         doc="vpcOrigin: an internal ALB reached only through a CloudFront VPC origin; public: "
         "an internet-facing ALB that admits only CloudFront.",
-        cost="public: +$7.30 for the ALB's two public IPv4 addresses",
+        cost="public: the ALB's public IPv4 addresses, {price public_ipv4.hour} each; "
+        "{dial dev edge=public} in the lab",
         default="vpcOrigin",
     )
     domain: str | None = dial(
         dials.pattern(DOMAIN_RE, "a lowercase DNS name such as example.com (no scheme)"),
         doc="Apex domain for the ACM certificates and Route 53 aliases. Unset: CloudFront's "
         "*.cloudfront.net name.",
-        cost="the hosted zone you own is $0.50",
+        cost="the hosted zone you own is {price route53.zone.month}",
     )
     hosted_zone_id: str | None = dial(
         dials.pattern(HOSTED_ZONE_RE, "a Route 53 zone id such as Z0123456789ABC"),
@@ -155,21 +160,22 @@ class Settings:
     price_class: str = dial(
         dials.choice("PriceClass_100", "PriceClass_200", "PriceClass_All"),
         doc="CloudFront price class: PriceClass_100 (North America, Europe), _200 or _All.",
-        cost="$0 idle",
+        cost="nothing idle",
         default="PriceClass_100",
     )
     cloudfront_logs: bool = dial(
         BOOLEAN,
         doc="CloudFront standard access logs to an S3 bucket (ACLs enabled first: the "
         "distribution waits for them).",
-        cost="S3 storage only, $0.023/GB-month",
+        cost="S3 storage only, {price s3.standard.gb_month}",
         default=False,
     )
     waf: bool = dial(
         BOOLEAN,
         doc="AWS WAF on CloudFront: managed common and known-bad-inputs rules, a rate limit; the "
         "common set's 8 KB body limit only counts, since a note body may be 20,000 characters.",
-        cost="+$8.00 + $0.60 per million requests",
+        cost="{dial dev waf=true} (a web ACL {price wafv2.web_acl.month}, each rule "
+        "{price wafv2.rule.month}) + {price wafv2.requests.million}",
         default=False,
     )
 
@@ -184,14 +190,17 @@ class Settings:
     cpu_architecture: CpuArchitecture = dial(
         dials.choice("X86_64", "ARM64"),
         doc="CPU architecture of the tasks (and the platform the images are built for).",
-        cost="Graviton is 20% cheaper on demand (+$7.21 for x86 in mvp)",
+        cost="Graviton is about 20% cheaper on demand (x86 in mvp: "
+        "{dial prod cpuArchitecture=X86_64})",
         default="ARM64",
     )
     api: ServiceSize = dial(
         service_kind(may_disable=False),
         doc="API service: {cpu, memory (a valid Fargate pair), count, minCount, maxCount, "
         "spot (overrides fargateSpot)}.",
-        cost="a 0.25 vCPU / 0.5 GB arm64 task is $7.21 on demand, at most $2.85 on Spot",
+        cost="arm64 on demand {price fargate.ondemand.arm64.vcpu_hour} + "
+        "{price fargate.ondemand.arm64.gb_hour}; on Spot {price fargate.spot.arm64.vcpu_hour} + "
+        "{price fargate.spot.arm64.gb_hour}",
         lab=ServiceSize(cpu=256, memory=512, count=1, min_count=1, max_count=2),
         mvp=ServiceSize(cpu=256, memory=512, count=2, min_count=2, max_count=4),
     )
@@ -231,7 +240,8 @@ class Settings:
     ecs_exec: bool = dial(
         BOOLEAN,
         doc="Allow `aws ecs execute-command` into tasks.",
-        cost="free (with interface endpoints: +$7.30 per AZ for ssmmessages)",
+        cost="free (with interface endpoints: {price vpc_endpoint.interface.az_hour} per AZ "
+        "for ssmmessages)",
         lab=True,
         mvp=False,
     )
@@ -239,13 +249,13 @@ class Settings:
         BOOLEAN,
         doc="ECS Container Insights. Off in both profiles: the alarms use the free AWS/ECS "
         "metrics.",
-        cost="dozens of custom metrics at $0.30 each a month (not in our price table)",
+        cost="dozens of custom metrics, each billed by the month (not in our price table)",
         default=False,
     )
     dashboard: bool = dial(
         BOOLEAN,
         doc="A CloudWatch dashboard of the ALB, services, database and cache.",
-        cost="$3 a month after the account's first three",
+        cost="{price cloudwatch.dashboard.month} after the account's first three",
         lab=False,
         mvp=True,
     )
@@ -254,8 +264,8 @@ class Settings:
         doc="CloudWatch alarms on the services, load balancer, database and cache, to an "
         "encrypted SNS topic. Off: none of them, nor the topic and its KMS key (the NAT "
         "instance's reboot alarm stays: it acts). Turned on when alarmEmail is set.",
-        cost="$0.10 per alarm a month (about 16 in the lab, 24 in mvp) + $1.00 for the topic's "
-        "KMS key",
+        cost="{price cloudwatch.alarm.month} (about 16 in the lab, 24 in mvp) + "
+        "{price kms.key.month} for the topic's KMS key",
         lab=False,
         mvp=True,
     )
@@ -278,7 +288,8 @@ class Settings:
     db_min_acu: float = dial(
         dials.steps(0, MAX_ACU, 0.5),
         doc="Aurora Serverless v2 minimum capacity (0: pauses when idle).",
-        cost="$0.12 per ACU-hour: 0.5 ACU always on = **$43.80**; 0 pauses when idle ($0)",
+        cost="{price aurora.serverless_v2.acu_hour}: 0.5 ACU always on = "
+        "**{dial dev dbMinAcu=0.5}**; 0 pauses when idle (no compute charge)",
         lab=0.0,
         mvp=0.5,
         allowed="0-256 in 0.5 steps, at most dbMaxAcu",
@@ -313,7 +324,7 @@ class Settings:
     redis: bool = dial(
         BOOLEAN,
         doc="ElastiCache (TLS, AUTH token) for the worker's jobs.",
-        cost="+$9.94 (node + token secret)",
+        cost="{dial dev redis=true} (node + token secret)",
         lab=False,
         mvp=True,
     )
@@ -327,7 +338,8 @@ class Settings:
         dials.integer(1, 6),
         doc="ElastiCache nodes (primary + replicas); 2 or more turns on automatic failover and "
         "Multi-AZ.",
-        cost="$9.34 per cache.t4g.micro Valkey node",
+        cost="{price elasticache.valkey.cache.t4g.micro.hour} per cache.t4g.micro Valkey "
+        "node; a second one in mvp: {dial prod redisNodes=2}",
         default=1,
     )
     redis_node_type: str = dial(
@@ -340,7 +352,7 @@ class Settings:
     log_retention_days: int = dial(
         dials.one_of_integers(LOG_RETENTION_DAYS),
         doc="CloudWatch Logs retention of every log group.",
-        cost="$0.03/GB-month stored",
+        cost="{price logs.storage.gb_month} stored",
         lab=7,
         mvp=30,
         allowed="a CloudWatch retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)",
@@ -358,7 +370,7 @@ class Settings:
     ecr_keep_tagged: int = dial(
         dials.integer(1, 1000),
         doc="Tagged images each ECR repository keeps (older ones expire; untagged after 7 days).",
-        cost="$0.10/GB-month",
+        cost="{price ecr.storage.gb_month}",
         lab=10,
         mvp=30,
     )

@@ -24,9 +24,9 @@ The services' IAM uses `bucket_arn` (s3:GetObject/PutObject/DeleteObject on `buc
 Inputs (AppStorageArgs, defaults in brackets): bucket_name, deletion_protection [False],
 noncurrent_version_days [30], secret_recovery_window_days [0].
 
-Cost (us-east-1, 2026-11; prices/prices.yaml): S3 Standard $0.023/GB-month plus
-requests (an empty bucket is $0; with versioning, noncurrent versions are billed until they
-expire); the app secret $0.40/month.
+Cost (prices/prices.yaml): S3 Standard `s3.standard.gb_month` plus requests (an empty
+bucket is free; with versioning, noncurrent versions are billed until they expire); the app
+secret `secretsmanager.secret.month`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class AppStorageArgs(ComponentArgs):
     deletion_protection: bool = False
     """Keep the bucket and its settings on `pulumi destroy` (Pulumi `protect`, no
     `force_destroy`) and turn on versioning; off: `destroy` empties and removes it. Cost:
-    noncurrent versions are billed ($0.023/GB-month) until they expire."""
+    noncurrent versions are billed (`s3.standard.gb_month`) until they expire."""
     noncurrent_version_days: int = 30
     """With `deletion_protection`: days a replaced or deleted object's old version is kept
     before it expires."""

@@ -27,17 +27,18 @@ first and collide with the old one's name.
 
 Why Valkey by default: ElastiCache for Valkey speaks the Redis OSS 7.2 protocol (same clients,
 same `rediss://` URLs, same AUTH) and its node-hours are about 20% cheaper than Redis OSS
-(cache.t4g.micro ~$0.0128/h against ~$0.016/h). `engine="redis"` stays available for apps that
-need it.
+(`elasticache.valkey.*` against `elasticache.redis.*` in prices/prices.yaml). `engine="redis"`
+stays available for apps that need it.
 
 Inputs (CacheArgs, defaults in brackets): replication_group_id (<= 40, lowercase), vpc_id,
 subnet_ids (isolated), engine ["valkey"], engine_version [8.0 for valkey, 7.1 for redis],
 node_type ["cache.t4g.micro"], nodes [1], snapshot_retention_days [0],
 secret_recovery_window_days [0].
 
-Cost (us-east-1, 2026-11, 730 h; prices/prices.yaml): cache.t4g.micro Valkey
-~$9.34/month per node, Redis ~$11.68/month per node; each extra node (replica) costs the same
-again. The token secret $0.40/month. Snapshot storage of a micro node: cents.
+Cost (prices/prices.yaml; figures: the README's cost tables): a cache.t4g.micro node at
+`elasticache.valkey.cache.t4g.micro.hour` (Valkey) or `elasticache.redis.cache.t4g.micro.hour`;
+each extra node (replica) costs the same again. The token secret `secretsmanager.secret.month`.
+Snapshot storage of a micro node: cents.
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.config.settings import Settings
 from components.config.values import RedisEngine
 from components.data.snapshots import final_snapshot_name
 from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Link
+from components.kit.naming import Naming
 from components.kit.secrets import generated_secret
 
 REDIS_PORT = 6379
@@ -75,8 +78,8 @@ class CacheArgs(ComponentArgs):
     """The engine version; None: 8.0 for valkey, 7.1 for redis. Minor versions upgrade in the
     maintenance window."""
     node_type: str = "cache.t4g.micro"
-    """The node type. Cost: cache.t4g.micro ~$9.34 a month per node with Valkey, ~$11.68 with
-    Redis (us-east-1)."""
+    """The node type. Cost: per node, `elasticache.<engine>.cache.t4g.micro.hour`
+    for the default type."""
     nodes: int = 1
     """Number of nodes (primary plus replicas); 2 or more turn on automatic failover and
     Multi-AZ. Cost: each node costs as much as the first."""
@@ -85,6 +88,27 @@ class CacheArgs(ComponentArgs):
     Cost: snapshot storage, cents for a micro node."""
     secret_recovery_window_days: int = 0
     """Days Secrets Manager keeps the auth token secret after `destroy` (0: deleted at once)."""
+
+
+def cache_args(
+    settings: Settings,
+    naming: Naming,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+) -> CacheArgs:
+    """The stack's cache, in the VPC's isolated subnets `subnet_ids`; with deletion
+    protection off, no snapshot is kept and the token secret goes at once."""
+    keep_data = settings.deletion_protection
+    return CacheArgs(
+        replication_group_id=naming.physical("elasticache", "cache"),
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        engine=settings.redis_engine,
+        node_type=settings.redis_node_type,
+        nodes=settings.redis_nodes,
+        snapshot_retention_days=settings.backup_retention_days if keep_data else 0,
+        secret_recovery_window_days=30 if keep_data else 0,
+    )
 
 
 class Cache(Component):

@@ -48,12 +48,12 @@ availability_zones, engine_version ["16.8"], min_acu [0], max_acu [2], auto_paus
 [300, only with min_acu 0], readers [0], backup_retention_days [1], deletion_protection [False],
 log_retention_days [7], database_name ["app"], master_username ["app_admin"].
 
-Cost (us-east-1, 2026-11, 730 h; prices/prices.yaml): $0.12 per ACU-hour per
-instance. min 0 with auto-pause: $0 compute while paused (resume ~15 s); min 0.5: $43.80/month
-per instance at idle; each reader costs as much as the writer. Storage $0.10/GB-month, I/O $0.20
-per million requests; backups up to the cluster's size free. The RDS-managed secret
-$0.40/month. Performance Insights free tier and log export: $0 (CloudWatch Logs $0.50/GB
-ingested).
+Cost (prices/prices.yaml; figures: the README's cost tables): `aurora.serverless_v2.acu_hour`
+per ACU per instance. min 0 with auto-pause: no compute charge while paused (resume ~15 s); min
+0.5 bills half an ACU all month per instance; each reader costs as much as the writer. Storage
+`aurora.storage.gb_month`, I/O `aurora.io.million`; backups up to the cluster's size free. The
+RDS-managed secret `secretsmanager.secret.month`. Performance Insights free tier and log export:
+free (CloudWatch Logs `logs.ingest.gb`).
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.config.settings import Settings
 from components.data.snapshots import final_snapshot_name
 from components.kit.component import Component, ComponentArgs
 from components.kit.links import Endpoint, Link
+from components.kit.naming import Naming
 
 POSTGRES_PORT = 5432
 ENGINE = "aurora-postgresql"
@@ -89,11 +91,11 @@ class DatabaseArgs(ComponentArgs):
     """Aurora PostgreSQL version the cluster is created with; later automatic minor upgrades are
     ignored, not reverted."""
     min_acu: float = 0.0
-    """Serverless v2 minimum capacity in ACUs; 0 allows auto-pause. Cost: $0.12 per ACU-hour per
-    instance (0.5 at idle: $43.80 a month each; 0 and paused: $0)."""
+    """Serverless v2 minimum capacity in ACUs; 0 allows auto-pause. Cost:
+    `aurora.serverless_v2.acu_hour` per ACU per instance (0 and paused: no compute charge)."""
     max_acu: float = 2.0
     """Serverless v2 maximum capacity in ACUs (also sets the connection limit the alarm
-    watches). Cost: up to $0.12 per ACU-hour per instance."""
+    watches). Cost: up to that many `aurora.serverless_v2.acu_hour`."""
     auto_pause_seconds: int | None = 300
     """Idle seconds before the cluster pauses; only with `min_acu` 0 (else None). Resuming takes
     ~15 s."""
@@ -107,11 +109,35 @@ class DatabaseArgs(ComponentArgs):
     off: `destroy` removes the data."""
     log_retention_days: int = 7
     """Retention of the exported PostgreSQL log group (a value CloudWatch accepts). Cost:
-    $0.50/GB ingested."""
+    `logs.ingest.gb`."""
     database_name: str = "app"
     """Name of the database created in the cluster."""
     master_username: str = "app_admin"
     """Master user name; RDS generates, stores and rotates its password."""
+
+
+def database_args(
+    settings: Settings,
+    naming: Naming,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    availability_zones: Sequence[str],
+) -> DatabaseArgs:
+    """The stack's database, in the VPC's isolated subnets `subnet_ids`."""
+    return DatabaseArgs(
+        cluster_identifier=naming.physical("rds", "db"),
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        availability_zones=availability_zones,
+        engine_version=settings.db_engine_version,
+        min_acu=settings.db_min_acu,
+        max_acu=settings.db_max_acu,
+        auto_pause_seconds=settings.db_auto_pause_seconds,
+        readers=settings.db_readers,
+        backup_retention_days=settings.backup_retention_days,
+        deletion_protection=settings.deletion_protection,
+        log_retention_days=settings.log_retention_days,
+    )
 
 
 class Database(Component):

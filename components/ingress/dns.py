@@ -22,8 +22,8 @@ Inputs (CertificatesArgs, defaults in brackets): domain, hosted_zone_id [None: l
 region (the ALB's), regional [False]. SiteRecordsArgs: domain, zone_id, distribution's
 domain_name and hosted_zone_id.
 
-Cost (us-east-1, 2026-11): public ACM certificates are free; the hosted zone $0.50 a month
-(created outside this program); alias queries to CloudFront are free.
+Cost: public ACM certificates are free; the hosted zone `route53.zone.month` (prices/prices.yaml;
+created outside this program); alias queries to CloudFront are free.
 """
 
 from __future__ import annotations

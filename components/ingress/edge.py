@@ -30,8 +30,9 @@ price_class ["PriceClass_100"], waf [False], waf_rate_limit [2000 per 5 min per 
 access_logs [False], log_retention_days [7], deletion_protection [False], name_prefix.
 
 Cost (us-east-1, 2026-11): CloudFront's first 1 TB out and 10M requests a month are free; the
-VPC origin is free; S3 $0.023/GB-month (a few MB of assets: cents). WAF: $5 per web ACL + $1 per
-rule (3 rules) + $0.60 per million requests = ~$8 a month. Access logs: S3 storage only.
+VPC origin is free; S3 `s3.standard.gb_month` (a few MB of assets: cents). WAF:
+`wafv2.web_acl.month` + `wafv2.rule.month` per rule (3 rules) + `wafv2.requests.million`
+(the `waf` dial's row of the README's dial cost table). Access logs: S3 storage only.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class EdgeArgs:
     """CloudFront price class (edge locations used). Cost: PriceClass_100 is the cheapest."""
     waf: bool = False
     """Attach a WAF web ACL (common and known-bad-inputs rule groups, per-IP rate limit). Cost:
-    ~$8 a month ($5 per ACL, $1 per rule, $0.60 per million requests)."""
+    `wafv2.web_acl.month`, `wafv2.rule.month` per rule, `wafv2.requests.million`."""
     waf_rate_limit: int = 2000
     """With `waf`: requests per IP per 5 minutes before it is blocked."""
     access_logs: bool = False
@@ -155,6 +156,14 @@ class Edge(pulumi.ComponentResource):
                 "staticBucketName": self.static_bucket.bucket,
             }
         )
+
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the distribution and the static bucket."""
+        return {
+            "distributionId": self.distribution.id,
+            "distributionDomainName": self.distribution.domain_name,
+            "staticBucketName": self.static_bucket.bucket,
+        }
 
     @property
     def domain_name(self) -> pulumi.Output[str]:

@@ -59,10 +59,10 @@ integration_timeout_ms [30000], throttling_rate_limit [50], throttling_burst_lim
 authorizer_cache_ttl [300], access_log_retention_days [None: no access logs],
 origin_secret_rotation [0].
 
-Cost (us-east-1): HTTP API $1.00 per million requests, no hourly charge; VPC link free
-(aws-facts#http-api); the authorizer's Lambda invocations ($0.20 per million plus compute): at
-most one per `authorizer_cache_ttl` per header value while requests flow (288 a day at 300 s),
-none when idle; logs as ingested. Idle: $0.
+Cost: HTTP API `apigateway.http.requests.million`, no hourly charge; VPC link free
+(aws-facts#http-api); the authorizer's Lambda invocations (`lambda.requests.million` plus
+compute): at most one per `authorizer_cache_ttl` per header value while requests flow (288 a
+day at 300 s), none when idle; logs as ingested. Idle: nothing.
 """
 
 from __future__ import annotations

@@ -31,9 +31,9 @@ cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [Fals
 deletion_protection [False], idle_timeout [60], deregistration_delay [30], targets [{}: service
 name -> (container port, health path), one target group each].
 
-Cost (us-east-1, 2026-11): $0.0225 an hour = $16.43 a month, plus $0.008 per LCU-hour (an idle
-ALB uses a fraction of one: ~$0-6). Internet-facing ALBs add one public IPv4 per AZ at $3.65 a
-month each ($7.30 with 2 AZs); the internal ALB of `vpcOrigin` has none.
+Cost (prices/prices.yaml; figures: the README's cost tables): `alb.hour`, plus `alb.lcu_hour`
+(an idle ALB uses a fraction of one). Internet-facing ALBs add one public IPv4 per AZ at
+`public_ipv4.hour` each; the internal ALB of `vpcOrigin` has none.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class LoadBalancerArgs(ComponentArgs):
     instead: `admit_vpc_origin`)."""
     internal: bool = True
     """Internal ALB behind the CloudFront VPC origin; False: internet-facing. Cost:
-    internet-facing adds a public IPv4 per AZ ($3.65 a month each)."""
+    internet-facing adds a public IPv4 per AZ (`public_ipv4.hour` each)."""
     certificate_arn: pulumi.Input[str] | None = None
     """Regional certificate for a 443 listener (TLS 1.3 policy). None: HTTP only."""
     public_https: bool = False

@@ -19,7 +19,7 @@ Creates:
    Elastic IP on new hardware (aws-facts#simplified-auto-recovery); a failed *instance* status
    check (the guest's fault: a hung kernel, a full disk) has no built-in remedy, so one
    CloudWatch alarm reboots it. A second alarm with the `ec2:recover` action would only repeat
-   what simplified recovery already does, for $0.10 a month.
+   what simplified recovery already does, for one more `cloudwatch.alarm.month`.
 
 Why alarms and not an auto scaling group of one: the private route tables point at this
 instance's network interface. Recovery keeps that interface, so the routes stay valid with no
@@ -36,10 +36,10 @@ image never replaces the NAT behind your back; replace it deliberately with
 Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
 instance_type="t4g.nano", iam_path="/".
 
-Cost (us-east-1, 2026-11): t4g.nano $0.0042/h ($3.07/month) + Elastic IP $0.005/h ($3.65/month)
-+ 8 GB gp3 $0.64/month = about $7.40/month, against $32.85 + $3.65 for a NAT gateway. Traffic
-through it is not charged per GB (a NAT gateway charges $0.045/GB). One instance is a single
-point of failure for egress (not ingress): recovery takes a few minutes.
+Cost: `ec2.t4g.nano.hour` + an Elastic IP (`public_ipv4.hour`) + 8 GB at `ebs.gp3.gb_month`,
+against `nat_gateway.hour` + its IP for a NAT gateway (figures: the README's cost tables).
+Traffic through it is not charged per GB (a NAT gateway's `nat_gateway.gb`). One instance is a
+single point of failure for egress (not ingress): recovery takes a few minutes.
 """
 
 from __future__ import annotations
@@ -116,14 +116,14 @@ class NatInstanceArgs(ComponentArgs):
     """Required: the region of the reboot alarm's EC2 action
     (`arn:aws:automate:<region>:ec2:reboot`)."""
     instance_type: str = "t4g.nano"
-    """An arm64 instance type (Graviton). Cost: t4g.nano $3.07 a month, plus $3.65 for the
-    Elastic IP and $0.64 for the disk."""
+    """An arm64 instance type (Graviton). Cost: `ec2.t4g.nano.hour` for t4g.nano, plus
+    `public_ipv4.hour` for the Elastic IP and `ebs.gp3.gb_month` for the disk."""
     iam_path: str = "/"
     """IAM path of the instance's role."""
     elastic_ip: bool = True
     """Egress from one Elastic IP that never changes. False: the address EC2 assigns at each
     start (it changes when the instance stops and starts, as it does every night with `sleep`),
-    billed only while the instance runs; an Elastic IP bills all month ($3.65)."""
+    billed only while the instance runs; an Elastic IP bills all month (`public_ipv4.hour`)."""
 
 
 class NatInstance(Component):

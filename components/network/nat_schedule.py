@@ -35,7 +35,7 @@ NAT's volume uses the AWS managed key.
 Inputs (NatScheduleArgs, defaults in brackets): name_prefix, instance_id, instance_arn, sleep
 (SleepSchedule), iam_path ["/"], lead_minutes [10], lag_minutes [10].
 
-Cost: EventBridge Scheduler bills invocations (about 44 a month here: $0, far inside any
+Cost: EventBridge Scheduler bills invocations (about 44 a month here: nothing, far inside any
 price step); the role is free. It saves the instance hours: with `weekdays 08-20` the NAT runs
 about 62 of 168 hours a week.
 """

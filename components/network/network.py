@@ -25,9 +25,9 @@ az_count [2], nat ["instance"], nat_instance_type ["t4g.nano"], interface_endpoi
 ecs_exec [False], flow_logs [False], log_retention_days [7], flow_log_group_name, iam_path ["/"].
 
 Cost (us-east-1, 2026-11, 730 h): VPC, subnets, route tables, IGW, S3 gateway endpoint: free.
-NAT: instance ~$7.40/month; gateway $32.85 + $3.65 IP = $36.50/month each (+$0.045/GB);
-interface endpoints $7.30 per endpoint per AZ a month (4 endpoints x 2 AZ = $58.40);
-flow logs $0.50/GB ingested.
+NAT: instance (nat_instance.py); gateway `nat_gateway.hour` + its `public_ipv4.hour` each (+
+`nat_gateway.gb`); interface endpoints `vpc_endpoint.interface.az_hour` per endpoint per AZ;
+flow logs `logs.ingest.gb` (price lines of prices/prices.yaml; figures: the README's costs).
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.config.settings import Settings
 from components.config.subnets import plan_subnets
 from components.config.values import NatMode
 from components.kit.component import Component, ComponentArgs
+from components.kit.naming import Naming
 from components.kit.roles import policy_document, role_with_policy
 from components.network.nat_instance import NatInstance, NatInstanceArgs
 
@@ -60,25 +62,45 @@ class NetworkArgs(ComponentArgs):
     """Availability zones used, each with a public, a private and an isolated subnet."""
     nat: NatMode = "instance"
     """Egress of the private subnets: `none`, `instance`, `gateway` or `gatewayPerAz`. Cost:
-    instance ~$7.40 a month; each gateway $36.50 plus $0.045/GB."""
+    see nat_instance.py; each gateway `nat_gateway.hour` + `public_ipv4.hour` + `nat_gateway.gb`."""
     nat_instance_type: str = "t4g.nano"
     """With `nat: instance`: the instance type."""
     interface_endpoints: bool = False
     """Interface endpoints for ecr.api, ecr.dkr, logs, secretsmanager (and ssmmessages with
-    `ecs_exec`). Cost: $7.30 per endpoint per AZ a month."""
+    `ecs_exec`). Cost: `vpc_endpoint.interface.az_hour` per endpoint per AZ."""
     ecs_exec: bool = False
     """ECS Exec is on: with `interface_endpoints`, also the ssmmessages endpoint."""
     nat_elastic_ip: bool = True
     """The NAT instance's egress from an Elastic IP (False: the address EC2 assigns at each
     start, billed only while it runs: the lab with `sleep`)."""
     flow_logs: bool = False
-    """VPC flow logs (all traffic) to a CloudWatch log group. Cost: $0.50/GB ingested."""
+    """VPC flow logs (all traffic) to a CloudWatch log group. Cost: `logs.ingest.gb`."""
     log_retention_days: int = 7
     """With `flow_logs`: the log group's retention."""
     flow_log_group_name: str = "/vpc/flow-logs"
     """With `flow_logs`: the log group's name."""
     iam_path: str = "/"
     """IAM path of the flow logs role and the NAT instance's role."""
+
+
+def network_args(settings: Settings, naming: Naming) -> NetworkArgs:
+    """The stack's network: its settings and names."""
+    return NetworkArgs(
+        name_prefix=naming.prefix,
+        region=settings.region,
+        cidr=settings.vpc_cidr,
+        az_count=settings.az_count,
+        nat=settings.nat,
+        nat_instance_type=settings.nat_instance_type,
+        interface_endpoints=settings.interface_endpoints,
+        ecs_exec=settings.ecs_exec,
+        # A sleeping NAT instance stops every night: an Elastic IP would bill all month.
+        nat_elastic_ip=settings.sleep is None,
+        flow_logs=settings.flow_logs,
+        log_retention_days=settings.log_retention_days,
+        flow_log_group_name=naming.log_group("vpc-flow-logs"),
+        iam_path=naming.iam_path,
+    )
 
 
 class Network(Component):

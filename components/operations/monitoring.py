@@ -3,7 +3,7 @@
 Creates:
 1. a customer-managed KMS key (rotation on) and an SNS topic encrypted with it. CloudWatch can
    publish to an encrypted topic only when the key policy lets `cloudwatch.amazonaws.com` use the
-   key, which the AWS-managed `alias/aws/sns` key does not: hence our own key ($1 a month);
+   key, which the AWS-managed `alias/aws/sns` key does not: hence our own key (`kms.key.month`);
 2. an email subscription when `alarm_email` is set (AWS sends a confirmation mail first);
 3. alarms, each with the topic as alarm and OK action and explicit missing-data handling:
    - load balancer: ELB 5xx and target 5xx counts;
@@ -21,15 +21,16 @@ Creates:
      database sends no data: missing data is "not breaching";
    - Redis (when on): engine CPU high, any evictions;
 4. with `dashboard`: a dashboard with the load balancer, the services, the database and the
-   cache ($3 a month after the account's first three; the lab leaves it out and uses
-   CloudWatch's free automatic dashboards).
+   cache (`cloudwatch.dashboard.month` after the account's first three; the lab leaves it out
+   and uses CloudWatch's free automatic dashboards).
 
 Inputs (MonitoringArgs): name_prefix, region, alarm_email [None], load_balancer_arn_suffix,
 cluster_name, services (ServiceWatch per service), container_insights [False], dashboard [True],
 db_cluster_identifier, db_max_acu, cache_node_ids [()], sleep [None].
 
-Cost (us-east-1, 2026-11): KMS key $1.00; alarms $0.10 each a month after the account's first
-10 free (about 20 here: ~$1-2); dashboard $3.00 after the account's first 3 free; SNS email free
+Cost (prices/prices.yaml): KMS key `kms.key.month`; alarms `cloudwatch.alarm.month` each after the
+account's first 10 free (about 20 here); dashboard `cloudwatch.dashboard.month` after the
+account's first 3 free; SNS email free
 for the first 1,000 a month.
 """
 
@@ -89,7 +90,7 @@ class MonitoringArgs(ComponentArgs):
     container_insights: bool = False
     """Container Insights is on: the running-tasks alarms compare running with desired tasks."""
     dashboard: bool = True
-    """Create the CloudWatch dashboard. Cost: $3 a month after the account's first three."""
+    """Create the CloudWatch dashboard. Cost: `cloudwatch.dashboard.month` after the first three."""
     cache_node_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     """The cache's node ids: one CPU and one evictions alarm each. Empty: no cache alarms."""
     sleep: SleepSchedule | None = None
@@ -141,7 +142,7 @@ class Monitoring(Component):
         super().__init__("fullstack:monitoring:Monitoring", name, args.transform, opts)
         self.args = args
         # Without alarms (the lab without alarmEmail) there is nothing to notify: no topic, no
-        # key, no alarm at $0.10 a month that no one receives.
+        # key, no alarm billed every month that no one receives.
         self.key = self._create_key() if args.alarms else None
         self.topic = self._create_topic() if args.alarms else None
         self.alarms = {}

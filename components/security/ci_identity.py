@@ -34,6 +34,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.config.settings import Settings
+from components.kit.naming import Naming
 from components.kit.transforms import ChildTransforms, Transform
 from components.security.deploy_actions import EC2_CREATE_ACTIONS, SCOPES, Scope, grants_by_scope
 
@@ -266,6 +268,27 @@ def first_assumed_roles(assume_roles: object) -> tuple[str, ...]:
     return (str(arn),) if arn else ()
 
 
+def ci_identity_args(
+    settings: Settings, naming: Naming, github_repo: str, boundary_arn: pulumi.Input[str]
+) -> CiIdentityArgs:
+    """The stack's CI roles, for `github_repo` (the `githubRepo` setting)."""
+    return CiIdentityArgs(
+        iam_path=naming.iam_path,
+        region=settings.region,
+        github_repo=github_repo,
+        project=settings.project,
+        stack=settings.stack,
+        name_prefix=naming.prefix,
+        boundary_arn=boundary_arn,
+        domain=settings.domain,
+        create_oidc_provider=settings.github_oidc_provider == "create",
+        state_bucket=settings.state_bucket,
+        secrets_key_arn=settings.secrets_key_arn,
+        # the release steps assume the stack's `aws:assumeRoles` chain with CI's credentials
+        assume_role_arns=first_assumed_roles(pulumi.Config("aws").get_object("assumeRoles")),
+    )
+
+
 def _document(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=1)
 
@@ -318,6 +341,10 @@ class CiIdentity(pulumi.ComponentResource):
                 "deployRoleArn": self.deploy_role.arn,
             }
         )
+
+    def exports(self) -> dict[str, object]:
+        """Its stack outputs: the two roles CI assumes."""
+        return {"ciPreviewRoleArn": self.preview_role.arn, "ciDeployRoleArn": self.deploy_role.arn}
 
     def _oidc_provider(self) -> pulumi.Output[str]:
         if not self.args.create_oidc_provider:
