@@ -31,7 +31,7 @@ from components.compute.migration import MigrationTask, MigrationTaskArgs
 from components.compute.registry import Registry
 from components.compute.scaling import ScaledService
 from components.config.app_contract import AppContract
-from components.config.db_budget import pool_budget
+from components.config.db_budget import service_pools
 from components.config.services import ServiceSpec, host_of
 from components.config.settings import Settings
 from components.kit.links import Connection, Link, Source, connect, merge
@@ -116,19 +116,6 @@ def app_env(spec: ServiceSpec, pools: Mapping[str, int], vpc_cidr: str) -> dict[
     return env
 
 
-def db_pools(specs: Sequence[ServiceSpec], settings: Settings) -> dict[str, int]:
-    """Aurora's connection limit shared by every task that can run at once, computed once."""
-    return pool_budget(
-        settings.db_min_acu,
-        settings.db_max_acu,
-        {
-            s.name: (max(s.max_count, s.desired_count, s.size.count, s.size.max_count), s.serves)
-            for s in specs
-            if "database" in s.workload.uses
-        },
-    ).pools
-
-
 def build_workloads(
     specs: Sequence[ServiceSpec],
     contract: AppContract,
@@ -147,7 +134,7 @@ def build_workloads(
     opts: pulumi.ResourceOptions,
 ) -> Workloads:
     """One FargateService per spec (in order), then the contract's tasks on their hosts."""
-    pools = db_pools(specs, settings)
+    pools = service_pools(specs, settings)
     services: dict[str, FargateService] = {}
     store_connections: dict[str, list[Connection]] = {}
     for spec in specs:

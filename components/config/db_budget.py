@@ -23,8 +23,13 @@ Cost: none (no resources).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.config.services import ServiceSpec
+    from components.config.settings import Settings
 
 # (max ACU, default max_connections) for Aurora PostgreSQL Serverless v2
 # (aws-facts#serverless-v2-max-connections).
@@ -82,9 +87,10 @@ def pool_budget(min_acu: float, max_acu: float, services: Mapping[str, tuple[int
     if usable < 0 or (serving_tasks and per_task < 1):
         counts = ", ".join(f"{n} {c}" for n, (c, _) in services.items())
         raise ValueError(
-            f"dbMaxAcu={max_acu:g} allows about {limit} database connections ({reserve} kept in "
-            f"reserve), too few for the services' maximum task counts ({counts}, doubled during "
-            "a deployment); raise dbMaxAcu or lower the counts"
+            f"dbMaxAcu = {max_acu:g} is not valid with these services: it allows about {limit} "
+            f"database connections ({reserve} kept in reserve), too few for their maximum task "
+            f"counts ({counts}, doubled during a deployment); allowed: a dbMaxAcu whose limit "
+            "gives each task a connection, or lower maxCount values"
         )
     for name, (_, serves) in services.items():
         if serves:
@@ -93,3 +99,17 @@ def pool_budget(min_acu: float, max_acu: float, services: Mapping[str, tuple[int
         _tasks_at_once(count) * pools[name] for name, (count, _) in services.items()
     )
     return Budget(max_connections=limit, reserve=reserve, pools=pools, peak=peak)
+
+
+def service_pools(specs: Sequence[ServiceSpec], settings: Settings) -> dict[str, int]:
+    """DB_POOL_SIZE per service of the stack: Aurora's limit at the stack's ACU range shared by
+    every task that can run at once. Raises ValueError naming dbMaxAcu when it cannot."""
+    return pool_budget(
+        settings.db_min_acu,
+        settings.db_max_acu,
+        {
+            s.name: (max(s.max_count, s.desired_count, s.size.count, s.size.max_count), s.serves)
+            for s in specs
+            if "database" in s.workload.uses
+        },
+    ).pools

@@ -335,11 +335,26 @@ def _runtime_config() -> dict[str, str]:
     }
 
 
+def _check_connections(settings: Settings) -> None:
+    """The services' maximum task counts (app/contract.json and the stack's sizes) must fit in
+    Aurora's connection limit at the stack's ACU range, each task with a pool of at least one
+    (components/config/db_budget.py): refused here, before any resource exists."""
+    from components.config.app_contract import load_contract
+    from components.config.db_budget import service_pools
+    from components.config.services import service_specs
+
+    try:
+        service_pools(service_specs(load_contract(), settings), settings)
+    except ValueError as refused:
+        raise SettingsError(settings.stack, [f"{settings.project}:{refused}"]) from None
+
+
 def load_settings() -> Settings:
     """Read and validate the current stack's configuration (raises SettingsError)."""
     import pulumi
 
     settings = parse_settings(pulumi.get_project(), pulumi.get_stack(), _runtime_config())
+    _check_connections(settings)
     for notice in settings.notices:
         pulumi.log.info(notice)
     return settings

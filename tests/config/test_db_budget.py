@@ -10,7 +10,7 @@ from components.config.db_budget import (
     max_connections,
     pool_budget,
 )
-from stackctl.harness import Graph, ProgramError
+from stackctl.harness import Graph, ProgramError, run_program
 from tests.compute_helpers import SERVICE, environment, task_definitions
 from tests.conftest import PlanFn
 
@@ -47,7 +47,7 @@ def test_every_task_at_once_fits_under_the_limit() -> None:
 
 
 def test_too_many_tasks_for_the_cluster_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"dbMaxAcu=1 allows about 189 .*api 100"):
+    with pytest.raises(ValueError, match=r"dbMaxAcu = 1 is not valid .* about 189 .*api 100"):
         pool_budget(0, 1, {"api": (100, True)})
 
 
@@ -69,6 +69,12 @@ def test_tasks_get_their_pool_and_trusted_proxies(plan: PlanFn) -> None:
         assert service.get("deploymentMaximumPercent") == DEPLOYMENT_MAXIMUM_PERCENT
 
 
-def test_a_stack_whose_tasks_cannot_fit_fails_naming_the_key(plan: PlanFn) -> None:
-    with pytest.raises(ProgramError, match="dbMaxAcu=1 allows"):
-        plan("dev", "dbMaxAcu=1", 'api={"minCount": 1, "count": 1, "maxCount": 100}')
+def test_a_stack_whose_tasks_cannot_fit_stops_before_any_resource() -> None:
+    """`pulumi up` reads the settings first: a budget that cannot work is a SettingsError (one
+    message naming the key, its value and what is allowed), and nothing is registered."""
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", ["dbMaxAcu=1", 'api={"minCount": 1, "count": 1, "maxCount": 100}'])
+    assert caught.value.graph.resources == [], "nothing may be registered before validation"
+    message = str(caught.value)
+    assert "fullstack:dbMaxAcu = 1 is not valid" in message
+    assert "api 100" in message and "allowed:" in message
