@@ -63,8 +63,7 @@ network = Network(
         nat_instance_type=settings.nat_instance_type,
         interface_endpoints=settings.interface_endpoints,
         ecs_exec=settings.ecs_exec,
-        # A sleeping NAT instance stops every night: an Elastic IP would bill all month.
-        nat_elastic_ip=settings.sleep is None,
+        nat_elastic_ip=settings.nat_address == "elasticIp",
         flow_logs=settings.flow_logs,
         log_retention_days=settings.log_retention_days,
         flow_log_group_name=naming.log_group("vpc-flow-logs"),
@@ -118,6 +117,8 @@ storage = AppStorage(
         bucket_name=naming.physical("s3", f"uploads-{account_id}"),
         deletion_protection=keep_data,
         secret_recovery_window_days=30 if keep_data else 0,
+        app_secret_store=settings.app_secret_store,
+        app_secret_parameter=naming.parameter("app-secret-key"),
     ),
     opts=opts,
 )

@@ -34,10 +34,12 @@ from components.config.values import (
     PAUSING_VERSIONS,
     REDIS_NODE_RE,
     S3_BUCKET_RE,
+    AppSecretStore,
     CpuArchitecture,
     EdgeMode,
     ImagesMode,
     IngressMode,
+    NatAddress,
     NatMode,
     Profile,
     RedisEngine,
@@ -96,6 +98,16 @@ class Settings:
         doc="EC2 instance type of the NAT instance (arm64 Graviton types only: the AMI is arm64).",
         cost="t4g.micro is $3.07 more than t4g.nano",
         default="t4g.nano",
+    )
+    nat_address: NatAddress = dial(
+        dials.choice("elasticIp", "instanceIp"),
+        doc="Public address of the NAT instance: an Elastic IP (the same egress address for "
+        "good, for allow-lists) or the address EC2 gives the instance at each start (changes "
+        "whenever it stops, e.g. every night with sleep). Ignored unless nat is instance.",
+        cost="elasticIp: $3.65 every hour of the month; instanceIp: $0.005 an hour while the "
+        "instance runs (the same always on, $1.34 instead of $3.65 with `sleep: weekdays 08-20`)",
+        lab="instanceIp",
+        mvp="elasticIp",
     )
     interface_endpoints: bool = dial(
         BOOLEAN,
@@ -176,10 +188,13 @@ class Settings:
     # compute
     fargate_spot: bool = dial(
         BOOLEAN,
-        doc="Run every service on Fargate Spot (interruptible) unless the service sets spot.",
-        cost="Spot is about 70% off on-demand",
-        lab=True,
-        mvp=False,
+        doc="Run every service on Fargate Spot (interruptible) unless the service sets spot. "
+        "In mvp the api and web keep one on-demand task each (capacity provider base 1) and "
+        "run the rest on Spot: a Spot reclaim (2 minutes' notice, not replaced on-demand) can "
+        "leave each with that one task until Spot capacity returns.",
+        cost="Spot is about 70% off on-demand: mvp's second api and web tasks $2.28 instead of "
+        "$7.21 each",
+        default=True,
     )
     cpu_architecture: CpuArchitecture = dial(
         dials.choice("X86_64", "ARM64"),
@@ -244,10 +259,11 @@ class Settings:
     )
     dashboard: bool = dial(
         BOOLEAN,
-        doc="A CloudWatch dashboard of the ALB, services, database and cache.",
+        doc="A CloudWatch dashboard of the ALB, services, database and cache. Off in both "
+        "profiles: the alarms watch the same metrics, and CloudWatch's automatic per-service "
+        "dashboards (free) and the ECS console show them.",
         cost="$3 a month after the account's first three",
-        lab=False,
-        mvp=True,
+        default=False,
     )
     alarms: bool = dial(
         BOOLEAN,
@@ -336,6 +352,15 @@ class Settings:
         cost="",
         default="cache.t4g.micro",
         allowed="`cache.*`",
+    )
+    app_secret_store: AppSecretStore = dial(
+        dials.choice("parameterStore", "secretsManager"),
+        doc="Where the app's generated session key (APP_SECRET_KEY) is kept: a SecureString "
+        "standard parameter `/<project>/<stack>/app-secret-key` (encrypted with the account's "
+        "aws/ssm key) or a Secrets Manager secret. ECS injects either; neither is rotated. "
+        "The database's secret stays in Secrets Manager (RDS rotates it).",
+        cost="parameterStore: free (standard tier); secretsManager: $0.40 a month",
+        default="parameterStore",
     )
     log_retention_days: int = dial(
         dials.one_of_integers(LOG_RETENTION_DAYS),
