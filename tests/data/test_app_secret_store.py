@@ -122,3 +122,21 @@ def test_a_bad_store_value_names_the_key_and_the_choices() -> None:
 def test_parameter_store_without_a_parameter_name_is_refused() -> None:
     with pytest.raises(ValueError, match="app_secret_parameter"):
         AppStorageArgs(bucket_name="b", app_secret_store="parameterStore")
+
+
+def test_the_deploy_role_and_the_boundary_reach_only_this_stacks_parameter_path() -> None:
+    from components.security.boundary import boundary_document
+    from components.security.deploy_actions import SCOPES, TYPE_GRANTS
+
+    grants = {g.scope: set(g.actions) for g in TYPE_GRANTS[PARAMETER]}
+    assert {"ssm:PutParameter", "ssm:DeleteParameter"} <= grants["StackParameters"]
+    assert grants["ReadConfiguration"] == {"ssm:DescribeParameters"}  # no resource type
+    assert SCOPES["StackParameters"].resources == (
+        "arn:aws:ssm:{region}:{account}:parameter{logs}/*",
+    )
+    document = boundary_document(
+        account="123456789012", region="us-east-1", name_prefix="fullstack-dev",
+        log_prefix="/fullstack/dev",
+    )  # fmt: skip
+    (reads,) = [s for s in document["Statement"] if "ssm:GetParameters" in s["Action"]]
+    assert reads["Resource"] == "arn:aws:ssm:us-east-1:123456789012:parameter/fullstack/dev/*"
