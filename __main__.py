@@ -71,6 +71,8 @@ storage = AppStorage(
         bucket_name=naming.physical("s3", f"uploads-{account_id}"),
         deletion_protection=keep_data,
         secret_recovery_window_days=30 if keep_data else 0,
+        app_secret_store=settings.app_secret_store,
+        app_secret_parameter=naming.parameter("app-secret-key"),
     ),
     opts=opts,
 )

@@ -111,7 +111,9 @@ def cost_table(run: Callable[[str, list[str]], Graph] | None = None) -> str:
     priced = []
     for scenario in SCENARIOS:
         setup = " ".join([f"`{scenario.stack}`", *(f"`{o}`" for o in scenario.overrides)])
-        budget = f"<= ${scenario.budget:.0f}" if scenario.budget is not None else ""
+        budget = f"<= ${scenario.budget:g}" if scenario.budget is not None else ""
+        if scenario.target is not None:
+            budget += f" (asked: ${scenario.target:g})"
         unknown = scenario.unknown_keys()
         if unknown:
             keys = ", ".join(f"`{k}`" for k in unknown)

@@ -184,6 +184,14 @@ def _secret(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> 
     return {"__id__": arn, "arn": arn}
 
 
+def _parameter(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
+    # AWS's form: a name with a leading slash follows `parameter` directly (`parameter/a/b`),
+    # one without gets a slash (`parameter/name`); the resource's id is the name
+    name = str(a.inputs.get("name") or n)
+    arn = f"arn:aws:ssm:{m.region}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}"
+    return {"__id__": name, "arn": arn, "name": name, "version": 1}
+
+
 def _bucket(m: AwsMocks, a: pulumi.runtime.MockResourceArgs, h: str, n: str) -> dict[str, Any]:
     bucket = str(a.inputs.get("bucket") or n)
     return {
@@ -345,6 +353,7 @@ _TYPE_OUTPUTS = {
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:secretsmanager/secret:Secret": _secret,
+    "aws:ssm/parameter:Parameter": _parameter,
     "aws:ec2/instance:Instance": _instance,
     "aws:ec2/eip:Eip": _eip,
     "aws:ec2/vpc:Vpc": _prefixed_id("vpc"),

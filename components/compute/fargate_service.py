@@ -296,16 +296,9 @@ class FargateService(Component):
             ),
         ]  # fmt: skip
         if self.args.secret_arns:
-            statements.append(
-                pulumi.Output.all(*self.args.secret_arns).apply(
-                    lambda arns: {
-                        "Sid": "ReadInjectedSecrets",
-                        "Effect": "Allow",
-                        "Action": "secretsmanager:GetSecretValue",
-                        "Resource": sorted(set(arns)),
-                    }
-                )
-            )
+            arns = pulumi.Output.all(*self.args.secret_arns)
+            statements.append(arns.apply(lambda a: secret_read_statements(a)[0]))
+            statements.append(arns.apply(lambda a: secret_read_statements(a)[1]))
         self._attach_policy(role, "execution", statements)
         return role
 
@@ -331,7 +324,10 @@ class FargateService(Component):
         label: str,
         statements: Sequence[pulumi.Input[Mapping[str, Any]]],
     ) -> aws.iam.RolePolicy:
-        document = pulumi.Output.all(*statements).apply(policy_document)
+        # an empty statement is one that has nothing to grant (secret_read_statements)
+        document = pulumi.Output.all(*statements).apply(
+            lambda found: policy_document([s for s in found if s])
+        )
         return inline_policy(f"{self._name}-{label}", role, document, self._child())
 
     def _create_security_group(self) -> aws.ec2.SecurityGroup:
@@ -435,6 +431,41 @@ class FargateService(Component):
                 delete_before_replace=True,
             ),
         )
+
+
+# What the execution role needs to inject a container secret, by the service in the ARN
+# (`arn:aws:<service>:...`): the agent calls GetParameters for SSM parameters and
+# GetSecretValue for Secrets Manager secrets (aws-facts#ssm-securestring).
+SECRET_READ_ACTIONS = {
+    "ssm": "ssm:GetParameters",
+    "secretsmanager": "secretsmanager:GetSecretValue",
+}
+
+
+def secret_read_statements(arns: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The execution role's two read statements: Secrets Manager secrets and SSM parameters,
+    each on exactly the ARNs injected; `{}` for a kind with none (the policy leaves it out)."""
+    by_service: dict[str, set[str]] = {service: set() for service in SECRET_READ_ACTIONS}
+    for arn in arns:
+        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+        if service not in by_service:
+            raise ValueError(f"a container secret must be a Secrets Manager or SSM ARN: {arn!r}")
+        by_service[service].add(arn)
+    return (
+        _read_statement("ReadInjectedSecrets", "secretsmanager", by_service),
+        _read_statement("ReadInjectedParameters", "ssm", by_service),
+    )
+
+
+def _read_statement(sid: str, service: str, by_service: dict[str, set[str]]) -> dict[str, Any]:
+    if not by_service[service]:
+        return {}
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": SECRET_READ_ACTIONS[service],
+        "Resource": sorted(by_service[service]),
+    }
 
 
 def capacity_provider_strategy(

@@ -34,10 +34,12 @@ from components.config.values import (
     PAUSING_VERSIONS,
     REDIS_NODE_RE,
     S3_BUCKET_RE,
+    AppSecretStore,
     CpuArchitecture,
     EdgeMode,
     ImagesMode,
     IngressMode,
+    NatAddress,
     NatMode,
     Profile,
     RedisEngine,
@@ -98,6 +100,17 @@ class Settings:
         doc="EC2 instance type of the NAT instance (arm64 Graviton types only: the AMI is arm64).",
         cost="t4g.micro is twice t4g.nano's {price ec2.t4g.nano.hour} (not in the price table)",
         default="t4g.nano",
+    )
+    nat_address: NatAddress = dial(
+        dials.choice("elasticIp", "instanceIp"),
+        doc="Public address of the NAT instance: an Elastic IP (the same egress address for "
+        "good, for allow-lists) or the address EC2 gives the instance at each start (changes "
+        "whenever it stops, e.g. every night with sleep). Ignored unless nat is instance.",
+        cost="elasticIp: {price public_ipv4.hour}, every hour of the month; instanceIp: the same "
+        "rate only while the instance runs (with `sleep: weekdays 08-20`, 60 of the week's 168 "
+        "hours)",
+        lab="instanceIp",
+        mvp="elasticIp",
     )
     interface_endpoints: bool = dial(
         BOOLEAN,
@@ -182,10 +195,14 @@ class Settings:
     # compute
     fargate_spot: bool = dial(
         BOOLEAN,
-        doc="Run every service on Fargate Spot (interruptible) unless the service sets spot.",
-        cost="Spot is about 70% off on-demand",
-        lab=True,
-        mvp=False,
+        doc="Run every service on Fargate Spot (interruptible) unless the service sets spot. "
+        "In mvp the api and web keep one on-demand task each (capacity provider base 1) and "
+        "run the rest on Spot: a Spot reclaim (2 minutes' notice, not replaced on-demand) can "
+        "leave each with that one task until Spot capacity returns.",
+        cost="Spot is about 70% off on-demand ({price fargate.spot.arm64.vcpu_hour} against "
+        "{price fargate.ondemand.arm64.vcpu_hour}); in mvp it applies beyond the first api and "
+        "web task",
+        default=True,
     )
     cpu_architecture: CpuArchitecture = dial(
         dials.choice("X86_64", "ARM64"),
@@ -254,10 +271,11 @@ class Settings:
     )
     dashboard: bool = dial(
         BOOLEAN,
-        doc="A CloudWatch dashboard of the ALB, services, database and cache.",
+        doc="A CloudWatch dashboard of the ALB, services, database and cache. Off in both "
+        "profiles: the alarms watch the same metrics, and CloudWatch's automatic per-service "
+        "dashboards (free) and the ECS console show them.",
         cost="{price cloudwatch.dashboard.month} after the account's first three",
-        lab=False,
-        mvp=True,
+        default=False,
     )
     alarms: bool = dial(
         BOOLEAN,
@@ -348,6 +366,16 @@ class Settings:
         cost="",
         default="cache.t4g.micro",
         allowed="`cache.*`",
+    )
+    app_secret_store: AppSecretStore = dial(
+        dials.choice("parameterStore", "secretsManager"),
+        doc="Where the app's generated session key (APP_SECRET_KEY) is kept: a SecureString "
+        "standard parameter `/<project>/<stack>/app-secret-key` (encrypted with the account's "
+        "aws/ssm key) or a Secrets Manager secret. ECS injects either; neither is rotated. "
+        "The database's secret stays in Secrets Manager (RDS rotates it).",
+        cost="parameterStore: {price ssm.parameter.standard.month} (standard tier); "
+        "secretsManager: {price secretsmanager.secret.month}",
+        default="parameterStore",
     )
     log_retention_days: int = dial(
         dials.one_of_integers(LOG_RETENTION_DAYS),

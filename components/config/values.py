@@ -28,6 +28,8 @@ IngressMode = Literal["alb", "httpApi"]
 RedisEngine = Literal["valkey", "redis"]
 CpuArchitecture = Literal["X86_64", "ARM64"]
 ImagesMode = Literal["registry", "build"]
+AppSecretStore = Literal["parameterStore", "secretsManager"]
+NatAddress = Literal["elasticIp", "instanceIp"]
 
 DEFAULT_DB_ENGINE_VERSION = "16.8"
 

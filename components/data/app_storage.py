@@ -13,20 +13,25 @@ Creates:
    protected too, so `pulumi destroy --exclude-protected` keeps them with it. Without it:
    no versioning and `force_destroy`, so a lab's `pulumi destroy` empties and removes the bucket;
 3. in both: a lifecycle rule that aborts incomplete multipart uploads after 7 days;
-4. a Secrets Manager secret for the app (APP_SECRET_KEY: session signing), its value a
-   64-character random string from `pulumi_random` stored as a plain string (not JSON) so ECS
-   `secrets` can inject it without a JSON-key selector. It never appears in plaintext: the value
-   is a Pulumi secret in state.
+4. the app's secret (APP_SECRET_KEY: session signing), a 64-character random string from
+   `pulumi_random` stored as a plain string (not JSON) so ECS `secrets` can inject it without a
+   JSON-key selector: with `app_secret_store` "parameterStore" a SecureString standard parameter
+   named `app_secret_parameter`, with "secretsManager" a Secrets Manager secret
+   (components/kit/secrets.py). It never appears in plaintext: the value is a Pulumi secret in
+   state.
 
 The services' IAM uses `bucket_arn` (s3:GetObject/PutObject/DeleteObject on `bucket_arn/*`) and
-`app_secret_arn` (secretsmanager:GetSecretValue on exactly that ARN, in the execution role).
+`app_secret_arn` (in the execution role: ssm:GetParameters or secretsmanager:GetSecretValue on
+exactly that ARN, components/compute/fargate_service.py picks the action from the ARN).
 
 Inputs (AppStorageArgs, defaults in brackets): bucket_name, deletion_protection [False],
-noncurrent_version_days [30], secret_recovery_window_days [0].
+noncurrent_version_days [30], secret_recovery_window_days [0], app_secret_store
+["secretsManager"], app_secret_parameter [""; required with "parameterStore"].
 
 Cost (prices/prices.yaml): S3 Standard `s3.standard.gb_month` plus requests (an empty
 bucket is free; with versioning, noncurrent versions are billed until they expire); the app
-secret `secretsmanager.secret.month`.
+secret `secretsmanager.secret.month` in Secrets Manager, `ssm.parameter.standard.month` as a
+standard parameter (appSecretStore).
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.config.values import AppSecretStore
 from components.kit.buckets import PrivateBucket, attached_options, private_bucket
 from components.kit.component import Component, ComponentArgs
 from components.kit.links import Link
-from components.kit.secrets import generated_secret
+from components.kit.secrets import generated_parameter, generated_secret
 from components.kit.security import deny_insecure_transport
 
 APP_SECRET_LENGTH = 64
@@ -63,7 +69,23 @@ class AppStorageArgs(ComponentArgs):
     before it expires."""
     secret_recovery_window_days: int = 0
     """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once;
-    otherwise AWS accepts 7-30)."""
+    otherwise AWS accepts 7-30). Parameter Store has no recovery window."""
+    app_secret_store: AppSecretStore = "secretsManager"
+    """Where the app secret lives: "secretsManager" ($0.40 a month) or "parameterStore" (a
+    SecureString standard parameter, free)."""
+    app_secret_parameter: str = ""
+    """With "parameterStore": the parameter's name, `/<project>/<stack>/app-secret-key` (the
+    path the permissions boundary and the CI deploy role allow)."""
+
+    def __post_init__(self) -> None:
+        if self.app_secret_store == "parameterStore" and not self.app_secret_parameter.startswith(
+            "/"
+        ):
+            raise ValueError(
+                "AppStorageArgs: app_secret_store 'parameterStore' needs app_secret_parameter, "
+                "a path such as /<project>/<stack>/app-secret-key "
+                f"(got {self.app_secret_parameter!r})"
+            )
 
 
 class AppStorage(Component):
@@ -77,7 +99,7 @@ class AppStorage(Component):
     versioning: aws.s3.BucketVersioning | None
     lifecycle: aws.s3.BucketLifecycleConfiguration
     app_secret_value: random.RandomPassword
-    app_secret: aws.secretsmanager.Secret
+    app_secret: aws.secretsmanager.Secret | aws.ssm.Parameter
     app_secret_arn: pulumi.Output[str]
 
     def __init__(
@@ -214,7 +236,17 @@ class AppStorage(Component):
             opts=self._bucket_child(depends_on=depends),
         )
 
-    def _create_app_secret(self) -> tuple[random.RandomPassword, aws.secretsmanager.Secret]:
+    def _create_app_secret(
+        self,
+    ) -> tuple[random.RandomPassword, aws.secretsmanager.Secret | aws.ssm.Parameter]:
+        if self.args.app_secret_store == "parameterStore":
+            return generated_parameter(
+                f"{self._name}-app-secret",
+                self.args.app_secret_parameter,
+                password=random.RandomPasswordArgs(length=APP_SECRET_LENGTH, special=False),
+                description="App session signing key (ECS injects APP_SECRET_KEY)",
+                opts=self._child(),
+            )
         return generated_secret(
             f"{self._name}-app-secret",
             password=random.RandomPasswordArgs(length=APP_SECRET_LENGTH, special=False),

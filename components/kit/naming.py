@@ -102,6 +102,11 @@ class Naming:
         so no stack's deploy role reaches another stack's roles."""
         return f"/{_clean(self.project)}/{_clean(self.stack)}/"
 
+    def parameter(self, *parts: str) -> str:
+        """An SSM parameter name under this stack's path, `/<project>/<stack>/<parts>`: the
+        path the permissions boundary and the CI deploy role are scoped to."""
+        return self.log_group(*parts)
+
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""
         return "/" + "/".join([self.project, self.stack, *parts])

@@ -1,4 +1,4 @@
-"""A generated secret, written once: a random value kept in Secrets Manager.
+"""A generated secret, written once: a random value kept in Secrets Manager or Parameter Store.
 
 `generated_secret(name, password=..., description=..., recovery_window_days=..., opts=...)`
 creates three resources, all named `name`:
@@ -10,8 +10,15 @@ creates three resources, all named `name`:
    produced the value).
 ECS injects the secret into the containers that need it (their `Link`); no plaintext anywhere.
 
+`generated_parameter(name, parameter_name, password=..., description=..., opts=...)` keeps the
+same kind of value in a Systems Manager SecureString parameter instead: standard tier, encrypted
+with the account's AWS managed key `aws/ssm` (no `key_id`), its value a Pulumi secret. ECS takes
+the parameter's ARN as a container secret's `valueFrom`; the execution role needs
+`ssm:GetParameters` on it and, with `aws/ssm`, no KMS grant (aws-facts#ssm-securestring).
+CloudFormation cannot declare a SecureString; the provider calls PutParameter directly.
+
 Cost: one Secrets Manager secret-month each (prices/prices.yaml, `secretsmanager.secret.month`),
-plus its API calls.
+plus its API calls; a standard parameter is free (no monthly charge, standard throughput).
 """
 
 from __future__ import annotations
@@ -46,3 +53,28 @@ def generated_secret(
         opts=opts,
     )
     return value, secret
+
+
+def generated_parameter(
+    name: str,
+    parameter_name: str,
+    *,
+    password: random.RandomPasswordArgs,
+    description: str,
+    opts: pulumi.ResourceOptions,
+) -> tuple[random.RandomPassword, aws.ssm.Parameter]:
+    """The random value and the SecureString parameter `parameter_name` that holds it."""
+    value = random.RandomPassword(name, password, opts=opts)
+    parameter = aws.ssm.Parameter(
+        name,
+        aws.ssm.ParameterArgs(
+            name=parameter_name,
+            type="SecureString",
+            tier="Standard",
+            description=description,
+            value=pulumi.Output.secret(value.result),
+        ),
+        # the name is fixed: a replacement created first would find it taken
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True)),
+    )
+    return value, parameter

@@ -12,7 +12,9 @@ Creates:
    so Systems Manager can patch the instance and open a shell on it (Session Manager) with no
    SSH key and no inbound port; that policy lets it read every parameter, the stack's permissions
    boundary only this stack's own (`/<project>/<stack>/...`, components/security/boundary.py);
-4. an Elastic IP, so the egress address stays the same across stops and recoveries;
+4. with `elastic_ip` (the default), an Elastic IP, so the egress address stays the same across
+   stops and recoveries; without it the instance takes the address EC2 gives it at each start
+   (billed only while it runs, aws-facts#public-ipv4);
 5. self-healing in two parts: a failed *system* status check (the host's fault) is handled by
    EC2's simplified automatic recovery, on by default for t4g and set explicitly here
    (`maintenance_options.auto_recovery = "default"`): same instance id, ENI, private IP and
@@ -34,7 +36,7 @@ image never replaces the NAT behind your back; replace it deliberately with
 `pulumi up --replace <urn>` to pick up a newer image.
 
 Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
-instance_type="t4g.nano", iam_path="/".
+instance_type="t4g.nano", iam_path="/", elastic_ip=True.
 
 Cost: `ec2.t4g.nano.hour` + an Elastic IP (`public_ipv4.hour`) + 8 GB at `ebs.gp3.gb_month`,
 against `nat_gateway.hour` + its IP for a NAT gateway (figures: the README's cost tables).

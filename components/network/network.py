@@ -94,8 +94,9 @@ def network_args(settings: Settings, naming: Naming) -> NetworkArgs:
         nat_instance_type=settings.nat_instance_type,
         interface_endpoints=settings.interface_endpoints,
         ecs_exec=settings.ecs_exec,
-        # A sleeping NAT instance stops every night: an Elastic IP would bill all month.
-        nat_elastic_ip=settings.sleep is None,
+        # natAddress: an Elastic IP bills every hour, the instance's own address only while it
+        # runs (a sleeping NAT instance stops every night)
+        nat_elastic_ip=settings.nat_address == "elasticIp",
         flow_logs=settings.flow_logs,
         log_retention_days=settings.log_retention_days,
         flow_log_group_name=naming.log_group("vpc-flow-logs"),

@@ -286,6 +286,13 @@ SCOPES: dict[str, Scope] = {
             "resource type (a subscription is not an ARN IAM matches); kept to the stack's region",
             "region",
         ),
+        # Parameter Store: the app secret with `appSecretStore: parameterStore` is named
+        # `/<project>/<stack>/app-secret-key`, so the path alone picks out this stack's.
+        Scope(
+            "StackParameters",
+            "data",
+            ("arn:aws:ssm:{region}:{account}:parameter{logs}/*",),
+        ),
         Scope(
             "CallerIdentity",
             "identity",
@@ -873,6 +880,16 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "secretsmanager:PutSecretValue secretsmanager:GetSecretValue "
             "secretsmanager:UpdateSecretVersionStage "
             "secretsmanager:ListSecretVersionIds secretsmanager:DescribeSecret",
+        ),
+    ),
+    "aws:ssm/parameter:Parameter": (
+        # create and update are PutParameter (tags in the call), read is DescribeParameters
+        # (no resource type: '*') and GetParameter with decryption, then ListTagsForResource
+        _g(_READ, "ssm:DescribeParameters"),
+        _g(
+            "StackParameters",
+            "ssm:PutParameter ssm:GetParameter ssm:GetParameters ssm:DeleteParameter "
+            "ssm:AddTagsToResource ssm:RemoveTagsFromResource ssm:ListTagsForResource",
         ),
     ),
     "aws:kms/key:Key": (

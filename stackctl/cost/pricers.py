@@ -392,6 +392,18 @@ def _price_storage_and_ops(p: Pricer) -> None:
     graph = p.graph
     for secret in graph.of_type(types.SECRET):
         p.monthly("secrets", secret, "Secrets Manager secret", "secretsmanager.secret.month", 1)
+    for parameter in graph.of_type(types.PARAMETER):
+        tier = parameter.get("tier") or "Standard"  # the provider's default tier
+        if tier == "Standard":
+            p.monthly(
+                "secrets",
+                parameter,
+                f"SSM {parameter.get('type') or ''} parameter (standard tier)".replace("  ", " "),
+                "ssm.parameter.standard.month",
+                1,
+            )
+        else:
+            p.unpriced("secrets", parameter, f"SSM parameter ({tier} tier)", "not in the table")
     for key in graph.of_type(types.KMS_KEY):
         p.monthly("secrets", key, "KMS customer managed key", "kms.key.month", 1)
     for bucket in graph.of_type(types.BUCKET):
@@ -489,6 +501,7 @@ _HANDLED = frozenset(
         types.REPLICATION_GROUP,
         types.SERVERLESS_CACHE,
         types.SECRET,
+        types.PARAMETER,
         types.KMS_KEY,
         types.BUCKET,
         types.REPOSITORY,

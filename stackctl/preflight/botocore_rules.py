@@ -132,6 +132,14 @@ CALLS: dict[str, tuple[Call, ...]] = {
             {"name": "Name", "description": "Description", "kmsKeyId": "KmsKeyId"},
         ),
     ),
+    # (never `value`: a secret; CloudFormation has no SecureString, so this is the only check)
+    "aws:ssm/parameter:Parameter": (
+        Call(
+            "ssm",
+            "PutParameter",
+            {"name": "Name", "type": "Type", "tier": "Tier", "description": "Description"},
+        ),
+    ),
     "aws:kms/key:Key": (
         Call("kms", "CreateKey", {"description": "Description", "policy": "Policy"}),
         Call("kms", "ScheduleKeyDeletion", {"deletionWindowInDays": "PendingWindowInDays"}),

@@ -798,6 +798,10 @@ NOT_RENDERED: dict[str, str] = {
     "aws:acm/certificateValidation:CertificateValidation": "waits for validation; no API input",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a property of AWS::ECR::Repository (botocore)",
     "aws:secretsmanager/secretVersion:SecretVersion": "secret value: never rendered",
+    "aws:ssm/parameter:Parameter": (
+        "SecureString is not supported in CloudFormation templates (botocore ssm, "
+        "PutParameterRequest.Type); checked against botocore's PutParameter"
+    ),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "a property of AWS::S3::Bucket",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "a property of AWS::S3::Bucket",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (

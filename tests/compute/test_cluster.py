@@ -31,9 +31,18 @@ def test_fargate_and_fargate_spot_are_attached(stack_graph: Graph) -> None:
     assert sorted(capacity.get("capacityProviders")) == ["FARGATE", "FARGATE_SPOT"]
 
 
-@pytest.mark.parametrize(("stack", "provider"), [("dev", "FARGATE_SPOT"), ("prod", "FARGATE")])
-def test_default_strategy_follows_fargate_spot(plan: PlanFn, stack: str, provider: str) -> None:
-    (capacity,) = plan(stack).of_type(CAPACITY)
+@pytest.mark.parametrize(
+    ("config", "provider"),
+    [
+        (("dev",), "FARGATE_SPOT"),
+        (("prod",), "FARGATE_SPOT"),
+        (("prod", "fargateSpot=false"), "FARGATE"),
+    ],
+)
+def test_default_strategy_follows_fargate_spot(
+    plan: PlanFn, config: tuple[str, ...], provider: str
+) -> None:
+    (capacity,) = plan(*config).of_type(CAPACITY)
     (strategy,) = capacity.get("defaultCapacityProviderStrategies")
     assert strategy["capacityProvider"] == provider
 

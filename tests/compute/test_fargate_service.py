@@ -179,7 +179,10 @@ def test_secrets_point_at_full_arns_with_the_right_json_keys(graph: Graph) -> No
             refs["DB_USERNAME"].removesuffix(":username::")
             == environment(tasks[family])["DB_SECRET_ARN"]
         )
-        assert refs["APP_SECRET_KEY"].startswith(SECRETS_ARN)
+        # appSecretStore parameterStore (both profiles' default): the parameter's full ARN
+        assert refs.pop("APP_SECRET_KEY").startswith(
+            f"arn:aws:ssm:us-east-1:123456789012:parameter/fullstack/{graph.stack}/"
+        )
         if "REDIS_HOST" in environment(tasks[family]):
             assert refs["REDIS_AUTH_TOKEN"].startswith(SECRETS_ARN)
         for value_from in refs.values():
@@ -254,9 +257,12 @@ def test_grace_period_only_with_a_load_balancer_and_longer_than_startup_and_resu
             ("ingress=alb", "worker.enabled=true"),
             dict.fromkeys(("api", "web", "worker"), "FARGATE_SPOT"),
         ),
-        # mvp: the user-facing services on demand; the worker (retries, clean SIGTERM) on Spot
-        ("prod", (), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE_SPOT"}),
-        ("prod", ("worker.spot=false",), {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE"}),
+        # mvp with fargateSpot false: the user-facing services on demand; the worker (retries,
+        # clean SIGTERM) on Spot (mvp's default, one on-demand base task: the test below)
+        ("prod", ("fargateSpot=false",),
+         {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE_SPOT"}),
+        ("prod", ("fargateSpot=false", "worker.spot=false"),
+         {"api": "FARGATE", "web": "FARGATE", "worker": "FARGATE"}),
         ("dev", ("ingress=alb", "api.spot=false",), {"api": "FARGATE", "web": "FARGATE_SPOT"}),
     ],
 )  # fmt: skip
@@ -273,11 +279,15 @@ def test_dev_services_run_on_spot_and_prod_on_demand(
 
 
 def test_spot_in_mvp_keeps_an_on_demand_base_for_api_and_web(plan: PlanFn) -> None:
-    found = services(plan("prod", "fargateSpot=true"))
+    """mvp's default (fargateSpot true): one on-demand task each, the rest on Spot; only one
+    provider may carry a base (aws-facts#spot-base-weight)."""
+    found = services(plan("prod"))
     for name in ("api", "web"):
         strategy = {s["capacityProvider"]: s for s in found[name].get("capacityProviderStrategies")}
-        assert strategy["FARGATE"]["base"] >= 1
+        assert strategy["FARGATE"]["base"] == 1
+        assert strategy["FARGATE"]["weight"] == 0
         assert strategy["FARGATE_SPOT"]["weight"] >= 1
+        assert not strategy["FARGATE_SPOT"].get("base")
 
 
 @pytest.mark.parametrize(("stack", "enabled"), [("dev", True), ("prod", False)])

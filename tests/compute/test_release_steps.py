@@ -74,7 +74,9 @@ def test_the_migration_runs_after_its_image_and_task_definition_and_the_database
     assert {"migrate-task", "database-cluster", "database-writer"} <= depends_on(graph, run)
     # the route out of the private subnets (to pull the image) and the secret values it reads
     after = {graph.by_urn(urn).type for urn in run.depends_on}
-    assert {"aws:ec2/route:Route", "aws:secretsmanager/secretVersion:SecretVersion"} <= after
+    # (the app secret is an SSM parameter by default, appSecretStore; prod's cache token a
+    # Secrets Manager version)
+    assert {"aws:ec2/route:Route", "aws:ssm/parameter:Parameter"} <= after
     assert "registry-api-image" in depends_on(graph, task)  # the revision names the new image
     assert run.get("taskDefinition") == task.outputs["arn"]
     assert run.get("containerName") == "migrate"

@@ -73,7 +73,8 @@ def test_profiles_differ_only_where_a_dial_says_so() -> None:
         if d.defaults["lab"] is not d.defaults["mvp"] and d.defaults["lab"] != d.defaults["mvp"]
     }
     assert differing == declared_apart
-    assert "nat" not in differing and "fargateSpot" in differing
+    assert "nat" not in differing and "natAddress" in differing
+    assert "fargateSpot" not in differing and "dashboard" not in differing
 
 
 def test_the_settings_docs_are_generated_from_the_declarations() -> None:

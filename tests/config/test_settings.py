@@ -45,11 +45,13 @@ def test_lab_profile_defaults_match_the_design_table() -> None:
 
 def test_mvp_profile_defaults_match_the_design_table() -> None:
     mvp = settings("mvp")
-    assert not mvp.fargate_spot and not mvp.ecs_exec and mvp.autoscaling
+    # issue 25: Spot beyond one on-demand api and web task, no dashboard (docs/design.md)
+    assert mvp.fargate_spot and not mvp.ecs_exec and mvp.autoscaling
     assert (mvp.db_min_acu, mvp.db_max_acu, mvp.db_auto_pause_seconds) == (0.5, 4, None)
-    assert mvp.redis and mvp.flow_logs and mvp.deletion_protection and mvp.dashboard
+    assert mvp.redis and mvp.flow_logs and mvp.deletion_protection and not mvp.dashboard
     assert not mvp.container_insights, "a departure from the first plan: docs/design.md"
-    assert mvp.worker.runs_on_spot(mvp.fargate_spot) and not mvp.api.runs_on_spot(mvp.fargate_spot)
+    assert mvp.worker.runs_on_spot(mvp.fargate_spot) and mvp.api.runs_on_spot(mvp.fargate_spot)
+    assert (mvp.nat_address, mvp.app_secret_store) == ("elasticIp", "parameterStore")
     assert (mvp.log_retention_days, mvp.backup_retention_days) == (30, 7)
     assert mvp.api.count == 2 and mvp.web.count == 2
     assert mvp.worker.enabled and mvp.worker.count == 1
@@ -156,6 +158,8 @@ def test_error_message_names_stack_and_how_to_fix() -> None:
 RULES = [
     # key, good value, bad value, fragment of the message for the bad value
     ("nat", "gatewayPerAz", "gatway", "allowed: none, instance, gateway, gatewayPerAz"),
+    ("natAddress", "elasticIp", "eip", "allowed: elasticIp, instanceIp"),
+    ("appSecretStore", "secretsManager", "ssm", "allowed: parameterStore, secretsManager"),
     ("alarms", "true", "yes", "allowed: true, false"),
     ("ingress", "alb", "nlb", "allowed: alb, httpApi"),
     ("edge", "public", "private", "allowed: vpcOrigin, public"),

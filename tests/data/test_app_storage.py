@@ -116,7 +116,8 @@ def test_bucket_name_follows_s3_rules(stack_graph: Graph) -> None:
     assert stack_graph.exports["uploadsBucketName"] == name
 
 
-def test_app_secret_is_a_generated_plain_string_marked_secret(stack_graph: Graph) -> None:
+def test_app_secret_is_a_generated_plain_string_marked_secret(plan: PlanFn) -> None:
+    stack_graph = plan("dev", "appSecretStore=secretsManager")
     parent = storage(stack_graph)
     secret = only(child_of_type(stack_graph, parent, SECRET))
     version = only(child_of_type(stack_graph, parent, SECRET_VERSION))
@@ -130,8 +131,10 @@ def test_app_secret_is_a_generated_plain_string_marked_secret(stack_graph: Graph
 
 
 def test_app_secret_recovery_window_follows_deletion_protection(plan: PlanFn) -> None:
-    lab = only(child_of_type(plan("dev"), storage(plan("dev")), SECRET))
-    prod = only(child_of_type(plan("prod"), storage(plan("prod")), SECRET))
+    lab_graph = plan("dev", "appSecretStore=secretsManager")
+    prod_graph = plan("prod", "appSecretStore=secretsManager")
+    lab = only(child_of_type(lab_graph, storage(lab_graph), SECRET))
+    prod = only(child_of_type(prod_graph, storage(prod_graph), SECRET))
     assert lab.get("recoveryWindowInDays") == 0
     assert prod.get("recoveryWindowInDays") == 30
 

@@ -119,7 +119,7 @@ def test_the_web_calls_the_api_by_its_cloud_map_name(lab: Graph) -> None:
 def test_the_nat_instance_sleeps_with_the_services_and_then_has_no_elastic_ip(
     plan: PlanFn,
 ) -> None:
-    awake = plan("dev")
+    awake = plan("dev", "natAddress=elasticIp")
     assert awake.of_type(SCHEDULE) == [] and len(awake.of_type("aws:ec2/eip:Eip")) == 1
     asleep = plan("dev", "sleep=weekdays 08-20")
     schedules = {s.get("target")["arn"].rsplit(":", 1)[-1]: s for s in asleep.of_type(SCHEDULE)}

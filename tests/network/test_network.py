@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from components.config.reader import SettingsError, parse_settings
 from components.config.subnets import plan_subnets, usable_addresses
 from stackctl.harness import Graph
 from tests.conftest import PlanFn
@@ -200,7 +201,6 @@ def test_nat_instance_is_hardened(nat_instance: Graph) -> None:
     assert instance.get("metadataOptions")["httpTokens"] == "required"
     assert instance.get("rootBlockDevice")["encrypted"] is True
     assert instance.get("instanceType") == "t4g.nano"
-    assert instance.get("associatePublicIpAddress") is False
     assert "ami" in instance.ignore_changes
 
 
@@ -246,11 +246,36 @@ def test_nat_instance_user_data_masquerades_the_vpc_and_persists(nat_instance: G
     assert "systemctl enable --now nat-masquerade.service" in script
 
 
-def test_nat_instance_sits_in_a_public_subnet_with_an_elastic_ip(nat_instance: Graph) -> None:
-    (instance,) = nat_instance.of_type(INSTANCE)
-    assert nat_instance.by_id(instance.get("subnetId")).get("tags")["tier"] == "public"
-    eips = [e for e in nat_instance.of_type("aws:ec2/eip:Eip") if e.get("instance") == instance.id]
-    assert len(eips) == 1 and eips[0].get("domain") == "vpc"
+@pytest.mark.parametrize(
+    ("config", "elastic"),
+    [
+        (("dev",), False),  # lab: natAddress instanceIp
+        (("dev", "natAddress=elasticIp"), True),
+        (("prod", "nat=instance"), True),  # mvp: natAddress elasticIp
+        (("prod", "nat=instance", "natAddress=instanceIp"), False),
+        (("dev", "sleep=weekdays 08-20"), False),
+    ],
+)
+def test_nat_instance_address_follows_nat_address(
+    plan: PlanFn, config: tuple[str, ...], elastic: bool
+) -> None:
+    """elasticIp: one Elastic IP on the instance, and no address of its own; instanceIp: the
+    address EC2 assigns at launch (associate_public_ip_address), and no Elastic IP."""
+    graph = plan(*config)
+    (instance,) = graph.of_type(INSTANCE)
+    assert graph.by_id(instance.get("subnetId")).get("tags")["tier"] == "public"
+    eips = [e for e in graph.of_type("aws:ec2/eip:Eip") if e.get("instance") == instance.id]
+    assert instance.get("associatePublicIpAddress") is (not elastic)
+    if elastic:
+        assert len(eips) == 1 and eips[0].get("domain") == "vpc"
+    else:
+        assert eips == []
+
+
+def test_a_bad_nat_address_names_the_key_and_the_choices() -> None:
+    raw = {"fullstack:profile": "lab", "fullstack:natAddress": "static"}
+    with pytest.raises(SettingsError, match=r"natAddress.*static.*elasticIp.*instanceIp"):
+        parse_settings("fullstack", "dev", raw)
 
 
 def test_nat_instance_security_group_admits_only_the_vpc(nat_instance: Graph) -> None:

@@ -229,7 +229,7 @@ def test_dashboard_is_a_dial_off_in_the_lab(plan: PlanFn) -> None:
 
 
 def test_dashboard_covers_alb_services_database_and_cache(plan: PlanFn) -> None:
-    (dashboard,) = plan("prod").of_type("aws:cloudwatch/dashboard:Dashboard")
+    (dashboard,) = plan("prod", "dashboard=true").of_type("aws:cloudwatch/dashboard:Dashboard")
     assert dashboard.get("dashboardName") == "fullstack-prod"
     body = json.loads(dashboard.get("dashboardBody"))
     titles = [w["properties"]["title"] for w in body["widgets"]]

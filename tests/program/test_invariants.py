@@ -267,14 +267,21 @@ def _readable_secrets(graph: Graph, task: Resource) -> set[str]:
         resource
         for statement in statements_of(graph, role)
         if statement["Effect"] == "Allow"
-        and "secretsmanager:GetSecretValue" in as_list(statement["Action"])
+        and {"secretsmanager:GetSecretValue", "ssm:GetParameters"}
+        & set(as_list(statement["Action"]))
         for resource in as_list(statement["Resource"])
     }
 
 
 def _declared_secrets(graph: Graph) -> set[str]:
-    """The ARNs of the secrets the graph holds: Secret resources and Aurora's managed one."""
+    """The ARNs of the secrets the graph holds: Secret resources, SecureString parameters and
+    Aurora's managed one."""
     arns = {str(s.outputs["arn"]) for s in graph.of_type(SECRET)}
+    arns |= {
+        str(p.outputs["arn"])
+        for p in graph.of_type("aws:ssm/parameter:Parameter")
+        if p.get("type") == "SecureString"
+    }
     for cluster in graph.of_type(RDS_CLUSTER):
         arns |= {str(s["secretArn"]) for s in cluster.outputs.get("masterUserSecrets") or []}
     return arns

@@ -51,6 +51,7 @@ PHYSICAL_NAME_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:iam/instanceProfile:InstanceProfile": ("name",),
     "aws:sns/topic:Topic": ("name",),
     "aws:secretsmanager/secret:Secret": ("name",),
+    "aws:ssm/parameter:Parameter": ("name",),
     "aws:ec2/securityGroup:SecurityGroup": ("name",),
     "aws:ec2/launchTemplate:LaunchTemplate": ("name",),
     "aws:appautoscaling/policy:Policy": ("name",),  # unique per scalable target

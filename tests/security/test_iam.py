@@ -90,7 +90,7 @@ def test_execution_role_reads_exactly_the_secrets_it_injects(graph: Graph) -> No
         readable = {
             arn
             for s in statements_of(graph, role)
-            if "secretsmanager:GetSecretValue" in as_list(s["Action"])
+            if {"secretsmanager:GetSecretValue", "ssm:GetParameters"} & set(as_list(s["Action"]))
             for arn in as_list(s["Resource"])
         }
         assert readable == injected, name

@@ -101,7 +101,9 @@ def test_exports_hold_no_secret_value(plan: PlanFn, stack: str, overrides: tuple
     assert not any(p in text for p in plaintexts)
     for name in ("databaseSecretArn", "appSecretArn", "redisAuthTokenSecretArn"):
         if name in graph.exports:
-            assert str(graph.exports[name]).startswith("arn:aws:secretsmanager:"), name
+            assert str(graph.exports[name]).startswith(
+                ("arn:aws:secretsmanager:", "arn:aws:ssm:")
+            ), name
 
 
 @pytest.mark.parametrize(("stack", "overrides"), CONFIGURATIONS)

@@ -389,7 +389,9 @@ def test_dev_stack_matches_the_hand_calculation_line_by_line(plan) -> None:
     assert not [li for li in _lines(alb, "lb-alb") if li.price_item == "public_ipv4.hour"]
     assert _monthly(est, "network-nat-instance", "ec2.t4g.nano") == pytest.approx(3.066)
     assert _monthly(est, "network-nat-instance", "ebs.gp3") == pytest.approx(0.64)
-    assert _monthly(est, "network-nat-eip") == pytest.approx(3.65)
+    # natAddress instanceIp (the lab's default): the instance's own address, all month always on
+    assert not _lines(est, "network-nat-eip")
+    assert _monthly(est, "network-nat-instance", "public_ipv4") == pytest.approx(3.65)
     per_task = (0.25 * 0.01024 + 0.5 * 0.00112) * 730  # Spot arm64, 0.25 vCPU / 0.5 GB
     for service in ("api-service", "web-service"):
         assert _monthly(est, service, "fargate.spot.arm64") == pytest.approx(per_task), service

@@ -333,7 +333,7 @@ def test_task_counts_and_why_a_service_is_at_zero(plan: PlanFn) -> None:
     assert parked["worker"] == "0 tasks off: worker.enabled is false (the lab profile's default)"
 
     running = _tasks(_summary(_rendered(plan("prod", *DEPLOYED), *DEPLOYED)))
-    assert running["api"] == "2-4 tasks autoscaling on CPU"
+    assert running["api"] == "2-4 tasks autoscaling on CPU; on Fargate Spot"
     assert running["worker"] == "1 task on Fargate Spot"
 
     sets = (*DEPLOYED, "sleep=weekdays 08-20", "api.count=0", "api.minCount=0")
