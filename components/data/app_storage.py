@@ -71,8 +71,8 @@ class AppStorageArgs(ComponentArgs):
     """Days Secrets Manager keeps the app secret after `destroy` before deleting it (0: at once;
     otherwise AWS accepts 7-30). Parameter Store has no recovery window."""
     app_secret_store: AppSecretStore = "secretsManager"
-    """Where the app secret lives: "secretsManager" ($0.40 a month) or "parameterStore" (a
-    SecureString standard parameter, free)."""
+    """Where the app secret lives: "secretsManager" (`secretsmanager.secret.month`) or
+    "parameterStore" (a SecureString standard parameter, `ssm.parameter.standard.month`)."""
     app_secret_parameter: str = ""
     """With "parameterStore": the parameter's name, `/<project>/<stack>/app-secret-key` (the
     path the permissions boundary and the CI deploy role allow)."""
