@@ -36,6 +36,7 @@ from components.operations.monitoring import Monitoring, MonitoringArgs, Service
 from components.release_steps import ReleaseGate, StaticFiles
 from components.security.boundary import create_boundary, with_boundary
 from components.security.ci_identity import CiIdentity, CiIdentityArgs, first_assumed_roles
+from components.security.user_pool import UserPool, UserPoolArgs
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
@@ -256,7 +257,23 @@ if settings.images == "build":
     images = {n: registry.build_image(n, i.context, platform) for n, i in contract.images.items()}
 else:
     images = {n: registry.image_uri(n, settings.image_tag or "bootstrap") for n in contract.images}
+users = (  # who may write: the services that `use` auth get its issuer, client id, key set URL
+    UserPool(
+        "auth",
+        UserPoolArgs(
+            pool_name=naming.physical("generic", "users"),
+            region=settings.region,
+            self_sign_up=settings.self_sign_up,
+            totp_mfa=settings.profile == "mvp",
+            deletion_protection=keep_data,
+        ),
+        opts=opts,
+    )
+    if settings.auth == "cognito"
+    else None
+)
 links: dict[str, Link] = {
+    **({"auth": users.link()} if users is not None else {}),
     "database": database.link(settings.region),
     "storage": storage.link(settings.region),
     **({"cache": cache.link()} if cache is not None else {}),
@@ -462,7 +479,7 @@ ci = (
 
 pulumi.export("profile", settings.profile)
 pulumi.export("region", settings.region)
-for part in (network, database, cache, storage, ingress):  # each part's own outputs
+for part in (network, database, cache, storage, ingress, users):  # each part's own outputs
     if part is not None:
         for key, value in part.exports().items():
             pulumi.export(key, value)

@@ -34,6 +34,7 @@ from components.config.values import (
     PAUSING_VERSIONS,
     REDIS_NODE_RE,
     S3_BUCKET_RE,
+    AuthMode,
     CpuArchitecture,
     EdgeMode,
     ImagesMode,
@@ -352,6 +353,24 @@ class Settings:
         cost="kept data keeps billing after destroy",
         lab=False,
         mvp=True,
+    )
+
+    # sign-in
+    auth: AuthMode = dial(
+        dials.choice("cognito", "none"),
+        doc="Who may write: cognito creates an Amazon Cognito user pool (email sign-in, TOTP MFA "
+        "optional in mvp) and an app client without a secret; the API refuses writes without a "
+        "valid access token. none: no pool; for an app that brings its own sign-in (the "
+        "shipped API then refuses every write).",
+        cost="$0 at idle; Essentials includes 10,000 monthly active users, then $0.015 each",
+        default="cognito",
+    )
+    self_sign_up: bool = dial(
+        BOOLEAN,
+        doc="With auth cognito: anyone may create an account (Cognito SignUp, email verified). "
+        "Off: only an administrator creates users (`aws cognito-idp admin-create-user`).",
+        cost="each user who signs in during a month is one monthly active user",
+        default=False,
     )
 
     # images and delivery
