@@ -119,6 +119,10 @@ def test_an_id_token_is_refused_where_an_access_token_is_needed(api: TestClient,
     assert claims_of(token)["token_use"] == "id"
     answer = api.post("/api/notes", json={"title": "x"}, headers=bearer(token))
     assert answer.status_code == 401
+    # moto's ID token also lacks `client_id` and has `aud`: an access token's claims with only
+    # `token_use` changed isolate the token_use check.
+    claims = {**claims_of(access(pool, ALICE)), "token_use": "id"}
+    assert api.post("/api/notes", json={"title": "x"}, headers=bearer(forge(claims))).status_code == 401
 
 
 def test_a_tampered_token_is_refused(api: TestClient, pool: Pool) -> None:
