@@ -35,6 +35,7 @@ from components.operations.monitoring import Monitoring, MonitoringArgs, Service
 from components.release_steps import ReleaseGate
 from components.security.boundary import create_boundary, with_boundary
 from components.security.ci_identity import CiIdentity, ci_identity_args
+from components.security.user_pool import UserPool, UserPoolArgs
 
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
@@ -186,7 +187,23 @@ images = registry.images(
     settings.image_tag,
     PLATFORMS[settings.cpu_architecture],
 )
+users = (  # who may write: the services that `use` auth get its issuer, client id, key set URL
+    UserPool(
+        "auth",
+        UserPoolArgs(
+            pool_name=naming.physical("generic", "users"),
+            region=settings.region,
+            self_sign_up=settings.self_sign_up,
+            totp_mfa=settings.profile == "mvp",
+            deletion_protection=keep_data,
+        ),
+        opts=opts,
+    )
+    if settings.auth == "cognito"
+    else None
+)
 links: dict[str, Link] = {
+    **({"auth": users.link()} if users is not None else {}),
     "database": database.link(settings.region),
     "storage": storage.link(settings.region),
     **({"cache": cache.link()} if cache is not None else {}),
@@ -288,7 +305,7 @@ ci = (
 
 pulumi.export("profile", settings.profile)
 pulumi.export("region", settings.region)
-parts = (network, database, cache, storage, ingress, edge, cluster, workloads, registry, ci)
+parts = (network, database, cache, storage, ingress, edge, cluster, workloads, registry, ci, users)
 for part in parts:  # each part names its own outputs
     if part is not None:
         for key, value in part.exports().items():

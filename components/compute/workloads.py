@@ -105,10 +105,15 @@ class Workloads:
         }
 
 
-def app_env(spec: ServiceSpec, pools: Mapping[str, int], vpc_cidr: str) -> dict[str, str]:
-    """The app's own knobs: its share of database connections, and (uvicorn) the address
-    ranges whose proxy headers it trusts: the VPC's, where every ingress's nodes live."""
+def app_env(
+    spec: ServiceSpec, pools: Mapping[str, int], vpc_cidr: str, open_writes: bool
+) -> dict[str, str]:
+    """The app's own knobs: its share of database connections, (uvicorn) the address ranges
+    whose proxy headers it trusts: the VPC's, where every ingress's nodes live, and, with
+    `auth: open`, that a service which `uses` auth lets anyone write."""
     env = {}
+    if open_writes and spec.serves and "auth" in spec.workload.uses:
+        env["ALLOW_ANONYMOUS_WRITES"] = "true"
     if spec.name in pools:
         env["DB_POOL_SIZE"] = str(pools[spec.name])
     if spec.serves and spec.image.runtime == "python":
@@ -166,7 +171,7 @@ def build_workloads(
                     **spec.image.fixed_env,
                     **linked.environment,
                     **calls,
-                    **app_env(spec, pools, settings.vpc_cidr),
+                    **app_env(spec, pools, settings.vpc_cidr, settings.auth == "open"),
                 },
                 secrets=linked.secrets,
                 secret_arns=linked.secret_arns,

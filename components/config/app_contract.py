@@ -6,8 +6,9 @@ The app owns that file. It declares:
   environment and secret names, fixed run-time environment;
 - `services`: one entry per ECS service: the image it runs, whether it serves traffic (then it
   gets the image's port and health check, a target group and routes), a command that replaces
-  the image's CMD, the data stores it `uses` (database, cache, storage), the services it
-  `calls` through the ingress, whether CPU target tracking may scale it, its stop timeout;
+  the image's CMD, the data stores it `uses` (database, cache, storage) and the user pool
+  (auth), the services it `calls` through the ingress, whether CPU target tracking may scale
+  it, its stop timeout;
 - `tasks`: one-off tasks (the migration) in the same shape;
 - `routes`: the ordered route list (first match wins; priorities follow the order): which
   service serves which host groups and paths (components/config/routing.py).
@@ -38,6 +39,9 @@ CONTRACT_PATH = Path(__file__).resolve().parents[2] / "app" / "contract.json"
 # Another contract file to read instead (tests use it to add a hypothetical service).
 CONTRACT_ENV = "FULLSTACK_CONTRACT"
 DATA_STORES = ("database", "cache", "storage")
+# What a workload may `use`: the data stores, and the user pool (auth: the issuer, client id and
+# key set URL it checks tokens against).
+USES = (*DATA_STORES, "auth")
 MAX_STOP_TIMEOUT = 120  # ECS allows a container stop timeout of at most 120 s on Fargate
 
 
@@ -151,9 +155,9 @@ def _workload(name: str, entry: dict[str, Any], images: dict[str, Image]) -> Wor
         raise ContractError(f"{name}: image {image_name!r} is not one of {sorted(images)}")
     image = images[image_name]
     uses = tuple(entry.get("uses", ()))
-    unknown = set(uses) - set(DATA_STORES)
+    unknown = set(uses) - set(USES)
     if unknown:
-        raise ContractError(f"{name}: uses {sorted(unknown)}; allowed: {', '.join(DATA_STORES)}")
+        raise ContractError(f"{name}: uses {sorted(unknown)}; allowed: {', '.join(USES)}")
     serves = bool(entry.get("serves", False))
     if serves and (image.port is None or image.health_path is None):
         raise ContractError(f"{name} serves traffic, but image {image_name} has no port/health")

@@ -224,6 +224,8 @@ def _check_across_keys(r: _Reader, v: dict[str, Any], notices: list[str]) -> Non
             else:
                 v["ingress"] = "alb"
                 notices.append(f"{key} is set, so ingress is alb: it is a load balancer's setting")
+    if v["self_sign_up"] and v["auth"] != "cognito":
+        r.fail("selfSignUp", "true", "it is a setting of the user pool; it needs auth cognito")
     if v["hosted_zone_id"] and not r.is_set("domain"):
         r.fail("hostedZoneId", v["hosted_zone_id"], "it needs domain to be set as well")
     for name in ("api", "web", "worker"):

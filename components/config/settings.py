@@ -35,6 +35,7 @@ from components.config.values import (
     REDIS_NODE_RE,
     S3_BUCKET_RE,
     AppSecretStore,
+    AuthMode,
     CpuArchitecture,
     EdgeMode,
     ImagesMode,
@@ -392,6 +393,28 @@ class Settings:
         cost="kept data keeps billing after destroy",
         lab=False,
         mvp=True,
+    )
+
+    # sign-in
+    auth: AuthMode = dial(
+        dials.choice("open", "cognito", "none"),
+        doc="Who may write. cognito: an Amazon Cognito user pool (email sign-in, TOTP MFA "
+        "optional in mvp) and an app client without a secret; the API refuses writes without a "
+        "valid access token. The shipped web cannot sign users in yet, so with cognito the "
+        "site's writes are refused until it can (call the API with a token). open: no pool, "
+        "anyone may write (the API is told so with ALLOW_ANONYMOUS_WRITES), the default until "
+        "the web signs users in. none: no pool, for an app that brings its own sign-in (the "
+        "shipped API then refuses every write).",
+        cost="free at idle (Essentials includes 10,000 monthly active users), then "
+        "{price cognito.essentials.mau}",
+        default="open",
+    )
+    self_sign_up: bool = dial(
+        BOOLEAN,
+        doc="With auth cognito: anyone may create an account (Cognito SignUp, email verified). "
+        "Off: only an administrator creates users (`aws cognito-idp admin-create-user`).",
+        cost="each user who signs in during a month is one monthly active user",
+        default=False,
     )
 
     # images and delivery

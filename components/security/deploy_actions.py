@@ -293,6 +293,24 @@ SCOPES: dict[str, Scope] = {
             "data",
             ("arn:aws:ssm:{region}:{account}:parameter{logs}/*",),
         ),
+        # The user pool's ARN holds an id Cognito generates: CreateUserPool (no resource type)
+        # only when it tags the pool with this stack's tags, everything after only on such pools.
+        # (In the tagging policy: the identity policy has no room left under the 6,144 limit.)
+        Scope(
+            "CreateUserPools",
+            "tagging",
+            ANY,
+            "cognito-idp:CreateUserPool has no resource type (the pool does not exist yet); "
+            "allowed only for a request that tags the pool with this stack's project and stack "
+            "tags, in the stack's region",
+            "request-stack-tag",
+        ),
+        Scope(
+            "UserPoolsOfThisStack",
+            "tagging",
+            ("arn:aws:cognito-idp:{region}:{account}:userpool/*",),
+            condition="stack-tag",
+        ),
         Scope(
             "CallerIdentity",
             "identity",
@@ -902,6 +920,24 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
             "kms:DisableKeyRotation kms:UpdateKeyDescription "
             "kms:ListResourceTags kms:TagResource kms:UntagResource "
             "kms:ScheduleKeyDeletion kms:EnableKey kms:DisableKey",
+        ),
+    ),
+    # -- sign-in (components/security/user_pool.py); the provider sets TOTP MFA with
+    # SetUserPoolMfaConfig after CreateUserPool, which takes only SMS MFA (botocore's model)
+    "aws:cognito/userPool:UserPool": (
+        _g("CreateUserPools", "cognito-idp:CreateUserPool"),
+        _g(
+            "UserPoolsOfThisStack",
+            "cognito-idp:DescribeUserPool cognito-idp:UpdateUserPool cognito-idp:DeleteUserPool "
+            "cognito-idp:SetUserPoolMfaConfig cognito-idp:GetUserPoolMfaConfig "
+            "cognito-idp:TagResource cognito-idp:UntagResource cognito-idp:ListTagsForResource",
+        ),
+    ),
+    "aws:cognito/userPoolClient:UserPoolClient": (
+        _g(
+            "UserPoolsOfThisStack",
+            "cognito-idp:CreateUserPoolClient cognito-idp:DescribeUserPoolClient "
+            "cognito-idp:UpdateUserPoolClient cognito-idp:DeleteUserPoolClient",
         ),
     ),
     "aws:kms/alias:Alias": (

@@ -67,6 +67,9 @@ FREE_TYPES: MappingProxyType[str, str] = MappingProxyType(
         "aws:s3/bucketObjectv2:BucketObjectv2": "a small object: within the bucket's storage line",
         "aws:s3/bucketObject:BucketObject": "a small object: within the bucket's storage line",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a lifecycle policy has no charge",
+        "aws:cognito/userPoolClient:UserPoolClient": (
+            "an app client has no charge: its users are billed on the pool's MAU line"
+        ),
         "aws:ecs/cluster:Cluster": (
             "an ECS cluster has no charge (Container Insights, when on, is its own line)"
         ),

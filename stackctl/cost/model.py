@@ -29,6 +29,7 @@ class Assumptions:
     cloud_map_lookups_million: float = 0.01  # one DiscoverInstances per HTTP API request
     lambda_requests_million: float = 0.0  # invocations a month of a function no API calls
     lambda_ms_per_invocation: float = 20.0  # billed duration of one Lambda invocation
+    cognito_mau: float = 0.0  # users who sign in (or are changed) in a month, per user pool
 
     # camelCase names as the CLI accepts them (`--assume natDataGb=20`).
     @staticmethod

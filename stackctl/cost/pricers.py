@@ -388,6 +388,11 @@ def _price_data(p: Pricer) -> None:
         p.unpriced("cache", cache, "ElastiCache Serverless", "not in the price table")
 
 
+# Cognito's Lite and Essentials plans include 10,000 monthly active users per account (AWS's
+# Cognito pricing page, as transcribed 2026-09; prices/prices.yaml `cognito`).
+COGNITO_FREE_MAU = 10_000
+
+
 def _price_storage_and_ops(p: Pricer) -> None:
     graph = p.graph
     for secret in graph.of_type(types.SECRET):
@@ -406,6 +411,16 @@ def _price_storage_and_ops(p: Pricer) -> None:
             p.unpriced("secrets", parameter, f"SSM parameter ({tier} tier)", "not in the table")
     for key in graph.of_type(types.KMS_KEY):
         p.monthly("secrets", key, "KMS customer managed key", "kms.key.month", 1)
+    for pool in graph.of_type(types.USER_POOL):  # billed per monthly active user, none idle
+        billed = max(0.0, p.assume.cognito_mau - COGNITO_FREE_MAU)
+        p.monthly(
+            "secrets",
+            pool,
+            f"Cognito {pool.get('userPoolTier') or 'ESSENTIALS'} MAU above {COGNITO_FREE_MAU:,}",
+            "cognito.essentials.mau",
+            billed,
+            "assumption cognitoMau; the free MAU are per account, shared by its pools",
+        )
     for bucket in graph.of_type(types.BUCKET):
         p.monthly(
             "storage",
@@ -502,6 +517,7 @@ _HANDLED = frozenset(
         types.SERVERLESS_CACHE,
         types.SECRET,
         types.PARAMETER,
+        types.USER_POOL,
         types.KMS_KEY,
         types.BUCKET,
         types.REPOSITORY,

@@ -639,6 +639,53 @@ TYPES: dict[str, CfnType] = {
         "AWS::SecretsManager::Secret",
         {"name": "Name", "description": "Description", "kmsKeyId": "KmsKeyId"},
     ),
+    # -- sign-in (Cognito): the provider's flat inputs, CloudFormation's Policies/EnabledMfas
+    "aws:cognito/userPool:UserPool": CfnType(
+        "AWS::Cognito::UserPool",
+        {
+            "name": "UserPoolName",
+            "userPoolTier": "UserPoolTier",
+            "usernameAttributes": "UsernameAttributes",
+            "autoVerifiedAttributes": "AutoVerifiedAttributes",
+            "usernameConfiguration": "UsernameConfiguration",
+            "accountRecoverySetting": "AccountRecoverySetting",
+            "adminCreateUserConfig": "AdminCreateUserConfig",
+            "emailConfiguration": "EmailConfiguration",
+            "deletionProtection": "DeletionProtection",
+            "mfaConfiguration": "MfaConfiguration",
+        },
+        built={
+            "Policies": (
+                "passwordPolicy",
+                lambda i: (
+                    {"passwordPolicy": i["passwordPolicy"]} if i.get("passwordPolicy") else None
+                ),
+            ),
+            "EnabledMfas": (
+                "softwareTokenMfaConfiguration",
+                lambda i: (
+                    ["SOFTWARE_TOKEN_MFA"]
+                    if (i.get("softwareTokenMfaConfiguration") or {}).get("enabled")
+                    else None
+                ),
+            ),
+        },
+    ),
+    "aws:cognito/userPoolClient:UserPoolClient": CfnType(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "name": "ClientName",
+            "userPoolId": "UserPoolId",
+            "generateSecret": "GenerateSecret",
+            "explicitAuthFlows": "ExplicitAuthFlows",
+            "enableTokenRevocation": "EnableTokenRevocation",
+            "preventUserExistenceErrors": "PreventUserExistenceErrors",
+            "accessTokenValidity": "AccessTokenValidity",
+            "idTokenValidity": "IdTokenValidity",
+            "refreshTokenValidity": "RefreshTokenValidity",
+            "tokenValidityUnits": "TokenValidityUnits",
+        },
+    ),
     "aws:sns/topic:Topic": CfnType(
         "AWS::SNS::Topic",
         {"name": "TopicName", "displayName": "DisplayName", "kmsMasterKeyId": "KmsMasterKeyId"},

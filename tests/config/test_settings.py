@@ -189,6 +189,8 @@ RULES = [
     ("backupRetentionDays", "35", "0", "from 1 to 35"),
     ("deletionProtection", "true", "on", "allowed: true, false"),
     ("waf", "true", "TRUEISH", "allowed: true, false"),
+    ("auth", "none", "amplify", "allowed: open, cognito, none"),
+    ("selfSignUp", "false", "yes", "allowed: true, false"),
     ("alarmEmail", "ops@example.com", "ops-at-example", "email address"),
     ("githubRepo", "acme/shop", "acme/*", "without wildcards"),
     ("sleep", "weekdays 08-20", "weekdays 20-08", "weekdays HH-HH"),
@@ -229,6 +231,12 @@ def test_rules_cover_every_scalar_key() -> None:
 
 
 # -- cross-key rules ------------------------------------------------------------------------------
+
+
+def test_self_sign_up_needs_a_user_pool() -> None:
+    (problem,) = problems("lab", auth="none", selfSignUp="true")
+    assert "fullstack:selfSignUp" in problem and "needs auth cognito" in problem
+    assert settings("lab", auth="none").self_sign_up is False
 
 
 def test_auto_pause_without_min_acu_zero_is_rejected() -> None:

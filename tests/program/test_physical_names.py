@@ -80,6 +80,12 @@ NOT_A_PHYSICAL_NAME: dict[str, str] = {
     ),
     "aws:apigatewayv2/api:Api": "API Gateway allows any number of APIs with the same name",
     "aws:apigatewayv2/vpcLink:VpcLink": "VPC link names are labels, not unique",
+    "aws:cognito/userPool:UserPool": (
+        "Cognito allows any number of user pools with the same name (the pool id is generated)"
+    ),
+    "aws:cognito/userPoolClient:UserPoolClient": (
+        "app client names are labels inside the pool; the client id is generated"
+    ),
     "aws:apigatewayv2/authorizer:Authorizer": "auto-named by Pulumi: a fresh name each time",
     "pulumi-python:dynamic/fullstack:MigrationRun": (
         "a step of `pulumi up`, not an AWS object: containerName and logGroupName say where the "

@@ -482,3 +482,11 @@ def test_sleep_schedule_prices_tasks_for_their_awake_hours_only() -> None:
     assert fargate(asleep) == pytest.approx(fargate(always) * 60 / 168, abs=0.02)
     assert not asleep.unpriced, "scheduled actions are free, not unknown"
     assert asleep.total_monthly < always.total_monthly
+
+
+def test_a_user_pool_is_free_idle_and_bills_only_users_above_the_included_10000() -> None:
+    graph = _graph(_res("aws:cognito/userPool:UserPool", "pool", userPoolTier="ESSENTIALS"))
+    assert _monthly(estimate(graph), "pool") == 0.0
+    busy = estimate(graph, assumptions=Assumptions(cognito_mau=12_000))
+    assert _monthly(busy, "pool", "cognito") == pytest.approx(2_000 * 0.015)
+    assert _monthly(estimate(graph, assumptions=Assumptions(cognito_mau=9_000)), "pool") == 0.0

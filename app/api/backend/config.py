@@ -107,6 +107,18 @@ class Settings:
     # Worker: how often recorded jobs are re-enqueued, and when a started job counts as abandoned.
     job_requeue_seconds: float = 15.0
     job_stale_seconds: float = 150.0
+    # Sign-in (backend/auth.py): the user pool's issuer, the app client, the pool's key set. All
+    # three or none; none refuses every write unless allow_anonymous_writes.
+    auth_issuer: str | None = None
+    auth_client_id: str | None = None
+    auth_jwks_url: str | None = None
+    allow_anonymous_writes: bool = False
+    # At most one key-set fetch per this many seconds when tokens name unknown key ids.
+    auth_jwks_refresh_seconds: float = 60.0
+
+    @property
+    def auth_configured(self) -> bool:
+        return self.auth_issuer is not None
 
     @property
     def redis_configured(self) -> bool:
@@ -120,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     object: they rotate, so :mod:`backend.credentials` reads them when needed.
     """
     source: Mapping[str, str] = os.environ if env is None else env
+    issuer, client_id, jwks_url = _user_pool(source)
     return Settings(
         db_host=source.get("DB_HOST", "localhost"),
         db_port=int(source.get("DB_PORT", "5432")),
@@ -147,4 +160,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         forwarded_allow_ips=_trusted_proxies(source.get("FORWARDED_ALLOW_IPS")),
         job_requeue_seconds=_number(source, "JOB_REQUEUE_SECONDS", 15.0, 0.05, 3600),
         job_stale_seconds=_number(source, "JOB_STALE_SECONDS", 150.0, 0.1, 86400),
+        auth_issuer=issuer,
+        auth_client_id=client_id,
+        auth_jwks_url=jwks_url,
+        allow_anonymous_writes=_flag(source.get("ALLOW_ANONYMOUS_WRITES"), default=False),
+        auth_jwks_refresh_seconds=_number(source, "USER_POOL_JWKS_REFRESH_SECONDS", 60.0, 0, 3600),
     )
+
+
+def _user_pool(source: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """The user pool's issuer, app client and key set URL: all three, or none."""
+    issuer = _optional(source, "USER_POOL_ISSUER")
+    client_id = _optional(source, "USER_POOL_CLIENT_ID")
+    jwks_url = _optional(source, "USER_POOL_JWKS_URL")
+    given = {"USER_POOL_ISSUER": issuer, "USER_POOL_CLIENT_ID": client_id, "USER_POOL_JWKS_URL": jwks_url}
+    if any(given.values()) and not all(given.values()):
+        missing = ", ".join(k for k, v in given.items() if not v)
+        raise ValueError(
+            f"sign-in needs USER_POOL_ISSUER, USER_POOL_CLIENT_ID and USER_POOL_JWKS_URL; missing: {missing}"
+        )
+    for name in ("USER_POOL_ISSUER", "USER_POOL_JWKS_URL"):
+        value = given[name]
+        if value and not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError(f"{name}={value!r} must be an https:// URL")
+    return issuer, client_id, jwks_url

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from backend import errors, idempotency, jobs
+from backend.auth import AuthError, KeySet, User, Verifier, bearer_token
 from backend.config import Settings, load_settings
 from backend.db import Database
 from backend.errors import ErrorOut
@@ -44,6 +45,10 @@ class AppState:
         self.settings = settings
         self.db = Database(settings)
         self.redis: Redis | None = redis_connection(settings) if settings.redis_configured else None
+        self.verifier: Verifier | None = None
+        if settings.auth_issuer and settings.auth_client_id and settings.auth_jwks_url:
+            keys = KeySet(settings.auth_jwks_url, refresh_interval=settings.auth_jwks_refresh_seconds)
+            self.verifier = Verifier(settings.auth_issuer, settings.auth_client_id, keys)
 
     def close(self) -> None:
         self.db.dispose()
@@ -57,6 +62,34 @@ def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=reason, headers={"WWW-Authenticate": "Bearer"})
+
+
+def writer(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> User | None:
+    """The signed-in user a write needs (401 without a valid access token). None only where the
+    stack allows anonymous writes on purpose (no user pool and ALLOW_ANONYMOUS_WRITES=true)."""
+    if state.verifier is None:
+        if state.settings.allow_anonymous_writes:
+            return None
+        raise _unauthorized("writes need sign-in, and this API has no user pool configured")
+    try:
+        return state.verifier.verify(bearer_token(authorization))
+    except AuthError as exc:
+        raise _unauthorized(str(exc)) from None
+
+
+WriterDep = Annotated[User | None, Depends(writer)]
+
+
+def _check_author(note: Note, user: User | None) -> None:
+    """Only a note's author changes it; notes are readable by anyone (README: who may read what)."""
+    if user is not None and note.author_id != user.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only the note's author may change it")
+
+
 NoteId = Annotated[int, Path(ge=1, le=INT4_MAX)]
 IdempotencyKey = Annotated[
     str | None,
@@ -72,6 +105,8 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer (always 413 and 503)."""
     text = {
         400: "A value was not accepted",
+        401: "Sign-in needed: no valid access token",
+        403: "Not the note's author",
         404: "Not found",
         409: "Conflicts with stored data",
         413: "Request body too large",
@@ -139,20 +174,27 @@ def _replay(stored: idempotency.Stored) -> Response:
     "/notes",
     response_model=NoteOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_responses(400, 409),
+    responses=_responses(400, 401, 409),
 )
-def create_note(payload: NoteCreate, state: StateDep, key: IdempotencyKey = None) -> Response:
-    print_ = idempotency.fingerprint("POST", "/api/notes", payload.model_dump(mode="json"))
+def create_note(
+    payload: NoteCreate, state: StateDep, user: WriterDep, key: IdempotencyKey = None
+) -> Response:
+    # The author is part of the fingerprint: another user's request with the same key is a conflict.
+    print_ = idempotency.fingerprint("POST", "/api/notes", _by(user, payload.model_dump(mode="json")))
     with state.db.transaction() as session:
         if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
             return _replay(stored)
-        note = Note(title=payload.title, body=payload.body)
+        note = Note(title=payload.title, body=payload.body, author_id=user.id if user else None)
         session.add(note)
         session.flush()  # INSERT ... RETURNING id, created_at: the same connection, no refresh
         out = NoteOut.model_validate(note).model_dump(mode="json")
         if key is not None:
             idempotency.store(session, key, status.HTTP_201_CREATED, out)
     return JSONResponse(out, status_code=status.HTTP_201_CREATED)
+
+
+def _by(user: User | None, body: Any) -> Any:
+    return body if user is None else {"author": user.id, "body": body}
 
 
 def _not_found(note_id: int) -> HTTPException:
@@ -168,15 +210,18 @@ def get_note(note_id: NoteId, state: StateDep) -> NoteOut:
         return NoteOut.model_validate(note)
 
 
-@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_responses(404, 409))
-def delete_note(note_id: NoteId, state: StateDep, key: IdempotencyKey = None) -> Response:
-    print_ = idempotency.fingerprint("DELETE", f"/api/notes/{note_id}", None)
+@router.delete(
+    "/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_responses(401, 403, 404, 409)
+)
+def delete_note(note_id: NoteId, state: StateDep, user: WriterDep, key: IdempotencyKey = None) -> Response:
+    print_ = idempotency.fingerprint("DELETE", f"/api/notes/{note_id}", _by(user, None))
     with state.db.transaction() as session:
         if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
             return _replay(stored)
         note = session.get(Note, note_id)
         if note is None:
             raise _not_found(note_id)
+        _check_author(note, user)
         session.delete(note)
         if key is not None:
             idempotency.store(session, key, status.HTTP_204_NO_CONTENT, None)
@@ -187,19 +232,21 @@ def delete_note(note_id: NoteId, state: StateDep, key: IdempotencyKey = None) ->
     "/notes/{note_id}/summarize",
     response_model=JobAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=_responses(404, 409),
+    responses=_responses(401, 403, 404, 409),
 )
-def summarize(note_id: NoteId, state: StateDep, key: IdempotencyKey = None) -> Response:
+def summarize(note_id: NoteId, state: StateDep, user: WriterDep, key: IdempotencyKey = None) -> Response:
     """202: the job is recorded in PostgreSQL (it survives a Redis restart) and is then handed
     to the queue; if Redis is unreachable the worker's re-enqueue loop hands it over later."""
     if state.redis is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=REDIS_MISSING)
-    print_ = idempotency.fingerprint("POST", f"/api/notes/{note_id}/summarize", None)
+    print_ = idempotency.fingerprint("POST", f"/api/notes/{note_id}/summarize", _by(user, None))
     with state.db.transaction() as session:
         if key is not None and (stored := idempotency.claim(session, key, print_)) is not None:
             return _replay(stored)
-        if session.get(Note, note_id) is None:
+        note = session.get(Note, note_id)
+        if note is None:
             raise _not_found(note_id)
+        _check_author(note, user)
         job = jobs.record(session, note_id)
         out = JobAccepted(job_id=job.id, status=job.status, status_url=f"/api/jobs/{job.id}")
         body = out.model_dump(mode="json")

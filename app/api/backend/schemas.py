@@ -48,6 +48,8 @@ class NoteOut(BaseModel):
     title: str
     body: str
     summary: str | None
+    # Who wrote it (the author's Cognito `sub`, an opaque id); null: written anonymously.
+    author_id: str | None = None
     created_at: datetime
 
 

@@ -33,7 +33,14 @@ CONTRACT_VARS = [
     "AWS_REGION",
     "UPLOADS_BUCKET",
     "APP_SECRET_KEY",
+    "USER_POOL_ISSUER",
+    "USER_POOL_CLIENT_ID",
+    "USER_POOL_JWKS_URL",
 ]
+
+# The tests that are not about sign-in write anonymously (backend/auth.py); tests/test_auth.py
+# turns sign-in on with a moto user pool and turns this off.
+os.environ.setdefault("ALLOW_ANONYMOUS_WRITES", "true")
 
 
 @pytest.fixture(scope="session")

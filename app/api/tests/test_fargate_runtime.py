@@ -19,8 +19,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from psycopg import sql
 
+from tests.cognito import cognito_server, new_pool
 from tests.dockerfile import Image, read_image
 from tests.fargate import (
     APP_DIR,
@@ -93,6 +94,8 @@ class FakeAws:
     network: FakeNetwork
     extra_env: dict[str, str]
     extra_binds: list[tuple[Path, str]]
+    # With a user pool in the definition: a signed-in user's header (moto's cognito-idp).
+    auth_headers: dict[str, str] = field(default_factory=dict)
 
     def container(self, role: str, image: Image | None = None) -> Container:
         container = Container(self.taskdefs, role, self.secrets, self.network, self.extra_env, image)
@@ -140,8 +143,33 @@ def fake_aws(stack: str, pg: PostgresServer, redis_tls: RedisServer, tmp: Path) 
         (trust / "ca.pem").chmod(0o644)
         extra_binds.append((trust, "/opt/fake-aws-ca"))
         extra_env["SSL_CERT_FILE"] = "/opt/fake-aws-ca/ca.pem"
+    with ExitStack() as stack_of_servers:
+        auth_headers: dict[str, str] = {}
+        if "USER_POOL_ISSUER" in api_env:
+            # The stack's pool stands as a moto pool: its issuer, client and key set replace the
+            # definition's (moto's ids are its own), and the test writes as a signed-in user.
+            pool = new_pool(stack_of_servers.enter_context(cognito_server()))
+            pool.add_user("fargate@example.com")
+            extra_env.update(pool.env)
+            auth_headers["Authorization"] = "Bearer " + pool.sign_in("fargate@example.com")["AccessToken"]
+        yield from _serve_fake(
+            taskdefs, store, network, extra_env, extra_binds, auth_headers, pg, db_name, user
+        )
+
+
+def _serve_fake(
+    taskdefs: dict[str, Any],
+    store: dict[str, str],
+    network: FakeNetwork,
+    extra_env: dict[str, str],
+    extra_binds: list[tuple[Path, str]],
+    auth_headers: dict[str, str],
+    pg: PostgresServer,
+    db_name: str,
+    user: str,
+) -> Iterator[FakeAws]:
     try:
-        yield FakeAws(taskdefs, FakeSecretStore(store), network, extra_env, extra_binds)
+        yield FakeAws(taskdefs, FakeSecretStore(store), network, extra_env, extra_binds, auth_headers)
     finally:
         with pg.admin() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name)))
@@ -182,9 +210,12 @@ def _serve(aws: FakeAws, role: str, tmp: Path, api_url: str | None = None) -> It
     yield from start_serving(aws.container(role), free_port(), tmp / f"{role}.log")
 
 
-def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+def _post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}, method="POST"
+        url,
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", **(headers or {})},
+        method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
@@ -203,7 +234,9 @@ def test_migration_api_and_worker_run_as_their_task_definitions(aws: FakeAws, tm
         assert checks["database"] == "ok"
         assert checks["redis"] == ("ok" if aws.taskdefs["endpoints"]["redis"] else "not configured")
         note = _post_json(
-            f"{api.base_url}/api/notes", {"title": "fargate", "body": "From the task definition. Yes."}
+            f"{api.base_url}/api/notes",
+            {"title": "fargate", "body": "From the task definition. Yes."},
+            aws.auth_headers,
         )
         if "worker" not in aws.taskdefs["tasks"]:
             return
@@ -212,7 +245,7 @@ def test_migration_api_and_worker_run_as_their_task_definitions(aws: FakeAws, tm
         with log.open("w") as out:
             proc = worker.start(stdout=out, stderr=subprocess.STDOUT)
         try:
-            job = _post_json(f"{api.base_url}/api/notes/{note['id']}/summarize", {})
+            job = _post_json(f"{api.base_url}/api/notes/{note['id']}/summarize", {}, aws.auth_headers)
             status_url = f"{api.base_url}/api/jobs/{job['job_id']}"
             deadline = time.monotonic() + 30
             while (state := json.loads(_http(status_url)[1]))["status"] not in ("finished", "failed"):

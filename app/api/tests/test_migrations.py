@@ -28,8 +28,8 @@ def test_upgrade_from_empty_database(pg: PostgresServer, empty_db: DbInfo) -> No
         job_columns = conn.execute(
             sql.SQL("SELECT column_name FROM information_schema.columns WHERE table_name = 'jobs'")
         ).fetchall()
-    assert version == ("0002",)
-    assert {c[0] for c in columns} == {"id", "title", "body", "summary", "created_at"}
+    assert version == ("0003",)
+    assert {c[0] for c in columns} == {"id", "title", "body", "summary", "author_id", "created_at"}
     assert {"id", "status", "attempts", "available_at", "started_at"} <= {c[0] for c in job_columns}
     # The migration ran as the application role, with credentials from the environment.
     assert owner == (empty_db.user,)
