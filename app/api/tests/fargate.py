@@ -97,13 +97,22 @@ def load_taskdefs(stack: str) -> dict[str, Any]:
 
 
 class FakeSecretStore:
-    """Secret values by ARN; resolves `valueFrom` like ECS: `<arn>[:<json-key>:<stage>:<id>]`."""
+    """Secret values by ARN; resolves `valueFrom` like ECS: a Secrets Manager secret's
+    `<arn>[:<json-key>:<stage>:<id>]`, or a Systems Manager parameter's ARN
+    (`arn:aws:ssm:<region>:<account>:parameter/<name>`, the whole value: ECS takes no JSON key
+    for a parameter)."""
 
     def __init__(self, values: Mapping[str, str]) -> None:
         self.values = dict(values)
 
     def resolve(self, value_from: str) -> str:
         parts = value_from.split(":")
+        if parts[:3] == ["arn", "aws", "ssm"]:
+            if len(parts) != 6 or not parts[5].startswith("parameter/"):
+                raise ValueError(f"valueFrom {value_from!r} is not a parameter ARN")
+            if value_from not in self.values:
+                raise KeyError(f"valueFrom {value_from!r}: no parameter in the store")
+            return self.values[value_from]
         if parts[:3] != ["arn", "aws", "secretsmanager"] or len(parts) < 7:
             raise ValueError(f"valueFrom {value_from!r} is not a Secrets Manager secret ARN")
         arn, rest = ":".join(parts[:7]), parts[7:]
