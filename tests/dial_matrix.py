@@ -1,7 +1,7 @@
 """Stacks and dial combinations that whole-graph rules are checked over.
 
 Each entry is (stack, overrides). Together they switch on every optional part of the program:
-a domain with WAF, end-to-end TLS, CloudFront logs, CI identity and alarm email; the public ALB
+a domain with WAF, end-to-end TLS, CloudFront logs, CI identity, alarm email and the user pool; the public ALB
 with a NAT gateway; no NAT with Redis and a sleep schedule; x86 with three AZs; each stack with
 the other ingress mode (the lab's ALB, the mvp's HTTP API).
 """
@@ -15,6 +15,7 @@ FULL_EDGE = (
     "cloudfrontLogs=true",
     "githubRepo=acme/shop",
     "alarmEmail=ops@example.com",
+    "auth=cognito",
 )
 PUBLIC_EDGE = ("edge=public", "nat=gateway")
 NO_NAT_SLEEPING = ("nat=none", "redis=true", "sleep=weekdays 08-20")
