@@ -1,9 +1,9 @@
 """Stacks and dial combinations that whole-graph rules are checked over.
 
 Each entry is (stack, overrides). Together they switch on every optional part of the program:
-a domain with WAF, end-to-end TLS, CloudFront logs, CI identity, alarm email and the user pool; the public ALB
-with a NAT gateway; no NAT with Redis and a sleep schedule; x86 with three AZs; each stack with
-the other ingress mode (the lab's ALB, the mvp's HTTP API).
+a domain with WAF, end-to-end TLS, CloudFront logs, CI identity, alarm email and the user pool;
+the public ALB with a NAT gateway; no NAT with Redis and a sleep schedule; x86 with three AZs;
+each stack with the other ingress mode (the lab's ALB, the mvp's HTTP API).
 """
 
 from __future__ import annotations
