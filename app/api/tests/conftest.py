@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from moto import mock_aws
 from psycopg import sql
 
 from backend.main import create_app
@@ -68,6 +69,18 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in CONTRACT_VARS:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+@pytest.fixture
+def aws(clean_env: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake AWS credentials and moto's in-process AWS (real boto3 clients, botocore validation)."""
+    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    clean_env.setenv("AWS_SESSION_TOKEN", "testing")
+    clean_env.setenv("AWS_REGION", "eu-west-1")
+    clean_env.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
 
 
 @pytest.fixture

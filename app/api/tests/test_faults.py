@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from fastapi.testclient import TestClient
-from moto import mock_aws
 from psycopg import sql
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select, update
@@ -167,17 +165,6 @@ def test_postgres_restart_is_a_503_on_a_connection_that_keeps_working(
         finally:
             conn.close()
         assert "Traceback" not in (tmp_path / "api.log").read_text()
-
-
-@pytest.fixture
-def aws(clean_env: pytest.MonkeyPatch) -> Iterator[None]:
-    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
-    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    clean_env.setenv("AWS_SESSION_TOKEN", "testing")
-    clean_env.setenv("AWS_REGION", "eu-west-1")
-    clean_env.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 class _SecretReads:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import boto3
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from moto import mock_aws
 from psycopg import sql
 
 from backend.config import load_settings
@@ -70,17 +68,6 @@ def test_rotation_via_environment(
         # Further requests reuse the refreshed credentials without another refresh.
         assert client.post("/api/notes", json={"title": "after rotation"}).status_code == 201
         assert _state(client).db.credentials.refresh_count == 2
-
-
-@pytest.fixture
-def aws(clean_env: pytest.MonkeyPatch) -> Iterator[None]:
-    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
-    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    clean_env.setenv("AWS_SESSION_TOKEN", "testing")
-    clean_env.setenv("AWS_REGION", "eu-west-1")
-    clean_env.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 def test_rotation_via_secrets_manager(
