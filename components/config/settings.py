@@ -72,7 +72,7 @@ class Settings:
     # network
     vpc_cidr: str = dial(
         dials.custom(lambda text: text, "a private IPv4 CIDR, /16 to /20"),  # checked with azCount
-        doc="Private IPv4 CIDR of the VPC (see the address plan under Network).",
+        doc="Private IPv4 CIDR of the VPC (the address plan: docs/network.md).",
         cost="free",
         default="10.0.0.0/16",
     )
