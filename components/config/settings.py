@@ -2,7 +2,7 @@
 
 Each field declared with `dial(...)` carries its kind, its doc, its cost and its default in
 each profile (components/config/dials.py explains the declaration); `python -m stackctl docs`
-writes the README's settings table and `Pulumi.yaml`'s comments from them. The `profile` key
+writes docs/settings.md's settings table and `Pulumi.yaml`'s comments from them. The `profile` key
 (`lab` or `mvp`) picks the defaults; each key can be overridden on its own in
 `Pulumi.<stack>.yaml`. The value types live in values.py, the reading and the checks across
 keys in reader.py.
