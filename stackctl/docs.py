@@ -279,9 +279,7 @@ def rendered(run: Callable[[str, list[str]], Graph] | None = None) -> dict[Path,
             (COST_BEGIN, COST_END, cost_table(run)),
             (DIALS_BEGIN, DIALS_END, dial_cost_table(run)),
         ),
-        project_file: between(
-            project_file, (YAML_BEGIN, YAML_END, project_comments(project))
-        ),
+        project_file: between(project_file, (YAML_BEGIN, YAML_END, project_comments(project))),
     }
 
 
