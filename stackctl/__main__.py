@@ -4,7 +4,7 @@ Commands:
   plan   run the program offline under mocks and print what the stack would create
   cost   itemized idle cost of a stack, or two side by side (stackctl/cost/)
   preflight  check what a stack declares against AWS's constraint data (stackctl/preflight/)
-  docs   write the settings docs (README table, Pulumi.yaml comments) from the declarations
+  docs   write the generated docs (settings table, Pulumi.yaml comments, cost figures)
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """

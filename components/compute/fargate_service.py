@@ -32,7 +32,7 @@ margin], on_demand_base [0], command [None: the image's CMD].
 
 Cost: per task, its vCPU and GB hours at the `fargate.<ondemand|spot>.<arch>.vcpu_hour` and
 `.gb_hour` lines of prices/prices.yaml (Spot about 70% less); logs at `logs.ingest.gb` and
-`logs.storage.gb_month`. The figures: the README's cost tables (`python -m stackctl cost`).
+`logs.storage.gb_month`. The figures: the cost tables of docs/costs.md (`python -m stackctl cost`).
 """
 
 from __future__ import annotations

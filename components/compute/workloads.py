@@ -13,7 +13,7 @@ Python service, the address ranges whose proxy headers uvicorn trusts (the VPC's
 ingress's nodes live). Every service waits for `depends_on` (the release gate).
 
 Creates what FargateService and MigrationTask create; costs what they cost (see docs/costs:
-the README's cost tables, generated from prices/prices.yaml).
+the cost tables of docs/costs.md, generated from prices/prices.yaml).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# key -> what it does once honoured (README's table of `aws:` keys).
+# key -> what it does once honoured (docs/settings.md's table of `aws:` keys).
 HONOURED: dict[str, str] = {
     "region": "region of every resource, the release steps and stackctl",
     "profile": "shared-config profile (provider, release steps, stackctl)",

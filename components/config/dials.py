@@ -11,10 +11,10 @@ A dial is declared once, as a field of `Settings` (components/config/settings.py
 
 From that one declaration come: the config key (`nat`, the field name in camelCase), the parser
 and the text of what is allowed (from the kind), each profile's default, the unknown-key check,
-the README's settings table and the comments in `Pulumi.yaml` (`python -m stackctl docs`
+docs/settings.md's settings table and the comments in `Pulumi.yaml` (`python -m stackctl docs`
 writes both; a test fails when they differ from the declarations). A cost text types no dollar
 figure: it names the price line (`{price ITEM}`, prices/prices.yaml) or the dial row of the
-README's dial cost table (`{dial STACK KEY=VALUE}`) and the docs fill in the figure from the
+docs/costs.md's dial cost table (`{dial STACK KEY=VALUE}`) and the docs fill in the figure from the
 cost model (stackctl/cost/figures.py); tests/config/test_cost_figures.py checks that.
 
 A kind turns the raw string that `pulumi config set` stores into a typed value, or returns

@@ -6,7 +6,7 @@ and reported together in one `SettingsError` that names the key, the value given
 allowed, before the program registers a single resource. A key in the project's namespace or
 in `aws:` that is not known is an error too, with the closest known key as a suggestion.
 
-Rules across keys (`_check_across_keys`, documented in the README under the settings table):
+Rules across keys (`_check_across_keys`, documented in docs/settings.md, "Rules across keys"):
 - `nat: none` needs interface endpoints for Fargate to pull images and write logs: when
   `interfaceEndpoints` is unset they are turned on (and a notice says so); an explicit `false`
   is rejected.

@@ -2,7 +2,7 @@
 
 Each field declared with `dial(...)` carries its kind, its doc, its cost and its default in
 each profile (components/config/dials.py explains the declaration); `python -m stackctl docs`
-writes the README's settings table and `Pulumi.yaml`'s comments from them. The `profile` key
+writes docs/settings.md's settings table and `Pulumi.yaml`'s comments from them. The `profile` key
 (`lab` or `mvp`) picks the defaults; each key can be overridden on its own in
 `Pulumi.<stack>.yaml`. The value types live in values.py, the reading and the checks across
 keys in reader.py.
@@ -72,7 +72,7 @@ class Settings:
     # network
     vpc_cidr: str = dial(
         dials.custom(lambda text: text, "a private IPv4 CIDR, /16 to /20"),  # checked with azCount
-        doc="Private IPv4 CIDR of the VPC (see the address plan under Network).",
+        doc="Private IPv4 CIDR of the VPC (the address plan: docs/network.md).",
         cost="free",
         default="10.0.0.0/16",
     )

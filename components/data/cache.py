@@ -35,7 +35,7 @@ subnet_ids (isolated), engine ["valkey"], engine_version [8.0 for valkey, 7.1 fo
 node_type ["cache.t4g.micro"], nodes [1], snapshot_retention_days [0],
 secret_recovery_window_days [0].
 
-Cost (prices/prices.yaml; figures: the README's cost tables): a cache.t4g.micro node at
+Cost (prices/prices.yaml; figures: the cost tables of docs/costs.md): a cache.t4g.micro node at
 `elasticache.valkey.cache.t4g.micro.hour` (Valkey) or `elasticache.redis.cache.t4g.micro.hour`;
 each extra node (replica) costs the same again. The token secret `secretsmanager.secret.month`.
 Snapshot storage of a micro node: cents.

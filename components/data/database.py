@@ -48,7 +48,7 @@ availability_zones, engine_version ["16.8"], min_acu [0], max_acu [2], auto_paus
 [300, only with min_acu 0], readers [0], backup_retention_days [1], deletion_protection [False],
 log_retention_days [7], database_name ["app"], master_username ["app_admin"].
 
-Cost (prices/prices.yaml; figures: the README's cost tables): `aurora.serverless_v2.acu_hour`
+Cost (prices/prices.yaml; figures: docs/costs.md): `aurora.serverless_v2.acu_hour`
 per ACU per instance. min 0 with auto-pause: no compute charge while paused (resume ~15 s); min
 0.5 bills half an ACU all month per instance; each reader costs as much as the writer. Storage
 `aurora.storage.gb_month`, I/O `aurora.io.million`; backups up to the cluster's size free. The

@@ -32,7 +32,7 @@ access_logs [False], log_retention_days [7], deletion_protection [False], name_p
 Cost (us-east-1, 2026-11): CloudFront's first 1 TB out and 10M requests a month are free; the
 VPC origin is free; S3 `s3.standard.gb_month` (a few MB of assets: cents). WAF:
 `wafv2.web_acl.month` + `wafv2.rule.month` per rule (3 rules) + `wafv2.requests.million`
-(the `waf` dial's row of the README's dial cost table). Access logs: S3 storage only.
+(the `waf` dial's row of docs/costs.md's dial cost table). Access logs: S3 storage only.
 """
 
 from __future__ import annotations

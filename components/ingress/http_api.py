@@ -47,7 +47,7 @@ the edges that still send the old one are accepted meanwhile. Raise it once more
 `pulumi up`, after the first has finished) to stop accepting a value that leaked; cached
 authorizer results for it last at most `authorizer_cache_ttl` seconds more.
 
-What users meet (for the README): the integration times out after 30 s (the ALB ingress waits
+What users meet (for the docs): the integration times out after 30 s (the ALB ingress waits
 up to CloudFront's origin timeout); request and response payloads are limited to 10 MB
 (aws-facts#http-api-limits); AWS WAF cannot be attached to an HTTP API, but the web ACL on the
 distribution still filters every request before it reaches the API.

@@ -31,7 +31,7 @@ cloudfront_prefix_list_id, certificate_arn [None: HTTP only], public_https [Fals
 deletion_protection [False], idle_timeout [60], deregistration_delay [30], targets [{}: service
 name -> (container port, health path), one target group each].
 
-Cost (prices/prices.yaml; figures: the README's cost tables): `alb.hour`, plus `alb.lcu_hour`
+Cost (prices/prices.yaml; figures: docs/costs.md): `alb.hour`, plus `alb.lcu_hour`
 (an idle ALB uses a fraction of one). Internet-facing ALBs add one public IPv4 per AZ at
 `public_ipv4.hour` each; the internal ALB of `vpcOrigin` has none.
 """

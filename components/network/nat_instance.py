@@ -39,7 +39,7 @@ Inputs (NatInstanceArgs): vpc_id, vpc_cidr, subnet_id (a public subnet), region,
 instance_type="t4g.nano", iam_path="/", elastic_ip=True.
 
 Cost: `ec2.t4g.nano.hour` + an Elastic IP (`public_ipv4.hour`) + 8 GB at `ebs.gp3.gb_month`,
-against `nat_gateway.hour` + its IP for a NAT gateway (figures: the README's cost tables).
+against `nat_gateway.hour` + its IP for a NAT gateway (figures: the cost tables of docs/costs.md).
 Traffic through it is not charged per GB (a NAT gateway's `nat_gateway.gb`). One instance is a
 single point of failure for egress (not ingress): recovery takes a few minutes.
 """

@@ -27,7 +27,7 @@ ecs_exec [False], flow_logs [False], log_retention_days [7], flow_log_group_name
 Cost (us-east-1, 2026-11, 730 h): VPC, subnets, route tables, IGW, S3 gateway endpoint: free.
 NAT: instance (nat_instance.py); gateway `nat_gateway.hour` + its `public_ipv4.hour` each (+
 `nat_gateway.gb`); interface endpoints `vpc_endpoint.interface.az_hour` per endpoint per AZ;
-flow logs `logs.ingest.gb` (price lines of prices/prices.yaml; figures: the README's costs).
+flow logs `logs.ingest.gb` (price lines of prices/prices.yaml; figures: docs/costs.md).
 """
 
 from __future__ import annotations

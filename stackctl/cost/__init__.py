@@ -63,7 +63,7 @@ prices/prices.yaml. What it reflects, resource by resource:
 Resource types with no charge of their own are a mapping type -> reason (`FREE_TYPES`,
 stackctl/cost/free.py): the estimate counts them with the reason (`Estimate.free`). Named
 scenarios and their budgets (`cost --compare lab "lab asleep" mvp`) are data in
-stackctl/cost/scenarios.py; the README's cost table is generated from them (`stackctl docs`).
+stackctl/cost/scenarios.py; docs/costs.md's cost tables are generated from them (`stackctl docs`).
 
 An item or region without a price is listed as *unpriced* with the reason, never as $0.
 Container Insights is billed by AWS as custom metrics and performance-log ingestion: listed

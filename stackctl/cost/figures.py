@@ -9,7 +9,7 @@ A cost text (components/config/settings.py `cost=...`) may hold two kinds of ref
   a month)`);
 - `{dial STACK KEY=VALUE}`: what setting `KEY=VALUE` changes in STACK's idle monthly cost, as
   `stackctl cost` prices it: a row of `DIAL_ROWS` (stackctl/cost/scenarios.py), the same figure
-  the README's dial cost table shows (`{dial dev nat=gateway}` -> `+$29.27 a month`).
+  docs/costs.md's dial cost table shows (`{dial dev nat=gateway}` -> `+$29.27 a month`).
 
 An unknown item, or a dial row that `DIAL_ROWS` does not have, is an error naming it.
 """

@@ -2,13 +2,13 @@
 
 `cost --compare lab "lab asleep" "lab with ALB" mvp` prices these side by side; any other
 argument is a stack, optionally with overrides: `dev:sleep=weekdays 08-20,nat=gateway`. The
-README's cost table is generated from `SCENARIOS` (`python -m stackctl docs`) and
-tests/tools/test_cost_scenarios.py checks every budget.
+cost tables of docs/costs.md and the README's cost summary are generated from `SCENARIOS`
+(`python -m stackctl docs`), and tests/tools/test_cost_scenarios.py checks every budget.
 
 Budgets: idle, images deployed, no free tiers applied, us-east-1 prices. `target` is the
 user's own number (issue 25: lab $10 always on, $6 asleep, mvp $100); where the budget is above
-it, no dial reaches the target without giving up something a user would miss, and the README's
-cost section says what (the "mvp on the HTTP API" row shows the biggest such trade).
+it, no dial reaches the target without giving up something a user would miss, and docs/costs.md
+says what (the "mvp on the HTTP API" row shows the biggest such trade).
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 BY_NAME = {s.name: s for s in SCENARIOS}
 
-# The README's "what each dial costs" rows: (stack, overrides, remark). A row without overrides
-# is the base the following rows of its stack are compared with.
+# The rows of docs/costs.md's "what each setting costs": (stack, overrides, remark). A row
+# without overrides is the base the following rows of its stack are compared with.
 DIAL_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("dev", (), "lab as shipped"),
     ("dev", ("nat=gateway",), ""),

@@ -53,7 +53,7 @@ def test_no_component_docstring_types_a_dollar_figure() -> None:
         for line, text in _docstrings(ast.parse(path.read_text(encoding="utf-8")))
         if FIGURE.search(text)
     ]
-    assert typed == [], "name the price line of prices/prices.yaml, or see the README's costs"
+    assert typed == [], "name the price line of prices/prices.yaml, or see docs/costs.md"
 
 
 def test_every_price_reference_of_the_dials_names_a_priced_line() -> None:

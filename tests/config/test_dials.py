@@ -18,7 +18,7 @@ RAW = {"aws:region": "us-east-1", f"{P}:profile": "lab"}
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WithANewDial(Settings):
-    """A hypothetical new setting, declared the one way the README says to."""
+    """A hypothetical new setting, declared the one way docs/code.md says to."""
 
     drain_seconds: int = dial(
         dials.integer(0, 300),

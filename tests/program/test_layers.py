@@ -1,4 +1,4 @@
-"""The layout of components/ (README, how the code is organised).
+"""The layout of components/ (docs/code.md, how the code is organised).
 
 import-linter (pyproject.toml, run by scripts/test) checks the imports between the packages of
 components/ and stackctl/. What it does not see is checked here: that every module has a place

@@ -1,10 +1,10 @@
-"""Named cost scenarios: `cost --compare` over them, their budgets, and the README's table.
+"""Named cost scenarios: `cost --compare` over them, their budgets, and the docs' cost figures.
 
 The budgets live in stackctl/cost/scenarios.py (`SCENARIOS`): lab <= $14 always on and <= $6.50
 with `sleep: weekdays 08-20`, lab with `ingress: alb` <= $30, mvp <= $104, mvp on the HTTP API
 <= $90 (idle, images deployed, no free tiers, us-east-1). The user asked for $10, $6 and $100
 (issue 25): no dial reaches those without giving up something a user would miss, so the budgets
-are the best honest figures and the README says what each further saving would cost.
+are the best honest figures and docs/costs.md says what each further saving would cost.
 """
 
 from __future__ import annotations
@@ -115,18 +115,22 @@ def test_cost_compare_prints_named_scenarios_side_by_side(capsys) -> None:
     assert "TOTAL" in text
 
 
-def test_the_readme_cost_table_is_what_stackctl_cost_gives() -> None:
-    readme = docs.ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    expected = docs.rendered(_run)[readme]
-    assert text == expected, "run `python -m stackctl docs`"
+def test_the_cost_figures_of_the_docs_are_what_stackctl_cost_gives() -> None:
+    """docs/costs.md's tables and the README's summary, as `python -m stackctl docs` writes
+    them from these scenarios."""
+    expected = docs.rendered(_run)
+    for page in (docs.COSTS_PAGE, docs.README):
+        assert page.read_text(encoding="utf-8") == expected[page], "run `python -m stackctl docs`"
     table = docs.cost_table(_run)
     mvp = price(BY_NAME["mvp"], _run)
     assert f"| mvp | `prod` | {mvp.total_monthly:.2f} |" in table
-    assert table in text
+    assert table in docs.COSTS_PAGE.read_text(encoding="utf-8")
+    summary = docs.cost_summary(_run)
+    assert f"- **mvp** (`prod`): ${mvp.total_monthly:.2f} a month" in summary
+    assert summary in docs.README.read_text(encoding="utf-8")
 
 
-def test_every_dial_row_of_the_readme_names_settings_the_program_has() -> None:
+def test_every_dial_row_names_settings_the_program_has() -> None:
     for stack, overrides, _ in DIAL_ROWS:
         Scenario("row", stack, overrides).check()
     with pytest.raises(ValueError, match="'nat2'"):
