@@ -27,8 +27,8 @@ ensure_venv() {
   # Reinstall only when the requirements changed since the last install.
   stamp="$root/.venv/.installed-$(basename "$requirements")"
   if [ ! -f "$stamp" ] || ! cmp -s <(cat "$root"/requirements*.txt) "$stamp"; then
-    echo "==> installing $(basename "$requirements") into .venv (a first install takes about" \
-      "two minutes; pip lists each package as it goes)" >&2
+    echo "==> installing $(basename "$requirements") into .venv (a first install takes several" \
+      "minutes; pip lists each package as it goes)" >&2
     started=$SECONDS
     # pip's normal output names each package it collects and installs; it goes to stderr.
     "$root/.venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
