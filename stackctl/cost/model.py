@@ -114,6 +114,9 @@ class Estimate:
     assumptions: dict[str, float] = field(default_factory=dict)
     statements: list[str] = field(default_factory=list)
     region_note: str = ""
+    """Set when the region lacks a figure the stack needs: which, and what to do (no total)."""
+    region_gaps: tuple[str, ...] = ()
+    """Price items this stack uses that have no figure in its region."""
     # Types with no charge of their own: type -> (resources of it, why it is free).
     free: dict[str, tuple[int, str]] = field(default_factory=dict)
     scenario: str = ""  # the named scenario of `cost --compare`, when there is one
@@ -124,7 +127,14 @@ class Estimate:
         return self.scenario or self.stack
 
     @property
+    def can_total(self) -> bool:
+        """False when the region lacks a figure the stack needs: a sum of the priced lines
+        would understate the bill, so no total is shown (`region_note` says why)."""
+        return not self.region_gaps
+
+    @property
     def total_monthly(self) -> float:
+        """The sum of the priced lines (show it only when `can_total`)."""
         return round(sum(line.monthly_usd or 0.0 for line in self.lines), 2)
 
     @property
@@ -152,9 +162,10 @@ class Estimate:
             "profile": self.profile,
             "region": self.region,
             "hoursPerMonth": self.hours_per_month,
-            "totalMonthlyUsd": self.total_monthly,
-            "totalHourlyUsd": self.total_hourly,
+            "totalMonthlyUsd": self.total_monthly if self.can_total else None,
+            "totalHourlyUsd": self.total_hourly if self.can_total else None,
             "complete": not self.unpriced,
+            "regionGaps": list(self.region_gaps),
             "byCategory": self.by_category(),
             "lines": [
                 {
