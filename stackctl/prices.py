@@ -2,7 +2,7 @@
 
 Every entry names its figure, its source and the date it was gathered; `load_prices()` refuses a
 table with an entry that lacks one. `PriceTable.get(item, region)` returns None for an item or a
-region the table does not price: the cost model lists such a line as *unpriced*, never as $0.
+region the table does not price: the cost model lists such a line as *unpriced*, never as free.
 
 Regions: `regions.priced` lists every region with figures; `regions.complete` the ones with a
 figure for every item (the table is refused when one lacks an item). In any other region, or

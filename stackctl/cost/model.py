@@ -24,7 +24,7 @@ class Assumptions:
     waf_requests_million: float = 0.0  # million requests a month through WAF (idle: none)
     nat_instance_root_gb: float = 8.0  # root volume of a NAT instance when the size is not set
     # An idle lab is not quite idle: a few visitors, bots and uptime checks. 10,000 requests a
-    # month through the HTTP API costs $0.01; set 0 for a truly idle stack.
+    # month through the HTTP API costs about a cent; set 0 for a truly idle stack.
     http_api_requests_million: float = 0.01
     cloud_map_lookups_million: float = 0.01  # one DiscoverInstances per HTTP API request
     lambda_requests_million: float = 0.0  # invocations a month of a function no API calls
@@ -73,7 +73,7 @@ FREE_TIERS = (
     "days of retention is free",
     "Fargate: 20 GB of ephemeral storage per task is included",
     "EventBridge Scheduler: the first 14 million invocations a month of an account are free; "
-    "priced here at list price ($1.00 per million beyond)",
+    "priced here at list price (scheduler.invocations.million)",
     "Lambda: the first 1 million requests and 400,000 GB-seconds a month are free; priced here "
     "at list price",
 )

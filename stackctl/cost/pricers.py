@@ -105,7 +105,7 @@ def _price_services(p: Pricer) -> None:
                 "compute",
                 task,
                 f"task definition {task.get('family')} (no service)",
-                "runs on demand (e.g. migrations): $0 idle",
+                "runs on demand (e.g. migrations): nothing idle",
             )
 
 
