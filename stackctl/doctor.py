@@ -306,7 +306,7 @@ def check_backend(
             "backend",
             "problem",
             "cannot ask: the Pulumi CLI is not on PATH.",
-            "see the pulumi line",
+            "install it (the pulumi line), then " + login,
         )
     if ran.code != 0:
         return Finding(

@@ -35,18 +35,19 @@ prices/prices.yaml. What it reflects, resource by resource:
     `.../stage:Stage`, `.../deployment:Deployment`, `.../authorizer:Authorizer`: free lines.
   - `aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace` (or publicDnsNamespace): a
     Route 53 hosted zone (`route53.zone.month`); an httpNamespace is free.
-  - `aws:servicediscovery/service:Service`: `cloudmap.instance.month` per registered instance. Its instances
-    are the tasks of every `aws:ecs/service:Service` whose `serviceRegistries` (one block, or a
-    list) has `registryArn` equal to the Cloud Map service's `arn` output, counted as the ECS
-    service's idle tasks (below) times its awake share: asleep, nothing is registered. When an
-    Integration's `integrationUri` is that same ARN, a lookups line (assumption
+  - `aws:servicediscovery/service:Service`: `cloudmap.instance.month` per registered instance.
+    Its instances are the tasks of every `aws:ecs/service:Service` whose `serviceRegistries`
+    (one block, or a list) has `registryArn` equal to the Cloud Map service's `arn` output,
+    counted as the ECS service's idle tasks (below) times its awake share: asleep, nothing is
+    registered. When an Integration's `integrationUri` is that same ARN, a lookups line (assumption
     cloudMapLookupsMillion). `healthCheckConfig` (Route 53 health checks) is unpriced.
   - `aws:lambda/function:Function`: requests + GB-seconds by `architectures` and `memorySize`
     (assumption lambdaMsPerInvocation); a function whose `arn` output appears in an
     Authorizer's `authorizerUri` runs per API request (httpApiRequestsMillion), any other
     lambdaRequestsMillion (default 0). Free tier stated, not applied.
   - `aws:scheduler/schedule:Schedule`: invocations a month from `scheduleExpression` at
-    `scheduler.invocations.million` (the account's first 14 million a month are free: stated, not applied);
+    `scheduler.invocations.million` (the account's first 14 million a month are free: stated,
+    not applied);
     `state: DISABLED` is a free line.
   - The NAT instance's sleep: an `aws:ec2/instance:Instance` is stopped and started by two
     enabled Schedules whose `target.arn` is `arn:aws:scheduler:::aws-sdk:ec2:stopInstances` and
