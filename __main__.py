@@ -7,13 +7,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.compute.cluster import Cluster, ClusterArgs
-from components.compute.registry import PLATFORMS, Registry, RegistryArgs
+from components.compute.registry import Registry, RegistryArgs
 from components.compute.release import release_steps
 from components.compute.scaling import Scaling, ScalingArgs
 from components.compute.workloads import build_workloads
 from components.config.app_contract import load_contract
 from components.config.reader import load_settings
 from components.config.services import service_specs
+from components.config.values import PLATFORMS
 from components.data.app_storage import AppStorage, AppStorageArgs
 from components.data.cache import Cache, cache_args
 from components.data.database import Database, database_args

@@ -26,9 +26,9 @@ the KMS key by the secrets provider; SSE-S3 encrypts the rest at rest at no cost
 Inputs (StateBackendArgs, defaults in brackets): bucket_name, key_alias (`alias/...`), region,
 noncurrent_version_days [90], keep_noncurrent_versions [10].
 
-Cost (us-east-1, 2026-11, prices/prices.yaml): the KMS key $1.00 a month (+ $0.03
-per 10,000 requests: a few cents); S3 Standard $0.023 per GB-month: state files are kilobytes,
-so well under $0.10 a month with 90 days of versions. About $1.05 a month in all.
+Cost (prices/prices.yaml): the KMS key, `kms.key.month` (plus its requests: a few cents); S3
+Standard storage, `s3.standard.gb_month`: state files are kilobytes, so cents a month with 90
+days of versions. The key is nearly all of it.
 """
 
 from __future__ import annotations

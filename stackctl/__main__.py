@@ -4,6 +4,7 @@ Commands:
   plan   run the program offline under mocks and print what the stack would create
   cost   itemized idle cost of a stack, or two side by side (stackctl/cost/)
   preflight  check what a stack declares against AWS's constraint data (stackctl/preflight/)
+  doctor check what a real deploy needs (Pulumi CLI, Docker, AWS, backend; docs/doctor.md)
   docs   write the generated docs (settings table, Pulumi.yaml comments, cost figures)
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
@@ -22,6 +23,7 @@ from pathlib import Path
 from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
 from stackctl.docs import add_docs_parser
+from stackctl.doctor_cli import add_doctor_parser
 from stackctl.harness import ProgramError, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cost_parser(commands)
     add_preflight_parser(commands)
     add_docs_parser(commands)
+    add_doctor_parser(commands)
     add_ops_commands(commands)
     add_taskdefs_parser(commands)
     return parser

@@ -72,12 +72,15 @@ def settings_lines(settings: Settings, sources: dict[str, str]) -> list[str]:
 def cost_lines(estimate: Estimate, overrides: Sequence[str], parked: bool) -> list[str]:
     sets = "".join(f" --set {shlex.quote(o)}" for o in overrides)
     unpriced = len(estimate.unpriced)
-    lines = [
-        f"Monthly cost (idle, {estimate.region}): ${estimate.total_monthly:.2f} "
-        f"(${estimate.total_hourly:.4f} an hour)"
-        + (f"; {unpriced} unpriced item(s) not in the total" if unpriced else ""),
-        f"  itemized: python -m stackctl cost --stack {estimate.stack}{sets}",
-    ]
+    if estimate.can_total:
+        total = (
+            f"Monthly cost (idle, {estimate.region}): ${estimate.total_monthly:.2f} "
+            f"(${estimate.total_hourly:.4f} an hour)"
+            + (f"; {unpriced} unpriced item(s) not in the total" if unpriced else "")
+        )
+    else:
+        total = f"Monthly cost (idle, {estimate.region}): no total: {estimate.region_note}"
+    lines = [total, f"  itemized: python -m stackctl cost --stack {estimate.stack}{sets}"]
     if parked:
         lines.append(
             "  (this total has the services parked at 0 tasks; `stackctl cost` prices them "

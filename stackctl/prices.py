@@ -2,12 +2,18 @@
 
 Every entry names its figure, its source and the date it was gathered; `load_prices()` refuses a
 table with an entry that lacks one. `PriceTable.get(item, region)` returns None for an item or a
-region the table does not price: the cost model lists such a line as *unpriced*, never as $0.
+region the table does not price: the cost model lists such a line as *unpriced*, never as free.
+
+Regions: `regions.priced` lists every region with figures; `regions.complete` the ones with a
+figure for every item (the table is refused when one lacks an item). In any other region, or
+when a stack uses an item its region has no figure for, `stackctl cost` and `plan` print no total
+and say which region they cannot price and what to do (`cannot_price`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,10 +43,38 @@ class PriceTable:
     units: dict[str, str]
     sources: dict[str, str]
     priced_regions: tuple[str, ...]
-    unpriced_regions: dict[str, str] = field(default_factory=dict)
+    complete_regions: tuple[str, ...] = ()
+    """Regions with a figure for every item: a stack there always gets a total."""
 
     def get(self, item: str, region: str) -> Price | None:
         return self.prices.get((item, region))
+
+    def missing(self, region: str) -> list[str]:
+        """The items `region` has no figure for (every item, for a region not in the table)."""
+        return sorted(item for item in self.units if (item, region) not in self.prices)
+
+    def cannot_price(self, region: str, items: Iterable[str] = ()) -> str:
+        """Why a total cannot be given in `region` for a stack that uses `items` without a
+        figure there, and what to do: empty when nothing is missing."""
+        gaps = sorted(set(items))
+        if not gaps:
+            return ""
+        complete = ", ".join(self.complete_regions) or "none"
+        todo = (
+            "add the figures (with source and date) to prices/prices.yaml, or see a priced "
+            f"region's estimate with `stackctl cost --region {self.complete_regions[0]}`"
+            if self.complete_regions
+            else "add the figures (with source and date) to prices/prices.yaml"
+        )
+        if region not in self.priced_regions:
+            return (
+                f"cannot price {region}: prices/prices.yaml has "
+                f"{', '.join(self.priced_regions)}; {todo}"
+            )
+        return (
+            f"cannot price {region} in full: prices/prices.yaml has no {region} figure for "
+            f"{', '.join(gaps)} (priced in full: {complete}); {todo}"
+        )
 
     def dates(self) -> list[str]:
         return sorted({p.date for p in self.prices.values()})
@@ -55,7 +89,6 @@ def parse_prices(document: dict[str, Any]) -> PriceTable:
     sources = {str(k): str(v) for k, v in (document.get("sources") or {}).items()}
     regions = document.get("regions") or {}
     priced = tuple(str(r) for r in regions.get("priced") or ())
-    unpriced = {str(k): str(v) for k, v in (regions.get("unpriced") or {}).items()}
     prices: dict[tuple[str, str], Price] = {}
     units: dict[str, str] = {}
     for item, row in (document.get("items") or {}).items():
@@ -89,6 +122,16 @@ def parse_prices(document: dict[str, Any]) -> PriceTable:
                 date=str(entry["date"]),
                 note=str(entry.get("note") or ""),
             )
+    complete = tuple(str(r) for r in regions.get("complete") or ())
+    for region in complete:
+        if region not in priced:
+            problems.append(f"regions.complete: {region} is not in regions.priced")
+        gaps = sorted(item for item in units if (item, region) not in prices)
+        if gaps:
+            problems.append(
+                f"regions.complete: {region} has no figure for {', '.join(gaps)} (add them, or "
+                "move the region out of regions.complete)"
+            )
     if problems:
         raise PriceTableError("price table problems:\n  " + "\n  ".join(problems))
     return PriceTable(
@@ -97,7 +140,7 @@ def parse_prices(document: dict[str, Any]) -> PriceTable:
         units=units,
         sources=sources,
         priced_regions=priced,
-        unpriced_regions=unpriced,
+        complete_regions=complete,
     )
 
 

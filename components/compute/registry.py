@@ -39,8 +39,6 @@ from components.kit.component import Component, ComponentArgs
 
 DEFAULT_IMAGES: tuple[str, ...] = ("api", "web")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# ECS `cpuArchitecture` -> the Docker platform to build for.
-PLATFORMS: dict[str, str] = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from typing import Any
 import pulumi
 
 from components.compute.cluster import Cluster
-from components.compute.registry import PLATFORMS
 from components.compute.workloads import Workloads
 from components.config.settings import Settings
+from components.config.values import PLATFORMS
 from components.release_steps import StaticFiles
 
 

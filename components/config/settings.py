@@ -148,8 +148,9 @@ class Settings:
         dials.choice("vpcOrigin", "public"),
         doc="vpcOrigin: an internal ALB reached only through a CloudFront VPC origin; public: "
         "an internet-facing ALB that admits only CloudFront.",
-        cost="public: the ALB's public IPv4 addresses, {price public_ipv4.hour} each; "
-        "{dial dev edge=public} in the lab",
+        cost="public: the ALB's public IPv4 addresses, one per AZ at {price public_ipv4.hour} "
+        "each ({dial prod edge=public} in mvp); a lab on the HTTP API gets the ALB with it "
+        "({dial dev ingress=alb} for the ALB alone)",
         default="vpcOrigin",
     )
     domain: str | None = dial(
@@ -200,16 +201,17 @@ class Settings:
         "In mvp the api and web keep one on-demand task each (capacity provider base 1) and "
         "run the rest on Spot: a Spot reclaim (2 minutes' notice, not replaced on-demand) can "
         "leave each with that one task until Spot capacity returns.",
-        cost="Spot is about 70% off on-demand ({price fargate.spot.arm64.vcpu_hour} against "
-        "{price fargate.ondemand.arm64.vcpu_hour}); in mvp it applies beyond the first api and "
-        "web task",
+        cost="arm64 Spot is priced {off fargate.spot.arm64.vcpu_hour "
+        "fargate.ondemand.arm64.vcpu_hour} below on demand ({price fargate.spot.arm64.vcpu_hour} "
+        "against {price fargate.ondemand.arm64.vcpu_hour}; the real price moves with spare "
+        "capacity); in mvp it applies beyond the first api and web task",
         default=True,
     )
     cpu_architecture: CpuArchitecture = dial(
         dials.choice("X86_64", "ARM64"),
         doc="CPU architecture of the tasks (and the platform the images are built for).",
-        cost="Graviton is about 20% cheaper on demand (x86 in mvp: "
-        "{dial prod cpuArchitecture=X86_64})",
+        cost="Graviton is {off fargate.ondemand.arm64.vcpu_hour fargate.ondemand.x86_64.vcpu_hour} "
+        "cheaper on demand (x86 in mvp: {dial prod cpuArchitecture=X86_64})",
         default="ARM64",
     )
     api: ServiceSize = dial(

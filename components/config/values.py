@@ -28,6 +28,8 @@ IngressMode = Literal["alb", "httpApi"]
 AuthMode = Literal["open", "cognito", "none"]
 RedisEngine = Literal["valkey", "redis"]
 CpuArchitecture = Literal["X86_64", "ARM64"]
+# ECS `cpuArchitecture` -> the Docker platform the images are built for (and `doctor` checks).
+PLATFORMS: dict[str, str] = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
 ImagesMode = Literal["registry", "build"]
 AppSecretStore = Literal["parameterStore", "secretsManager"]
 NatAddress = Literal["elasticIp", "instanceIp"]

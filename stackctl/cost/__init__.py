@@ -8,15 +8,15 @@ prices/prices.yaml. What it reflects, resource by resource:
   the capacity provider strategy (on-demand `base` first, the rest split by `weight` between
   FARGATE and FARGATE_SPOT); the idle task count is the autoscaling target's `minCapacity`
   when one exists, else `desiredCount`. Task definitions without a service (the migration
-  task) run on demand: $0 idle.
+  task) run on demand: nothing idle.
 - NAT: a NAT gateway per hour plus processed GB (assumption); a NAT instance per instance-hour
   plus its root gp3 volume (8 GB assumed when the size is not set). Every Elastic IP is a
-  public IPv4 address ($0.005/h), and so is an instance's auto-assigned public IP.
+  public IPv4 address (`public_ipv4.hour`), and so is an instance's auto-assigned public IP.
 - ALB: hour plus an idle LCU assumption; an internet-facing ALB holds one public IPv4 address
   per subnet (AZ); an internal one none.
 - Aurora Serverless v2: every `db.serverless` instance runs at the cluster's minimum ACU.
   0 ACU means the cluster pauses when idle (no open connection for `secondsUntilAutoPause`):
-  $0 compute, which the output states. Storage and I/O per assumption. An RDS-managed master
+  no compute charge, which the output states. Storage and I/O per assumption. An RDS-managed master
   secret (`manageMasterUserPassword`) is a Secrets Manager secret.
 - ElastiCache replication groups: node type x nodes (Valkey or Redis OSS price).
 - Interface VPC endpoints per AZ (subnet) hour plus GB; gateway endpoints are free.
@@ -34,19 +34,20 @@ prices/prices.yaml. What it reflects, resource by resource:
   - `aws:apigatewayv2/vpcLink:VpcLink`, `.../integration:Integration`, `.../route:Route`,
     `.../stage:Stage`, `.../deployment:Deployment`, `.../authorizer:Authorizer`: free lines.
   - `aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace` (or publicDnsNamespace): a
-    Route 53 hosted zone, $0.50 a month; an httpNamespace is free.
-  - `aws:servicediscovery/service:Service`: $0.10 per registered instance-month. Its instances
-    are the tasks of every `aws:ecs/service:Service` whose `serviceRegistries` (one block, or a
-    list) has `registryArn` equal to the Cloud Map service's `arn` output, counted as the ECS
-    service's idle tasks (below) times its awake share: asleep, nothing is registered. When an
-    Integration's `integrationUri` is that same ARN, a lookups line (assumption
+    Route 53 hosted zone (`route53.zone.month`); an httpNamespace is free.
+  - `aws:servicediscovery/service:Service`: `cloudmap.instance.month` per registered instance.
+    Its instances are the tasks of every `aws:ecs/service:Service` whose `serviceRegistries`
+    (one block, or a list) has `registryArn` equal to the Cloud Map service's `arn` output,
+    counted as the ECS service's idle tasks (below) times its awake share: asleep, nothing is
+    registered. When an Integration's `integrationUri` is that same ARN, a lookups line (assumption
     cloudMapLookupsMillion). `healthCheckConfig` (Route 53 health checks) is unpriced.
   - `aws:lambda/function:Function`: requests + GB-seconds by `architectures` and `memorySize`
     (assumption lambdaMsPerInvocation); a function whose `arn` output appears in an
     Authorizer's `authorizerUri` runs per API request (httpApiRequestsMillion), any other
     lambdaRequestsMillion (default 0). Free tier stated, not applied.
   - `aws:scheduler/schedule:Schedule`: invocations a month from `scheduleExpression` at
-    $1.00 per million (the account's first 14 million a month are free: stated, not applied);
+    `scheduler.invocations.million` (the account's first 14 million a month are free: stated,
+    not applied);
     `state: DISABLED` is a free line.
   - The NAT instance's sleep: an `aws:ec2/instance:Instance` is stopped and started by two
     enabled Schedules whose `target.arn` is `arn:aws:scheduler:::aws-sdk:ec2:stopInstances` and
@@ -65,7 +66,8 @@ stackctl/cost/free.py): the estimate counts them with the reason (`Estimate.free
 scenarios and their budgets (`cost --compare lab "lab asleep" mvp`) are data in
 stackctl/cost/scenarios.py; docs/costs.md's cost tables are generated from them (`stackctl docs`).
 
-An item or region without a price is listed as *unpriced* with the reason, never as $0.
+An item or region without a price is listed as *unpriced* with the reason, never as free;
+a region that lacks a figure the stack uses gets no total (`Estimate.can_total`).
 Container Insights is billed by AWS as custom metrics and performance-log ingestion: listed
 unpriced. Data transfer out through CloudFront is within its free tier; NAT and endpoint GB
 are assumptions you can change: `cost --stack dev --assume natDataGb=20`.

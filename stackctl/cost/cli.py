@@ -77,7 +77,8 @@ def add_cost_parser(commands: Any) -> None:
         "cost",
         help="itemized idle monthly/hourly cost of a stack (offline, from the program's graph)",
         description="Run the program under mocks and price every resource it declares with the "
-        "dated table in prices/prices.yaml. Unpriced items and regions are listed, never $0.",
+        "dated table in prices/prices.yaml. Unpriced items are listed, never counted as free; "
+        "where the region lacks a figure the stack uses, no total is printed.",
     )
     which = cost.add_mutually_exclusive_group(required=True)
     which.add_argument("--stack", help="stack name, e.g. dev or prod")

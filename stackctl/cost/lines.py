@@ -89,7 +89,7 @@ class Pricer:
         price = self.table.get(item, region)
         unit = self.table.units.get(item, item)
         if price is None:
-            reason = self.table.unpriced_regions.get(region, f"no price for {item} in {region}")
+            reason = f"no price for {item} in {region}"
             self.lines.append(
                 LineItem(
                     category,

@@ -24,7 +24,7 @@ class Assumptions:
     waf_requests_million: float = 0.0  # million requests a month through WAF (idle: none)
     nat_instance_root_gb: float = 8.0  # root volume of a NAT instance when the size is not set
     # An idle lab is not quite idle: a few visitors, bots and uptime checks. 10,000 requests a
-    # month through the HTTP API costs $0.01; set 0 for a truly idle stack.
+    # month through the HTTP API costs about a cent; set 0 for a truly idle stack.
     http_api_requests_million: float = 0.01
     cloud_map_lookups_million: float = 0.01  # one DiscoverInstances per HTTP API request
     lambda_requests_million: float = 0.0  # invocations a month of a function no API calls
@@ -73,7 +73,7 @@ FREE_TIERS = (
     "days of retention is free",
     "Fargate: 20 GB of ephemeral storage per task is included",
     "EventBridge Scheduler: the first 14 million invocations a month of an account are free; "
-    "priced here at list price ($1.00 per million beyond)",
+    "priced here at list price (scheduler.invocations.million)",
     "Lambda: the first 1 million requests and 400,000 GB-seconds a month are free; priced here "
     "at list price",
 )
@@ -114,6 +114,9 @@ class Estimate:
     assumptions: dict[str, float] = field(default_factory=dict)
     statements: list[str] = field(default_factory=list)
     region_note: str = ""
+    """Set when the region lacks a figure the stack needs: which, and what to do (no total)."""
+    region_gaps: tuple[str, ...] = ()
+    """Price items this stack uses that have no figure in its region."""
     # Types with no charge of their own: type -> (resources of it, why it is free).
     free: dict[str, tuple[int, str]] = field(default_factory=dict)
     scenario: str = ""  # the named scenario of `cost --compare`, when there is one
@@ -124,7 +127,14 @@ class Estimate:
         return self.scenario or self.stack
 
     @property
+    def can_total(self) -> bool:
+        """False when the region lacks a figure the stack needs: a sum of the priced lines
+        would understate the bill, so no total is shown (`region_note` says why)."""
+        return not self.region_gaps
+
+    @property
     def total_monthly(self) -> float:
+        """The sum of the priced lines (show it only when `can_total`)."""
         return round(sum(line.monthly_usd or 0.0 for line in self.lines), 2)
 
     @property
@@ -152,9 +162,10 @@ class Estimate:
             "profile": self.profile,
             "region": self.region,
             "hoursPerMonth": self.hours_per_month,
-            "totalMonthlyUsd": self.total_monthly,
-            "totalHourlyUsd": self.total_hourly,
+            "totalMonthlyUsd": self.total_monthly if self.can_total else None,
+            "totalHourlyUsd": self.total_hourly if self.can_total else None,
             "complete": not self.unpriced,
+            "regionGaps": list(self.region_gaps),
             "byCategory": self.by_category(),
             "lines": [
                 {

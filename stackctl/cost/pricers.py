@@ -105,7 +105,7 @@ def _price_services(p: Pricer) -> None:
                 "compute",
                 task,
                 f"task definition {task.get('family')} (no service)",
-                "runs on demand (e.g. migrations): $0 idle",
+                "runs on demand (e.g. migrations): nothing idle",
             )
 
 
@@ -556,11 +556,10 @@ def estimate(
             "other", resource, resource.type.split(":")[-1], "type not known to the cost model"
         )
     profile = str(graph.config.get(f"{graph.project}:profile", "?"))
-    note = ""
-    if region in table.unpriced_regions:
-        note = f"{region} is not priced: {table.unpriced_regions[region]}"
-    elif region not in table.priced_regions:
-        note = f"{region} is not priced (priced: {', '.join(table.priced_regions)})"
+    # An item of the table without a figure in the region: the total would understate the bill.
+    gaps = sorted(
+        {li.price_item for li in pricer.lines if li.price_item in table.units and not li.priced}
+    )
     return Estimate(
         stack=graph.stack,
         profile=profile,
@@ -569,6 +568,7 @@ def estimate(
         lines=pricer.lines,
         assumptions=assume.described(),
         statements=list(FREE_TIERS),
-        region_note=note,
+        region_note=table.cannot_price(region, gaps),
+        region_gaps=tuple(gaps),
         free={token: (count, FREE_TYPES[token]) for token, count in sorted(free.items())},
     )

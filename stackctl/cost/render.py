@@ -37,20 +37,24 @@ def render_estimate(est: Estimate) -> str:
         res = line.resource if len(line.resource) <= 28 else line.resource[:27] + "…"
         out.append(f"  {line.category:<10} {res:<28} {desc:<52} {hourly:>9} {monthly:>9}")
     out.append("  " + "-" * (len(header) - 2))
-    out.append(
-        f"  {'TOTAL':<10} {'':<28} {'(priced lines)':<52} {est.total_hourly:>9.4f} "
-        f"{est.total_monthly:>9.2f}"
-    )
-    out.append("")
-    out.append(
-        "By category ($/month): "
-        + ", ".join(
-            f"{k} {v:.2f}" for k, v in sorted(est.by_category().items(), key=lambda kv: -kv[1])
+    if est.can_total:
+        out.append(
+            f"  {'TOTAL':<10} {'':<28} {'(priced lines)':<52} {est.total_hourly:>9.4f} "
+            f"{est.total_monthly:>9.2f}"
         )
-    )
+        out.append("")
+        out.append(
+            "By category ($/month): "
+            + ", ".join(
+                f"{k} {v:.2f}" for k, v in sorted(est.by_category().items(), key=lambda kv: -kv[1])
+            )
+        )
+    else:
+        out.append(f"  NO TOTAL: {est.region_note}")
     if est.unpriced:
         out.append("")
-        out.append(f"Unpriced ({len(est.unpriced)}): the total leaves these out")
+        left_out = ": the total leaves these out" if est.can_total else ""
+        out.append(f"Unpriced ({len(est.unpriced)}){left_out}")
         for line in est.unpriced:
             out.append(f"  - {line.resource}: {line.description}: {line.note}")
     if est.free:
@@ -121,18 +125,26 @@ def render_compare(estimates: Sequence[Estimate]) -> str:
         ]
         out.append(f"  {key[0]:<10} {text:<{width}} " + " ".join(cells))
     out.append(rule)
+    pairs = list(zip(estimates, columns, strict=True))
     out.append(
         f"  {'TOTAL':<10} {'$/month':<{width}} "
-        + " ".join(f"{e.total_monthly:>{c}.2f}" for e, c in zip(estimates, columns, strict=True))
+        + " ".join(
+            f"{e.total_monthly:>{c}.2f}" if e.can_total else f"{'none':>{c}}" for e, c in pairs
+        )
     )
     out.append(
         f"  {'':<10} {'$/hour':<{width}} "
-        + " ".join(f"{e.total_hourly:>{c}.4f}" for e, c in zip(estimates, columns, strict=True))
+        + " ".join(
+            f"{e.total_hourly:>{c}.4f}" if e.can_total else f"{'none':>{c}}" for e, c in pairs
+        )
     )
     for est in estimates:
+        if not est.can_total:
+            out.append(f"  {est.name}: no total: {est.region_note}")
         if est.unpriced:
             out.append(
-                f"  {est.name}: {len(est.unpriced)} unpriced item(s), not in the total: "
+                f"  {est.name}: {len(est.unpriced)} unpriced item(s)"
+                + (", not in the total: " if est.can_total else ": ")
                 + "; ".join(f"{u.resource} {u.description}" for u in est.unpriced)
             )
     return "\n".join(out)
@@ -145,21 +157,24 @@ def render_markdown(estimates: list[Estimate], baseline: Mapping[str, Any] | Non
     if baseline:
         for item in baseline.get("stacks", []):
             name = str(item.get("scenario") or item["stack"])
-            base_totals[name] = float(item["totalMonthlyUsd"])
-    out = ["### Idle cost estimate (us-east-1 prices, `stackctl cost`)", ""]
+            if item.get("totalMonthlyUsd") is not None:
+                base_totals[name] = float(item["totalMonthlyUsd"])
+    regions = ", ".join(sorted({est.region for est in estimates})) or "no"
+    out = [f"### Idle cost estimate ({regions} prices, `stackctl cost`)", ""]
     out.append("| stack | profile | $/month | $/hour | change vs main | unpriced |")
     out.append("|---|---|---:|---:|---:|---|")
     for est in estimates:
-        if est.name in base_totals:
+        if not est.can_total:
+            change = "n/a (no total)"
+        elif est.name in base_totals:
             delta = est.total_monthly - base_totals[est.name]
             change = f"{'+' if delta >= 0 else '-'}${abs(delta):,.2f}"
         else:
             change = "n/a (no baseline)"
         unpriced = ", ".join(f"{u.resource} {u.description}" for u in est.unpriced) or "none"
-        out.append(
-            f"| {est.name} | {est.profile} | {_money(est.total_monthly)} | "
-            f"{_money(est.total_hourly, 4)} | {change} | {unpriced} |"
-        )
+        monthly = _money(est.total_monthly) if est.can_total else f"no total: {est.region_note}"
+        hourly = _money(est.total_hourly, 4) if est.can_total else "none"
+        out.append(f"| {est.name} | {est.profile} | {monthly} | {hourly} | {change} | {unpriced} |")
     for est in estimates:
         out.append("")
         out.append(f"<details><summary>{est.name}: itemized</summary>")

@@ -6,7 +6,7 @@ cost tables of docs/costs.md and the README's cost summary are generated from `S
 (`python -m stackctl docs`), and tests/tools/test_cost_scenarios.py checks every budget.
 
 Budgets: idle, images deployed, no free tiers applied, us-east-1 prices. `target` is the
-user's own number (issue 25: lab $10 always on, $6 asleep, mvp $100); where the budget is above
+user's own number (the `target` of each scenario below); where the budget is above
 it, no dial reaches the target without giving up something a user would miss, and docs/costs.md
 says what (the "mvp on the HTTP API" row shows the biggest such trade).
 """
@@ -85,7 +85,7 @@ DIAL_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("dev", ("fargateSpot=false",), ""),
     ("dev", ("dbMinAcu=0.5",), ""),
     ("dev", ("redis=true",), ""),
-    ("dev", ("edge=public",), ""),
+    ("dev", ("ingress=alb",), "the internal ALB instead of the HTTP API"),
     ("dev", ("waf=true",), ""),
     ("dev", ("dashboard=true",), ""),
     ("dev", ("appSecretStore=secretsManager",), ""),
@@ -97,6 +97,7 @@ DIAL_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("prod", ("cpuArchitecture=X86_64",), ""),
     ("prod", ("fargateSpot=false",), "every api and web task on demand"),
     ("prod", ("dashboard=true",), ""),
+    ("prod", ("edge=public",), "the ALB internet-facing: its public IPv4 addresses"),
     ("prod", ("natAddress=instanceIp",), "same price always on"),
     ("prod", ("nat=gateway",), ""),
     ("prod", ("containerInsights=true",), ""),

@@ -4,7 +4,7 @@
   httpApiRequestsMillion), no hourly charge (aws-facts#http-api). A WebSocket API is unpriced.
 - VPC link, integrations, routes, stages, authorizers, deployments: free lines (no charge of
   their own).
-- Cloud Map: a private (or public) DNS namespace is a Route 53 hosted zone ($0.50 a month);
+- Cloud Map: a private (or public) DNS namespace is a Route 53 hosted zone (`route53.zone.month`);
   a Cloud Map service bills each registered instance-month: the tasks of the ECS services
   whose `serviceRegistries.registryArn` is the Cloud Map service's ARN, at the share of the
   week they run (asleep, a service has no task and so no registration). An HTTP API

@@ -9,6 +9,7 @@ tests/tools/test_cost_serverless.py.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -86,25 +87,81 @@ def test_price_table_rejects_an_entry_without_source_or_date() -> None:
         parse_prices(document)
 
 
-def test_us_east_1_and_ap_northeast_2_are_priced_eu_west_1_is_listed_unpriced() -> None:
+def test_complete_regions_have_every_item_and_a_gap_is_refused() -> None:
     table = load_prices()
+    assert table.complete_regions == ("us-east-1",)
     assert {"us-east-1", "ap-northeast-2"} <= set(table.priced_regions)
-    assert "eu-west-1" in table.unpriced_regions
+    for region in table.complete_regions:
+        assert table.missing(region) == []
+    document = {
+        "sources": {"ref": "x"},
+        "regions": {"priced": ["us-east-1", "eu-west-1"], "complete": ["us-east-1", "eu-west-1"]},
+        "items": {
+            "alb.hour": {
+                "unit": "hour",
+                "us-east-1": {"usd": 0.0225, "source": "ref", "date": "2026-11"},
+                "eu-west-1": {"usd": 0.0252, "source": "ref", "date": "2026-11"},
+            },
+            "alb.lcu_hour": {
+                "unit": "LCU-hour",
+                "us-east-1": {"usd": 0.008, "source": "ref", "date": "2026-11"},
+            },
+        },
+    }
+    with pytest.raises(PriceTableError, match=r"eu-west-1 has no figure for alb\.lcu_hour"):
+        parse_prices(document)
 
 
-def test_an_unpriced_region_is_listed_not_zero(plan) -> None:
+def test_an_unpriced_region_lists_its_lines_and_gives_no_total(plan) -> None:
     est = estimate(plan("dev", "images=registry", DEPLOYED), region="eu-west-1")
-    assert "eu-west-1" in est.region_note
-    assert est.total_monthly == 0.0
+    assert not est.can_total
+    assert est.region_note.startswith(
+        "cannot price eu-west-1: prices/prices.yaml has us-east-1, ap-northeast-2; add the figures"
+    )
     costly = [li for li in est.lines if li.price_item and li.quantity]
     assert costly and all(not li.priced and "UNPRICED" in li.note for li in costly)
+    assert est.to_json()["totalMonthlyUsd"] is None
 
 
-def test_ap_northeast_2_prices_differ_and_missing_figures_are_unpriced(plan) -> None:
+def test_ap_northeast_2_prices_differ_and_a_missing_figure_withholds_the_total(plan) -> None:
     est = estimate(plan("dev", "images=registry", DEPLOYED, "ingress=alb"), region="ap-northeast-2")
     assert _monthly(est, "lb-alb", "alb.hour") == pytest.approx(0.0225 * HOURS)
     nat = [li for li in _lines(est, "network-nat-instance") if "ec2." in li.price_item]
     assert nat and not nat[0].priced  # t4g.nano in ap-northeast-2 is n/f in the reference
+    assert not est.can_total and "ec2.t4g.nano.hour" in est.region_gaps
+    assert "cannot price ap-northeast-2 in full" in est.region_note
+
+
+# a sum: the TOTAL row with a figure, or plan's "Monthly cost (idle, REGION): $..."
+TOTAL_FIGURE = re.compile(r"\bTOTAL\b[^\n]*\d\.\d\d|Monthly cost \(idle, [a-z0-9-]+\): \$")
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-northeast-2"])
+def test_plan_and_cost_print_no_total_where_a_figure_is_missing(
+    region: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan` and every form of `cost` in a region the table cannot price: the lines, the
+    reason, what to do, never a sum that would understate the bill."""
+    runs = [
+        ["plan", "--stack", "dev", "--set", f"aws:region={region}"],
+        ["cost", "--stack", "dev", "--region", region],
+        ["cost", "--compare", "dev", "prod", "--region", region],
+        ["cost", "--compare", "dev", "--region", region, "--markdown"],
+    ]
+    for argv in runs:
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert not TOTAL_FIGURE.search(out), argv
+        assert f"cannot price {region}" in out and "prices/prices.yaml" in out, argv
+    assert main(["cost", "--stack", "dev", "--region", region, "--json"]) == 0
+    (stack,) = json.loads(capsys.readouterr().out)["stacks"]
+    assert stack["totalMonthlyUsd"] is None and stack["regionGaps"]
+
+
+def test_a_stack_in_a_complete_region_gets_its_total(capsys: pytest.CaptureFixture[str]) -> None:
+    """The pattern above matches a total where there is one."""
+    assert main(["cost", "--stack", "dev", "--region", "us-east-1"]) == 0
+    assert TOTAL_FIGURE.search(capsys.readouterr().out)
 
 
 def test_an_unknown_resource_type_is_listed_unpriced() -> None:

@@ -26,6 +26,7 @@ DOC_FILES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*
 COMMAND_RE = re.compile(r"(?:^|`|\s)((?:python -m stackctl|\./scripts/[a-z_]+)\b[^`\n#|]*)")
 AWS_COMMANDS = ("migrate", "rollback", "status", "logs")
 OFFLINE_COMMANDS = ("plan", "cost", "preflight", "docs", "taskdefs")
+CHECK_COMMANDS = ("doctor",)  # runs the Pulumi CLI, Docker and STS when they are there
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 
@@ -54,7 +55,7 @@ def test_the_docs_list_every_stackctl_command_and_script() -> None:
     assert {"./scripts/plan", "./scripts/test"} <= shown
     # scripts that set up .venv and run the suite or the benchmarks (not commands to run here)
     scripts = {"./scripts/plan", "./scripts/test", "./scripts/bench"}
-    unknown = shown - set(AWS_COMMANDS) - set(OFFLINE_COMMANDS) - scripts
+    unknown = shown - set(AWS_COMMANDS) - set(OFFLINE_COMMANDS) - set(CHECK_COMMANDS) - scripts
     assert not unknown, f"a documented command this test does not know how to run: {unknown}"
 
 
@@ -228,6 +229,23 @@ def test_preflight_runs_offline_after_the_documented_setup(home: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
+
+
+def test_doctor_on_a_bare_machine_names_each_fix(home: Path) -> None:
+    """docs/doctor.md: `python -m stackctl doctor --stack dev` without the Pulumi CLI or AWS
+    credentials: a line per check, each problem with its fix, exit code 1, no traceback."""
+    (command,) = {c for c in documented_commands() if subcommand(c) == "doctor"}
+    result = _run(_argv(command), newcomer_env(home))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("PROBLEM pulumi  the Pulumi CLI is not on PATH.")
+    assert "Fix: install Pulumi 3." in lines[0]
+    aws = next(line for line in lines if line.split()[1] == "aws")
+    assert (
+        aws.startswith("PROBLEM aws     no AWS credentials found.")
+        and "Fix: set AWS_PROFILE" in aws
+    )
+    assert all(" Fix: " in line for line in lines if line.startswith("PROBLEM"))
 
 
 # -- access denied and a stack that is not deployed: botocore's own errors, one line each -------
