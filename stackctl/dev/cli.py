@@ -100,9 +100,7 @@ def make_plan(args: argparse.Namespace, contract: AppContract, out: Output) -> P
     ports = _ports(contract, args.port)
     db_given = args.db or os.environ.get("STACKCTL_DEV_DB")
     redis_given = args.redis or os.environ.get("STACKCTL_DEV_REDIS")
-    database = (
-        _endpoint(db_given, "--db") if db_given else Endpoint(LOOPBACK, args.postgres_port)
-    )
+    database = _endpoint(db_given, "--db") if db_given else Endpoint(LOOPBACK, args.postgres_port)
     redis: Endpoint | None = (
         _endpoint(redis_given, "--redis") if redis_given else Endpoint(LOOPBACK, args.redis_port)
     )
@@ -211,12 +209,12 @@ def base_environment(contract_names: frozenset[str], tools: Toolchain) -> dict[s
 # -- running -----------------------------------------------------------------------------------
 
 
-class Stop(Exception):
+class StopRequestedError(Exception):
     """Ctrl-C or SIGTERM."""
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    raise Stop(signal.Signals(signum).name)
+    raise StopRequestedError(signal.Signals(signum).name)
 
 
 def _healthy(url: str) -> bool:
@@ -286,7 +284,7 @@ def run_dev(args: argparse.Namespace) -> int:
             try:
                 socket_dir = _start_stores(plan, data, supervisor)
                 code = _start_app(plan, contract, tools, supervisor, args.auth)
-            except Stop:
+            except StopRequestedError:
                 out.say("stopping (Ctrl-C again to kill)")
             except DevConfigError as error:
                 out.say(f"error: {error}")
@@ -320,9 +318,7 @@ def _start_stores(plan: Plan, data: Path, supervisor: Supervisor) -> Path | None
         if postgres.initialise():
             supervisor.output.say(f"created a PostgreSQL cluster in {postgres.data_dir}")
         postgres.start(supervisor)
-        postgres.ensure_login(
-            plan.secrets["DB_USERNAME"], plan.secrets["DB_PASSWORD"], db_name
-        )
+        postgres.ensure_login(plan.secrets["DB_USERNAME"], plan.secrets["DB_PASSWORD"], db_name)
     if plan.redis is not None and plan.start_redis:
         Redis(plan.redis.port, plan.secrets.get("REDIS_AUTH_TOKEN", ""), data / "redis").start(
             supervisor
@@ -424,7 +420,7 @@ def add_dev_parser(commands: Any) -> None:
     parser.add_argument(
         "--write-env-file",
         action="store_true",
-        help="only write the env file's missing generated secrets (for app/compose.yaml), then exit",
+        help="only add the env file's missing generated secrets (for app/compose.yaml), then exit",
     )
     parser.add_argument(
         "--app-python", help="the app's virtualenv interpreter (default app/.venv/bin/python)"

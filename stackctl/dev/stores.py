@@ -159,6 +159,7 @@ class Postgres:
     def ready(self) -> bool:
         isready = find_pg_binary("pg_isready")
         probe = [str(isready), "-q", "-h", str(self.socket_dir), "-p", str(self.port)]
+        probe += ["-U", "postgres", "-d", "postgres"]  # (else it logs in as the caller's name)
         return subprocess.run(probe, check=False, capture_output=True).returncode == 0
 
     def ensure_login(self, user: str, password: str, database: str) -> None:
@@ -252,6 +253,4 @@ def redis_answers(host: str, port: int, password: str | None) -> bool:
 
 def _command(*parts: str) -> bytes:
     encoded = [part.encode() for part in parts]
-    return b"*%d\r\n" % len(encoded) + b"".join(
-        b"$%d\r\n%s\r\n" % (len(p), p) for p in encoded
-    )
+    return b"*%d\r\n" % len(encoded) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in encoded)
