@@ -62,7 +62,7 @@ def find_redis() -> Path:
     if not found:
         raise DevConfigError(
             f"redis-server was not found: {INSTALL_HINT['redis-server']}, or pass --redis "
-            "HOST:PORT to use a Redis you run, or --no-redis to run without jobs"
+            "HOST:PORT to use a Redis you run"
         )
     return Path(found)
 

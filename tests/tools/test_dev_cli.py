@@ -1,0 +1,95 @@
+"""`stackctl dev` refuses bad starts in one line naming the fix, before anything starts."""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from stackctl.__main__ import main
+from stackctl.dev.stores import find_pg_binary, find_redis
+
+
+def _dev(tmp_path: Path, *extra: str) -> list[str]:
+    return ["dev", "--fresh", "--env-file", str(tmp_path / ".env.dev"), *extra]
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "started" not in captured.out  # nothing was started
+    return lines[0]
+
+
+def test_a_busy_port_names_the_port_and_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(_dev(tmp_path, "--port", f"api={port}")) == 2
+    line = _one_line(capsys)
+    assert f"port {port} (api) is already in use" in line
+    assert "--port api=PORT" in line
+
+
+def test_a_busy_database_port_names_its_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(_dev(tmp_path, "--port", "api=0", "--postgres-port", str(port))) == 2
+    assert "--port 'api=0'" in _one_line(capsys)  # port 0 is refused first, by name
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        free = _free()
+        args = ["--port", f"api={free[0]}", "--port", f"web={free[1]}"]
+        assert main(_dev(tmp_path, *args, "--postgres-port", str(port))) == 2
+    line = _one_line(capsys)
+    assert f"port {port} (PostgreSQL)" in line and "--postgres-port" in line
+
+
+def _free() -> list[int]:
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    return ports
+
+
+def test_an_unknown_service_port_lists_the_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_dev(tmp_path, "--port", "admin=9000")) == 2
+    assert "SERVICE one of api, web" in _one_line(capsys)
+
+
+def test_a_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
+    with pytest.raises(ValueError, match=r"initdb was not found: apt-get install postgresql"):
+        find_pg_binary("initdb")
+    with pytest.raises(ValueError, match=r"redis-server was not found: apt-get install redis"):
+        find_redis()
+
+
+def test_a_missing_app_environment_names_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    free = _free()
+    ports = ["--port", f"api={free[0]}", "--port", f"web={free[1]}"]
+    stores_at = ["--db", "127.0.0.1:1", "--redis", "127.0.0.1:1"]  # not started: no port check
+    missing = str(tmp_path / "no-venv" / "python")
+    assert main(_dev(tmp_path, *ports, *stores_at, "--app-python", missing)) == 2
+    line = _one_line(capsys)
+    assert missing in line and "app/scripts/test.sh" in line
