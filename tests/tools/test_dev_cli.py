@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import glob
+import shlex
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-from stackctl.__main__ import main
+from stackctl.__main__ import build_parser, main
 from stackctl.dev.stores import find_pg_binary, find_redis
+from tests.tools.test_documented_commands import documented_commands, subcommand
 
 
 def _dev(tmp_path: Path, *extra: str) -> list[str]:
@@ -93,3 +95,13 @@ def test_a_missing_app_environment_names_the_fix(
     assert main(_dev(tmp_path, *ports, *stores_at, "--app-python", missing)) == 2
     line = _one_line(capsys)
     assert missing in line and "app/scripts/test.sh" in line
+
+
+def test_every_documented_dev_command_parses() -> None:
+    """The lines docs/local-dev.md shows are accepted by the parser (a renamed flag fails)."""
+    shown = [c for c in documented_commands() if subcommand(c) == "dev"]
+    assert len(shown) >= 4
+    for command in shown:
+        words = shlex.split(command)[3:]
+        args = build_parser().parse_args(words)
+        assert args.command == "dev", command
