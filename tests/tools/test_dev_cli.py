@@ -6,6 +6,8 @@ import glob
 import shlex
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,13 +29,19 @@ def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def test_a_busy_port_names_the_port_and_the_flag(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@contextmanager
+def _busy_port() -> Iterator[int]:
+    """A port something listens on, for the duration."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        port = busy.getsockname()[1]
+        yield int(busy.getsockname()[1])
+
+
+def test_a_busy_port_names_the_port_and_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _busy_port() as port:
         assert main(_dev(tmp_path, "--port", f"api={port}")) == 2
     line = _one_line(capsys)
     assert f"port {port} (api) is already in use" in line
@@ -43,16 +51,9 @@ def test_a_busy_port_names_the_port_and_the_flag(
 def test_a_busy_database_port_names_its_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        assert main(_dev(tmp_path, "--port", "api=0", "--postgres-port", str(port))) == 2
-    assert "--port 'api=0'" in _one_line(capsys)  # port 0 is refused first, by name
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    assert main(_dev(tmp_path, "--port", "api=0")) == 2
+    assert "--port 'api=0'" in _one_line(capsys)  # port 0 is refused, by name
+    with _busy_port() as port:
         free = _free()
         args = ["--port", f"api={free[0]}", "--port", f"web={free[1]}"]
         assert main(_dev(tmp_path, *args, "--postgres-port", str(port))) == 2
