@@ -40,11 +40,21 @@ from components.config.app_contract import (
 )
 from stackctl.dev.env import AUTH_MODES, declared, env_names
 from stackctl.dev.procs import Output, Supervisor
-from stackctl.dev.stores import Postgres, Redis, check_port_free, redis_answers, socket_directory
+from stackctl.dev.stores import (
+    PG_BINARIES,
+    Postgres,
+    Redis,
+    check_port_free,
+    find_pg_binary,
+    find_redis,
+    redis_answers,
+    socket_directory,
+)
 from stackctl.dev.values import DevConfigError, Endpoint, Local, ensure_env_file, process_env
 
 APP_DIR = CONTRACT_PATH.parent
 LOOPBACK = "127.0.0.1"
+DATA_FOLDERS = ("postgres", "redis")  # what the dev folder holds (--reset deletes these)
 AUTH_USER_POOL = ("USER_POOL_ISSUER", "USER_POOL_CLIENT_ID", "USER_POOL_JWKS_URL")
 AUTH_NOTE = {
     "open": "auth open: anyone may write (ALLOW_ANONYMOUS_WRITES=true), as a stack with auth: open",
@@ -111,8 +121,11 @@ def make_plan(args: argparse.Namespace, contract: AppContract, out: Output) -> P
         check_port_free(port, service, f"--port {service}=PORT")
     if not db_given:
         check_port_free(database.port, "PostgreSQL", "--postgres-port")
+        for binary in PG_BINARIES:
+            find_pg_binary(binary)
     if redis is not None and not redis_given:
         check_port_free(redis.port, "Redis", "--redis-port")
+        find_redis()
     env_file = Path(args.env_file)
     dotenv, added = ensure_env_file(env_file, names.secrets)
     if added:
@@ -247,8 +260,9 @@ def _data_dir(args: argparse.Namespace) -> Iterator[Path]:
             shutil.rmtree(temporary, ignore_errors=True)
         return
     dev_dir = Path(args.dev_dir)
-    if args.reset and dev_dir.exists():
-        shutil.rmtree(dev_dir)
+    if args.reset:  # only what the dev loop keeps there, whatever folder was named
+        for kept in DATA_FOLDERS:
+            shutil.rmtree(dev_dir / kept, ignore_errors=True)
     dev_dir.mkdir(parents=True, exist_ok=True)
     yield dev_dir
 
@@ -314,15 +328,15 @@ def _start_stores(plan: Plan, data: Path, supervisor: Supervisor) -> Path | None
     socket_dir = None
     if plan.start_postgres:
         socket_dir = socket_directory()
-        postgres = Postgres(data / "postgres", plan.database.port, socket_dir)
+        postgres = Postgres(data / DATA_FOLDERS[0], plan.database.port, socket_dir)
         if postgres.initialise():
             supervisor.output.say(f"created a PostgreSQL cluster in {postgres.data_dir}")
         postgres.start(supervisor)
         postgres.ensure_login(plan.secrets["DB_USERNAME"], plan.secrets["DB_PASSWORD"], db_name)
     if plan.redis is not None and plan.start_redis:
-        Redis(plan.redis.port, plan.secrets.get("REDIS_AUTH_TOKEN", ""), data / "redis").start(
-            supervisor
-        )
+        Redis(
+            plan.redis.port, plan.secrets.get("REDIS_AUTH_TOKEN", ""), data / DATA_FOLDERS[1]
+        ).start(supervisor)
     elif plan.redis is not None and not redis_answers(
         plan.redis.host, plan.redis.port, plan.secrets.get("REDIS_AUTH_TOKEN")
     ):

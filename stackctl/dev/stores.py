@@ -31,6 +31,7 @@ from pathlib import Path
 from stackctl.dev.procs import Child, Supervisor
 from stackctl.dev.values import DevConfigError
 
+PG_BINARIES = ("initdb", "postgres", "pg_isready", "psql")  # what the dev loop runs
 INSTALL_HINT = {
     "postgres": "apt-get install postgresql (Debian/Ubuntu) or brew install postgresql@17",
     "redis-server": "apt-get install redis-server (Debian/Ubuntu) or brew install redis",

@@ -77,13 +77,20 @@ def test_an_unknown_service_port_lists_the_services(
     assert "SERVICE one of api, web" in _one_line(capsys)
 
 
-def test_a_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_binary_names_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(ValueError, match=r"initdb was not found: apt-get install postgresql"):
         find_pg_binary("initdb")
     with pytest.raises(ValueError, match=r"redis-server was not found: apt-get install redis"):
         find_redis()
+    free = _free()
+    ports = ["--port", f"api={free[0]}", "--port", f"web={free[1]}"]
+    assert main(_dev(tmp_path, *ports, "--postgres-port", str(_free()[0]))) == 2
+    line = _one_line(capsys)  # before anything starts
+    assert "was not found: apt-get install postgresql" in line and "--db HOST:PORT" in line
 
 
 def test_a_missing_app_environment_names_the_fix(
