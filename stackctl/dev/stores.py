@@ -71,8 +71,11 @@ def find_redis() -> Path:
 def check_port_free(port: int, what: str, flag: str) -> None:
     """A one-line error naming the fix when something already listens on 127.0.0.1:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the servers bind: connections of a previous run in TIME_WAIT do not count
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError:
             raise DevConfigError(
                 f"port {port} ({what}) is already in use: stop what listens there "
