@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import shlex
 import shutil
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stackctl.__main__ import build_parser, main
+from stackctl.dev.procs import Output
 from stackctl.dev.stores import find_pg_binary, find_redis
 from tests.tools.test_documented_commands import documented_commands, subcommand
 
@@ -113,3 +115,23 @@ def test_every_documented_dev_command_parses() -> None:
         words = shlex.split(command)[3:]
         args = build_parser().parse_args(words)
         assert args.command == "dev", command
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_lines_are_prefixed_and_coloured_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    plain, terminal = io.StringIO(), _Terminal()
+    Output(plain).line("api", "hello")
+    Output(terminal).line("api", "hello")
+    assert plain.getvalue() == "api      | hello\n"
+    assert terminal.getvalue().startswith("\033[") and "api" in terminal.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    quiet = _Terminal()
+    Output(quiet).line("api", "hello")
+    assert quiet.getvalue() == "api      | hello\n"
