@@ -8,6 +8,7 @@ Commands:
   docs   write the generated docs (settings table, Pulumi.yaml comments, cost figures)
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
+  dev    run the app locally: api, web, worker, PostgreSQL, Redis, no Docker (stackctl/dev/)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
+from stackctl.dev.cli import add_dev_parser
 from stackctl.docs import add_docs_parser
 from stackctl.doctor_cli import add_doctor_parser
 from stackctl.harness import ProgramError, run_program
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_doctor_parser(commands)
     add_ops_commands(commands)
     add_taskdefs_parser(commands)
+    add_dev_parser(commands)
     return parser
 
 

@@ -122,6 +122,11 @@ else
   failed+=("web end-to-end (not run: build failed)")
 fi
 
+# The local dev loop (python -m stackctl dev) for real, on free ports: PostgreSQL, Redis, the
+# migration, api, worker and `next dev`; a note, its summary job, then SIGINT stops every process.
+step "stackctl dev (local dev loop, real PostgreSQL/Redis/next dev)" \
+  bash -c "cd '$ROOT_DIR' && DEV_APP_PYTHON='$VENV/bin/python' .venv/bin/python -m pytest -q -p no:cacheprovider tests/tools/test_dev_live.py"
+
 log "summary after $((SECONDS - started)) s"
 for s in "${passed[@]}"; do echo "  ok      $s"; done
 for s in "${failed[@]}"; do echo "  FAILED  $s"; done

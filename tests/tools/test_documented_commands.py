@@ -27,6 +27,9 @@ COMMAND_RE = re.compile(r"(?:^|`|\s)((?:python -m stackctl|\./scripts/[a-z_]+)\b
 AWS_COMMANDS = ("migrate", "rollback", "status", "logs")
 OFFLINE_COMMANDS = ("plan", "cost", "preflight", "docs", "taskdefs")
 CHECK_COMMANDS = ("doctor",)  # runs the Pulumi CLI, Docker and STS when they are there
+# Runs the app on this machine: tests/tools/test_dev_live.py runs it, test_dev_cli.py parses the
+# documented lines.
+LOCAL_COMMANDS = ("dev",)
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 
@@ -55,7 +58,14 @@ def test_the_docs_list_every_stackctl_command_and_script() -> None:
     assert {"./scripts/plan", "./scripts/test"} <= shown
     # scripts that set up .venv and run the suite or the benchmarks (not commands to run here)
     scripts = {"./scripts/plan", "./scripts/test", "./scripts/bench"}
-    unknown = shown - set(AWS_COMMANDS) - set(OFFLINE_COMMANDS) - set(CHECK_COMMANDS) - scripts
+    unknown = (
+        shown
+        - set(AWS_COMMANDS)
+        - set(OFFLINE_COMMANDS)
+        - set(CHECK_COMMANDS)
+        - set(LOCAL_COMMANDS)
+        - scripts
+    )
     assert not unknown, f"a documented command this test does not know how to run: {unknown}"
 
 
