@@ -7,6 +7,7 @@ Commands:
   docs   write the settings docs (README table, Pulumi.yaml comments) from the declarations
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
+  secret set|list|rm   the app's own secrets of a stack (stackctl/secrets.py)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 from stackctl.plan_summary import render_summary
 from stackctl.preflight.cli import add_preflight_parser
+from stackctl.secrets import add_secret_parser
 from stackctl.taskdefs import add_taskdefs_parser
 
 # Exit codes of `plan`: 0 done; 1 the output could not be written (stdout closed early, e.g.
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_docs_parser(commands)
     add_ops_commands(commands)
     add_taskdefs_parser(commands)
+    add_secret_parser(commands)
     return parser
 
 
