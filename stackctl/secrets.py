@@ -186,8 +186,6 @@ def _run(args: argparse.Namespace) -> int:
                 "was a secret value, remove it from your shell history"
             )
         if args.action != "list":
-            if not args.name:
-                raise OpsError("give the secret's NAME (e.g. STRIPE_API_KEY)")
             if not APP_SECRET_NAME.match(args.name):
                 raise OpsError(
                     f"{args.name!r} is not a secret name: upper-case letters, digits and "
@@ -227,10 +225,18 @@ def add_secret_parser(commands: Any) -> None:
         "remove one. `set` reads the value from standard input or a hidden prompt, never from "
         "the command line.",
     )
-    parser.add_argument("action", choices=["set", "list", "rm"])
-    parser.add_argument("name", nargs="?", metavar="NAME", help="the secret (set and rm)")
-    # anything more (a value typed after the name) is refused without being echoed
-    parser.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
-    parser.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
-    parser.add_argument("--region", help="AWS region (default: the stack's aws:region)")
-    parser.set_defaults(func=_run)
+    actions = parser.add_subparsers(dest="action", required=True)
+    helps = {
+        "set": "store a secret's value (from standard input, or typed at a hidden prompt)",
+        "list": "the declared secrets, who gets them and whether each is set (never values)",
+        "rm": "delete a secret's parameter",
+    }
+    for action, text in helps.items():
+        sub = actions.add_parser(action, help=text, description=text)
+        if action != "list":
+            sub.add_argument("name", metavar="NAME", help="the secret, e.g. STRIPE_API_KEY")
+        # anything more (a value typed after the name) is refused without being echoed
+        sub.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
+        sub.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+        sub.add_argument("--region", help="AWS region (default: the stack's aws:region)")
+        sub.set_defaults(func=_run)
