@@ -18,6 +18,7 @@ from components.config.app_contract import CONTRACT_ENV, CONTRACT_PATH
 from components.security.boundary import boundary_document
 from stackctl.harness import Graph, Resource, run_program
 from stackctl.mocks import ACCOUNT_ID
+from stackctl.taskdefs import render_task_definitions
 from tests.compute.test_release_steps_contract import referenced
 from tests.compute_helpers import (
     SERVICE,
@@ -74,6 +75,13 @@ def test_each_service_gets_exactly_its_secrets_as_parameter_arns(graph: Graph) -
     # the migration runs with the api's task secrets (it borrows the api's roles)
     assert app_secrets_of(tasks["migrate"]) == stripe
     assert app_secrets_of(tasks["web"]) == {"OAUTH_CLIENT_SECRET": arn("OAUTH_CLIENT_SECRET")}
+
+
+def test_the_app_tests_get_their_arns_to_give_them_values(graph: Graph) -> None:
+    # app/api/tests/fargate.py stores a throw-away value under each (its FakeSecretStore)
+    assert render_task_definitions(graph)["appSecretArns"] == {
+        n: arn(n) for n in sorted(APP_SECRETS)
+    }
 
 
 def test_never_as_environment_and_never_created_by_the_program(graph: Graph) -> None:
