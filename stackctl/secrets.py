@@ -185,12 +185,11 @@ def _run(args: argparse.Namespace) -> int:
                 "never taken from the command line: pipe it in or type it at the prompt; if it "
                 "was a secret value, remove it from your shell history"
             )
-        if args.action != "list":
-            if not APP_SECRET_NAME.match(args.name):
-                raise OpsError(
-                    f"{args.name!r} is not a secret name: upper-case letters, digits and "
-                    "underscores, starting with a letter"
-                )
+        if args.action != "list" and not APP_SECRET_NAME.match(args.name):
+            raise OpsError(
+                f"{args.name!r} is not a secret name: upper-case letters, digits and "
+                "underscores, starting with a letter"
+            )
         contract = load_contract()
         naming = Naming(project_name(), args.stack)
         if args.action == "set":

@@ -6,10 +6,10 @@ would be given: the container definitions, the task's volumes, whether the servi
 on, and the target group's health check for a load-balanced service. It adds what the app's
 sandbox needs to stand in for AWS: the endpoints the environment points at (database, cache, the
 internal load balancer) and the ARNs of the secrets the tasks inject (`appSecretArns`: the app's
-own, app/contract.json `appSecrets`, by name, so the tests can give each a value). `app/scripts/test.sh` writes
-one file per stack before the app's tests, which then run the api, the worker, the migration and
-the web exactly as these definitions say, so a task-definition change that would break the app
-fails a test there.
+own, app/contract.json `appSecrets`, by name, so the tests can give each a value).
+`app/scripts/test.sh` writes one file per stack before the app's tests, which then run the api,
+the worker, the migration and the web exactly as these definitions say, so a task-definition
+change that would break the app fails a test there.
 """
 
 from __future__ import annotations

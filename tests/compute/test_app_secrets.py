@@ -18,6 +18,7 @@ from components.config.app_contract import CONTRACT_ENV, CONTRACT_PATH
 from components.security.boundary import boundary_document
 from stackctl.harness import Graph, Resource, run_program
 from stackctl.mocks import ACCOUNT_ID
+from stackctl.plan_summary import app_secret_lines
 from stackctl.taskdefs import render_task_definitions
 from tests.compute.test_release_steps_contract import referenced
 from tests.compute_helpers import (
@@ -160,3 +161,16 @@ def test_a_parked_stack_and_a_contract_without_secrets_have_no_check(
     assert not parked.of_type(CHECK)
     assert not run_program("prod", ["imageTag=abc1234"]).of_type(CHECK)
     assert graph.of_type(CHECK)
+
+
+def test_the_plan_names_them_and_the_command_that_checks_them(
+    graph: Graph, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app_secret_lines(graph) == []  # the shipped contract declares none
+    contract: dict[str, Any] = json.loads(CONTRACT_PATH.read_text())
+    contract["appSecrets"] = APP_SECRETS
+    (tmp_path / "c.json").write_text(json.dumps(contract))
+    monkeypatch.setenv(CONTRACT_ENV, str(tmp_path / "c.json"))
+    text = "\n".join(app_secret_lines(graph))
+    assert "STRIPE_API_KEY" in text and "required" in text and "api, worker" in text
+    assert "python -m stackctl secret list --stack prod" in text

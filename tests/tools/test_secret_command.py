@@ -21,7 +21,6 @@ from components.config.app_contract import CONTRACT_ENV, CONTRACT_PATH, load_con
 from components.kit.app_secrets import AppSecretsCheckProvider, check_props
 from components.kit.naming import Naming
 from components.kit.release_aws import ReleaseStepError
-from stackctl import secrets as secret_command
 from stackctl.__main__ import main
 
 REGION = "us-east-1"
@@ -93,7 +92,7 @@ def test_set_asks_twice_without_echo_at_a_terminal(
     ssm: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = iter([VALUE, VALUE, VALUE, "typo"])
-    monkeypatch.setattr(secret_command.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     assert run(monkeypatch, "set", "--stack", "prod", "STRIPE_API_KEY", tty=True) == 0
     assert parameter(ssm, "STRIPE_API_KEY", "prod")["Value"] == VALUE
     assert run(monkeypatch, "set", "--stack", "prod", "STRIPE_API_KEY", tty=True) == 2
@@ -110,7 +109,7 @@ def test_set_asks_twice_without_echo_at_a_terminal(
         (("STRIPE_API_KEY",), "x" * 4097, "a standard parameter holds at most 4096"),
     ],
 )
-def test_set_refusals_are_one_line_and_never_echo_the_value(
+def test_set_refusals_are_one_line_and_never_echo_the_value(  # noqa: PLR0917 (fixtures)
     ssm: Any,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
