@@ -26,6 +26,8 @@ DOC_FILES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*
 COMMAND_RE = re.compile(r"(?:^|`|\s)((?:python -m stackctl|\./scripts/[a-z_]+)\b[^`\n#|]*)")
 AWS_COMMANDS = ("migrate", "rollback", "status", "logs")
 OFFLINE_COMMANDS = ("plan", "cost", "preflight", "docs", "taskdefs")
+# the app's own secrets (stackctl/secrets.py): AWS calls with the stack's config, no outputs
+SECRET_COMMANDS = ("secret",)
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 
@@ -54,7 +56,7 @@ def test_the_docs_list_every_stackctl_command_and_script() -> None:
     assert {"./scripts/plan", "./scripts/test"} <= shown
     # scripts that set up .venv and run the suite or the benchmarks (not commands to run here)
     scripts = {"./scripts/plan", "./scripts/test", "./scripts/bench"}
-    unknown = shown - set(AWS_COMMANDS) - set(OFFLINE_COMMANDS) - scripts
+    unknown = shown - set(AWS_COMMANDS) - set(OFFLINE_COMMANDS) - set(SECRET_COMMANDS) - scripts
     assert not unknown, f"a documented command this test does not know how to run: {unknown}"
 
 
@@ -219,6 +221,45 @@ def test_without_network_it_says_aws_cannot_be_reached(command: str, home: Path)
         AWS_MAX_ATTEMPTS="1",
     )
     _assert_one_line(_run(argv, env), "cannot reach AWS")
+
+
+def secret_command_lines() -> list[str]:
+    return [c for c in documented_commands() if subcommand(c) in SECRET_COMMANDS and "--stack" in c]
+
+
+@pytest.mark.parametrize("command", secret_command_lines())
+def test_secret_commands_say_what_to_do_without_credentials_or_network(
+    command: str, home: Path
+) -> None:
+    # the names the docs use are declared; `set` reads its value from standard input
+    contract = json.loads((PROJECT_ROOT / "app" / "contract.json").read_text())
+    contract["appSecrets"] = {
+        name: {"services": ["api"], "doc": "documented example"}
+        for name in ("STRIPE_API_KEY", "OAUTH_CLIENT_SECRET")
+    }
+    (home / "contract.json").write_text(json.dumps(contract))
+    argv = _argv(command)
+    extra = {"FULLSTACK_CONTRACT": str(home / "contract.json")}
+    for env, says in (
+        (newcomer_env(home, **extra), "no AWS credentials found"),
+        (
+            newcomer_env(
+                home,
+                **extra,
+                AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
+                AWS_SECRET_ACCESS_KEY="not-a-real-secret",
+                AWS_ENDPOINT_URL="http://127.0.0.1:9",
+                AWS_MAX_ATTEMPTS="1",
+            ),
+            "cannot reach AWS",
+        ),
+    ):
+        result = subprocess.run(
+            argv, cwd=PROJECT_ROOT, env=env, input="a value\n", capture_output=True,
+            text=True, timeout=300, check=False,
+        )  # fmt: skip
+        _assert_one_line(result, says)
+        assert "a value" not in result.stderr + result.stdout
 
 
 def test_preflight_runs_offline_after_the_documented_setup(home: Path) -> None:
