@@ -27,6 +27,7 @@ from components.ingress.dns import (
 )
 from components.ingress.edge import Edge, EdgeArgs
 from components.ingress.face import IngressArgs, create_ingress
+from components.kit.app_secrets import AppSecretsCheck, app_secret_links
 from components.kit.links import Link
 from components.kit.naming import Naming
 from components.kit.provider import account, component_options, create_provider
@@ -224,6 +225,7 @@ workloads = build_workloads(
     vpc_id=network.vpc.id,
     subnet_ids=network.private_subnet_ids,
     links=links,
+    app_secrets=app_secret_links(contract, naming, settings.region, account_id),
     ingress=ingress,
     site_url=site_url,
     depends_on=release.steps,
@@ -231,9 +233,16 @@ workloads = build_workloads(
 )
 
 # -- release steps of `pulumi up` (components/release_steps.py), once there are images to run:
-# the web's static files to the static bucket, then the migration; the services wait for both.
+# the app's own secrets are set (components/kit/app_secrets.py), the web's static files to the
+# static bucket, then the migration; the services wait for all of them.
+secrets_check = (
+    [AppSecretsCheck("app-secrets-check", contract, naming, account(settings))]
+    if contract.app_secrets and not settings.parked
+    else []
+)
 release.open(
-    release_steps(
+    secrets_check
+    + release_steps(
         workloads,
         settings=settings,
         account=account(settings),  # the provider's account, role and region (aws: keys)
@@ -242,7 +251,13 @@ release.open(
         static_bucket=edge.static_bucket.bucket,
         static_parent=edge,
         nat_instance_ids=[network.nat_instance.instance.id] if network.nat_instance else [],
-        after=[network, database, storage, *([cache] if cache is not None else [])],
+        after=[
+            network,
+            database,
+            storage,
+            *([cache] if cache is not None else []),
+            *secrets_check,
+        ],
     )
 )
 

@@ -9,6 +9,7 @@ Commands:
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
   dev    run the app locally: api, web, worker, PostgreSQL, Redis, no Docker (stackctl/dev/)
+  secret set|list|rm   the app's own secrets of a stack (stackctl/secrets.py)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 from stackctl.plan_summary import render_summary
 from stackctl.preflight.cli import add_preflight_parser
+from stackctl.secrets import add_secret_parser
 from stackctl.taskdefs import add_taskdefs_parser
 
 # Exit codes of `plan`: 0 done; 1 the output could not be written (stdout closed early, e.g.
@@ -117,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_commands(commands)
     add_taskdefs_parser(commands)
     add_dev_parser(commands)
+    add_secret_parser(commands)
     return parser
 
 

@@ -8,6 +8,9 @@
   with the command that itemizes it.
 - Tasks: the tasks each ECS service runs after `pulumi up`, read from the graph (the service's
   desiredCount, or its autoscaling target's range), and why a service runs none.
+- App secrets: the app's own secrets (app/contract.json `appSecrets`) and who gets them; the
+  plan runs offline, so it cannot say whether they are set: it names the command that does
+  (`pulumi up` refuses while a required one is missing, components/kit/app_secrets.py).
 """
 
 from __future__ import annotations
@@ -131,6 +134,24 @@ def task_lines(graph: Graph, settings: Settings, sources: dict[str, str]) -> lis
     return lines
 
 
+def app_secret_lines(graph: Graph) -> list[str]:
+    """The app's own secrets of the contract the plan ran with; none: no lines."""
+    from components.config.app_contract import load_contract
+
+    declared = load_contract().app_secrets.values()
+    if not declared:
+        return []
+    lines = ["", "App secrets (stored per stack, injected as ECS secrets; not checked offline)"]
+    for secret in declared:
+        need = "optional" if secret.optional else "required"
+        lines.append(f"  {secret.name:<28} {need:<8}  {', '.join(secret.services)}")
+    lines.append(
+        f"  Check them: python -m stackctl secret list --stack {graph.stack} "
+        f"(set one: python -m stackctl secret set --stack {graph.stack} NAME)"
+    )
+    return lines
+
+
 def render_summary(graph: Graph, overrides: Sequence[str], estimate: Estimate) -> list[str]:
     settings = parse_settings(graph.project, graph.stack, graph.config)
     sources = override_sources(graph, overrides)
@@ -141,4 +162,5 @@ def render_summary(graph: Graph, overrides: Sequence[str], estimate: Estimate) -
         *cost_lines(estimate, overrides, settings.parked),
         "",
         *task_lines(graph, settings, sources),
+        *app_secret_lines(graph),
     ]

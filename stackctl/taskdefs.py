@@ -5,10 +5,11 @@
 would be given: the container definitions, the task's volumes, whether the service turns ECS Exec
 on, and the target group's health check for a load-balanced service. It adds what the app's
 sandbox needs to stand in for AWS: the endpoints the environment points at (database, cache, the
-internal load balancer) and the ARNs of the secrets the tasks inject. `app/scripts/test.sh` writes
-one file per stack before the app's tests, which then run the api, the worker, the migration and
-the web exactly as these definitions say, so a task-definition change that would break the app
-fails a test there.
+internal load balancer) and the ARNs of the secrets the tasks inject (`appSecretArns`: the app's
+own, app/contract.json `appSecrets`, by name, so the tests can give each a value).
+`app/scripts/test.sh` writes one file per stack before the app's tests, which then run the api,
+the worker, the migration and the web exactly as these definitions say, so a task-definition
+change that would break the app fails a test there.
 """
 
 from __future__ import annotations
@@ -76,6 +77,20 @@ def _target_group_check(graph: Graph, service: Resource) -> dict[str, Any] | Non
     return None
 
 
+def _app_secret_arns(graph: Graph, tasks: dict[str, Any]) -> dict[str, str]:
+    """The app's own secrets the tasks inject (components/kit/app_secrets.py), by name."""
+    from components.kit.naming import Naming
+
+    prefix = ":parameter" + Naming(graph.project, graph.stack).app_secret("")
+    return {
+        str(secret["name"]): str(secret["valueFrom"])
+        for task in tasks.values()
+        for definition in task["containerDefinitions"]
+        for secret in definition.get("secrets", [])
+        if prefix in str(secret["valueFrom"])
+    }
+
+
 def render_task_definitions(graph: Graph) -> dict[str, Any]:
     """The task definitions of one program run, by role, plus the endpoints and secret ARNs."""
     tasks: dict[str, Any] = {}
@@ -110,6 +125,7 @@ def render_task_definitions(graph: Graph) -> dict[str, Any]:
                 "app": exports["appSecretArn"],
                 **({"redisAuthToken": exports["redisAuthTokenSecretArn"]} if redis else {}),
             },
+            "appSecretArns": dict(sorted(_app_secret_arns(graph, tasks).items())),
         }
     )
     return rendered

@@ -124,8 +124,8 @@ class FargateServiceArgs(ComponentArgs):
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Plain environment variables of the container (never secrets)."""
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Environment variable -> Secrets Manager `valueFrom` (full ARN, `<arn>:<json-key>::` for a
-    key)."""
+    """Environment variable -> `valueFrom`: a Secrets Manager secret's full ARN
+    (`<arn>:<json-key>::` for a key) or an SSM parameter's ARN (the app's own secrets)."""
     secret_arns: Sequence[pulumi.Input[str]] = ()
     """The secrets the execution role may read (those `secrets` refer to)."""
     task_policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()

@@ -10,7 +10,9 @@ Each service gets, as environment: its image's fixed values, what its data store
 (components/kit/links.py), the `<NAME>_INTERNAL_URL` of every service it calls, its share of
 the database's connections (`DB_POOL_SIZE`, components/config/db_budget.py) and, for a serving
 Python service, the address ranges whose proxy headers uvicorn trusts (the VPC's, where every
-ingress's nodes live). Every service waits for `depends_on` (the release gate).
+ingress's nodes live). As container secrets: what its data stores hand it, and the app's own
+secrets the contract gives it (`app_secrets`, by service: components/kit/app_secrets.py). Every
+service waits for `depends_on` (the release gate).
 
 Creates what FargateService and MigrationTask create; costs what they cost (see docs/costs:
 the cost tables of docs/costs.md, generated from prices/prices.yaml).
@@ -133,6 +135,7 @@ def build_workloads(
     vpc_id: pulumi.Input[str],
     subnet_ids: Sequence[pulumi.Input[str]],
     links: Mapping[str, Link],
+    app_secrets: Mapping[str, Link],
     ingress: Front,
     site_url: pulumi.Input[str],
     depends_on: pulumi.Input[Sequence[pulumi.Resource]],
@@ -143,7 +146,9 @@ def build_workloads(
     services: dict[str, FargateService] = {}
     store_connections: dict[str, list[Connection]] = {}
     for spec in specs:
-        linked = merge([links[store] for store in spec.workload.uses if store in links])
+        stores = [links[store] for store in spec.workload.uses if store in links]
+        own = [app_secrets[spec.name]] if spec.name in app_secrets else []
+        linked = merge([*stores, *own])
         calls = {  # the URL it calls another service at: the ingress says which
             f"{c.upper()}_INTERNAL_URL": ingress.call_url(c, site_url) for c in spec.workload.calls
         }

@@ -11,7 +11,14 @@ The app owns that file. It declares:
   it, its stop timeout;
 - `tasks`: one-off tasks (the migration) in the same shape;
 - `routes`: the ordered route list (first match wins; priorities follow the order): which
-  service serves which host groups and paths (components/config/routing.py).
+  service serves which host groups and paths (components/config/routing.py);
+- `appSecrets` (optional): the app's OWN secrets (an OAuth client secret, a payment API key),
+  which the infrastructure does not make: name -> the services that receive it (`services`),
+  what it is (`doc`) and whether a deploy may go ahead without it (`optional`, default false).
+  A person stores each value per stack with `python -m stackctl secret set` (a SecureString
+  parameter `/<project>/<stack>/app-secrets/<NAME>`); the services get it as an ECS container
+  secret (components/config/app_secrets.py). A one-off task gets the secrets of the service
+  whose roles it borrows (the migration: the api's).
 
 The task definitions, target groups, routes, security group pairs and alarms all follow it, so
 the two sides cannot drift. Both health paths answer without touching the database (the web's
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +51,14 @@ DATA_STORES = ("database", "cache", "storage")
 # key set URL it checks tokens against).
 USES = (*DATA_STORES, "auth")
 MAX_STOP_TIMEOUT = 120  # ECS allows a container stop timeout of at most 120 s on Fargate
+# An app secret's name is the environment variable the containers see, and the last part of its
+# parameter's name (SSM allows letters, digits and `_.-`): upper case, digits and underscores.
+APP_SECRET_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")
+# Names the platform sets in every task: the ECS agent and Fargate set AWS_REGION,
+# AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (the task role's credentials), AWS_EXECUTION_ENV,
+# ECS_CONTAINER_METADATA_URI_V4...; overriding one would break credentials or metadata.
+RESERVED_PREFIXES = ("AWS_", "ECS_")
+RESERVED_NAMES = frozenset({"PATH", "HOME", "HOSTNAME"})
 
 
 class ContractError(ValueError):
@@ -109,11 +125,26 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class AppSecret:
+    """A secret of the app's own (`appSecrets`): stored by a person, injected by ECS."""
+
+    name: str  # the environment variable the services see
+    services: tuple[str, ...]
+    doc: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
 class AppContract:
     images: dict[str, Image]
     services: dict[str, Workload]
     tasks: dict[str, Workload]
     routes: tuple[Route, ...]
+    app_secrets: dict[str, AppSecret] = field(default_factory=dict)
+
+    def app_secrets_of(self, service: str) -> tuple[AppSecret, ...]:
+        """The app's own secrets `service` receives, in the contract's order."""
+        return tuple(s for s in self.app_secrets.values() if service in s.services)
 
     @property
     def static_paths(self) -> tuple[str, ...]:
@@ -173,6 +204,94 @@ def _workload(name: str, entry: dict[str, Any], images: dict[str, Image]) -> Wor
     )
 
 
+def _infra_names(data: dict[str, Any]) -> set[str]:
+    """Every variable the infrastructure hands an image (env, secrets, fixed env, build args)."""
+    names: set[str] = set()
+    for section in data["images"].values():
+        for key in ("env", "optionalEnv", "secrets", "optionalSecrets", "buildArgs"):
+            names.update(str(n) for n in section.get(key, ()))
+        names.update(str(n) for n in section.get("fixedEnv", {}))
+    for entry in data["services"].values():  # each called service's URL (workloads.py)
+        names.update(f"{str(c).upper()}_INTERNAL_URL" for c in entry.get("calls", ()))
+    return names
+
+
+def _app_secret(name: str, entry: Any, data: dict[str, Any]) -> AppSecret:
+    where = f"appSecrets.{name}"
+    if not APP_SECRET_NAME.match(name):
+        raise ContractError(
+            f"{where}: the name {name!r} is not allowed: it becomes an environment variable, "
+            "so use upper-case letters, digits and underscores, starting with a letter "
+            "(at most 128 characters), e.g. STRIPE_API_KEY"
+        )
+    if name.startswith(RESERVED_PREFIXES) or name in RESERVED_NAMES:
+        raise ContractError(
+            f"{where}: the name {name!r} is reserved: ECS and Fargate set "
+            f"{', '.join(p + '*' for p in RESERVED_PREFIXES)} and the image's "
+            f"{', '.join(sorted(RESERVED_NAMES))}; pick another name"
+        )
+    if name in _infra_names(data):
+        raise ContractError(
+            f"{where}: {name!r} is already a variable the infrastructure gives the app "
+            "(an image's env, secrets, fixedEnv or buildArgs); pick another name"
+        )
+    if not isinstance(entry, dict):
+        raise ContractError(
+            f"{where}: expected an object such as "
+            '{"services": ["api"], "doc": "what it is"}, got ' + repr(entry)
+        )
+    unknown = set(entry) - {"services", "doc", "optional"}
+    if unknown:
+        raise ContractError(
+            f"{where}: unknown keys {sorted(unknown)}; allowed: services, doc, optional"
+        )
+    services = entry.get("services")
+    if (
+        not isinstance(services, list)
+        or not services
+        or not all(isinstance(s, str) for s in services)
+    ):
+        raise ContractError(
+            f"{where}.services: {services!r}; expected a non-empty list of service names "
+            f"from {sorted(data['services'])}"
+        )
+    unknown_services = [s for s in services if s not in data["services"]]
+    if unknown_services:
+        tasks = sorted(set(unknown_services) & set(data.get("tasks", {})))
+        hint = (
+            f" ({', '.join(tasks)} is a one-off task: it gets the secrets of the service "
+            "whose image and roles it borrows)"
+            if tasks
+            else ""
+        )
+        raise ContractError(
+            f"{where}.services: {sorted(unknown_services)} is not a service; allowed: "
+            f"{sorted(data['services'])}{hint}"
+        )
+    if len(set(services)) != len(services):
+        raise ContractError(f"{where}.services: {services!r} names a service twice")
+    doc = entry.get("doc")
+    if not isinstance(doc, str) or not doc.strip():
+        raise ContractError(
+            f"{where}.doc: {doc!r}; expected a sentence saying what the secret is and where "
+            "to get it (stackctl secret list shows it)"
+        )
+    optional = entry.get("optional", False)
+    if not isinstance(optional, bool):
+        raise ContractError(f"{where}.optional: {optional!r}; expected true or false")
+    return AppSecret(name=name, services=tuple(services), doc=doc.strip(), optional=optional)
+
+
+def _app_secrets(data: dict[str, Any]) -> dict[str, AppSecret]:
+    section = data.get("appSecrets", {})
+    if not isinstance(section, dict):
+        raise ContractError(
+            f"appSecrets: expected an object of NAME -> {{services, doc, optional}}, got "
+            f"{section!r}"
+        )
+    return {str(name): _app_secret(str(name), entry, data) for name, entry in section.items()}
+
+
 def parse_contract(data: dict[str, Any]) -> AppContract:
     """The contract from its JSON; raises ContractError when its parts disagree."""
     images = {name: _image(name, section) for name, section in data["images"].items()}
@@ -200,7 +319,13 @@ def parse_contract(data: dict[str, Any]) -> AppContract:
     problems = check_routes(routes)
     if problems:
         raise ContractError("; ".join(problems))
-    return AppContract(images=images, services=services, tasks=tasks, routes=routes)
+    return AppContract(
+        images=images,
+        services=services,
+        tasks=tasks,
+        routes=routes,
+        app_secrets=_app_secrets(data),
+    )
 
 
 def load_contract(path: Path | None = None) -> AppContract:

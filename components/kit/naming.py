@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 AUTONAME_SUFFIX = 8  # "-" + 7 random characters
+APP_SECRETS_PATH = "app-secrets"  # under the stack's parameter path: the app's own secrets
 
 # Pulumi type -> (input property that holds the physical name, maximum length).
 NAME_LIMITS: dict[str, tuple[str, int]] = {
@@ -106,6 +107,12 @@ class Naming:
         """An SSM parameter name under this stack's path, `/<project>/<stack>/<parts>`: the
         path the permissions boundary and the CI deploy role are scoped to."""
         return self.log_group(*parts)
+
+    def app_secret(self, name: str) -> str:
+        """The parameter of the app's own secret `name` (app/contract.json `appSecrets`),
+        `/<project>/<stack>/app-secrets/<NAME>`: `stackctl secret` writes it, the services'
+        execution roles read it (components/kit/app_secrets.py)."""
+        return self.parameter(APP_SECRETS_PATH, name)
 
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""

@@ -697,6 +697,12 @@ TYPE_GRANTS: dict[str, tuple[Grant, ...]] = {
         _g("EcsTaskDefinitions", "ecs:DescribeTaskDefinition"),
         _g("LogGroups", "logs:GetLogEvents"),
     ),
+    # The check that the app's own secrets are set (components/kit/app_secrets.py): names and
+    # types only (DescribeParameters has no resource type: '*'); it never reads a value.
+    "pulumi-python:dynamic/fullstack:AppSecretsCheck": (
+        _g("CallerIdentity", "sts:GetCallerIdentity"),
+        _g(_READ, "ssm:DescribeParameters"),
+    ),
     "pulumi-python:dynamic/fullstack:StaticFiles": (
         _g("CallerIdentity", "sts:GetCallerIdentity"),
         _g("EcrToken", "ecr:GetAuthorizationToken"),

@@ -47,6 +47,8 @@ FREE_TYPES: MappingProxyType[str, str] = MappingProxyType(
         "resource: the migration task's seconds on Fargate are its cost",
         "pulumi-python:dynamic/fullstack:StaticFiles": "a step of pulumi up, not an AWS "
         "resource: the objects it writes are billed on the static bucket's line",
+        "pulumi-python:dynamic/fullstack:AppSecretsCheck": "a step of pulumi up, not an AWS "
+        "resource: it only reads the names of the app's secrets (standard parameters are free)",
         "aws:lb/targetGroup:TargetGroup": _ALB_PART,
         "aws:lb/listener:Listener": _ALB_PART,
         "aws:lb/listenerRule:ListenerRule": _ALB_PART,

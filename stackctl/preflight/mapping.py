@@ -841,6 +841,9 @@ NOT_RENDERED: dict[str, str] = {
     "pulumi-python:dynamic/fullstack:StaticFiles": (
         "a step of `pulumi up` (PutObject into the static bucket, which is checked)"
     ),
+    "pulumi-python:dynamic/fullstack:AppSecretsCheck": (
+        "a step of `pulumi up` (DescribeParameters: are the app's own secrets set)"
+    ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "adopts the VPC's default group",
     "aws:acm/certificateValidation:CertificateValidation": "waits for validation; no API input",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "a property of AWS::ECR::Repository (botocore)",

@@ -94,6 +94,9 @@ NOT_A_PHYSICAL_NAME: dict[str, str] = {
     "pulumi-python:dynamic/fullstack:StaticFiles": (
         "a step of `pulumi up`, not an AWS object: it writes objects into the static bucket"
     ),
+    "pulumi-python:dynamic/fullstack:AppSecretsCheck": (
+        "a step of `pulumi up`, not an AWS object: it reads the names of the app's secrets"
+    ),
 }
 
 # Name-like inputs that refer to another resource or label something inside this one.

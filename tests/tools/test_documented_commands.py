@@ -30,6 +30,8 @@ CHECK_COMMANDS = ("doctor",)  # runs the Pulumi CLI, Docker and STS when they ar
 # Runs the app on this machine: tests/tools/test_dev_live.py runs it, test_dev_cli.py parses the
 # documented lines.
 LOCAL_COMMANDS = ("dev",)
+# the app's own secrets (stackctl/secrets.py): AWS calls with the stack's config, no outputs
+SECRET_COMMANDS = ("secret",)
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 
@@ -64,6 +66,7 @@ def test_the_docs_list_every_stackctl_command_and_script() -> None:
         - set(OFFLINE_COMMANDS)
         - set(CHECK_COMMANDS)
         - set(LOCAL_COMMANDS)
+        - set(SECRET_COMMANDS)
         - scripts
     )
     assert not unknown, f"a documented command this test does not know how to run: {unknown}"
@@ -230,6 +233,45 @@ def test_without_network_it_says_aws_cannot_be_reached(command: str, home: Path)
         AWS_MAX_ATTEMPTS="1",
     )
     _assert_one_line(_run(argv, env), "cannot reach AWS")
+
+
+def secret_command_lines() -> list[str]:
+    return [c for c in documented_commands() if subcommand(c) in SECRET_COMMANDS and "--stack" in c]
+
+
+@pytest.mark.parametrize("command", secret_command_lines())
+def test_secret_commands_say_what_to_do_without_credentials_or_network(
+    command: str, home: Path
+) -> None:
+    # the names the docs use are declared; `set` reads its value from standard input
+    contract = json.loads((PROJECT_ROOT / "app" / "contract.json").read_text())
+    contract["appSecrets"] = {
+        name: {"services": ["api"], "doc": "documented example"}
+        for name in ("STRIPE_API_KEY", "OAUTH_CLIENT_SECRET")
+    }
+    (home / "contract.json").write_text(json.dumps(contract))
+    argv = _argv(command)
+    extra = {"FULLSTACK_CONTRACT": str(home / "contract.json")}
+    for env, says in (
+        (newcomer_env(home, **extra), "no AWS credentials found"),
+        (
+            newcomer_env(
+                home,
+                **extra,
+                AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
+                AWS_SECRET_ACCESS_KEY="not-a-real-secret",
+                AWS_ENDPOINT_URL="http://127.0.0.1:9",
+                AWS_MAX_ATTEMPTS="1",
+            ),
+            "cannot reach AWS",
+        ),
+    ):
+        result = subprocess.run(
+            argv, cwd=PROJECT_ROOT, env=env, input="a value\n", capture_output=True,
+            text=True, timeout=300, check=False,
+        )  # fmt: skip
+        _assert_one_line(result, says)
+        assert "a value" not in result.stderr + result.stdout
 
 
 def test_preflight_runs_offline_after_the_documented_setup(home: Path) -> None:

@@ -69,6 +69,7 @@ def test_endpoints_and_secret_arns_are_the_stacks(plan: PlanFn) -> None:
         "app": exports["appSecretArn"],
         "redisAuthToken": exports["redisAuthTokenSecretArn"],
     }
+    assert rendered["appSecretArns"] == {}  # the reference app declares none of its own
     assert render_task_definitions(plan("dev", "ingress=alb"))["endpoints"]["redis"] is None
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -127,6 +128,15 @@ class FakeSecretStore:
         if json_key not in document:
             raise KeyError(f"valueFrom {value_from!r}: secret {arn!r} has no key {json_key!r}")
         return str(document[json_key])
+
+
+def app_secret_values(taskdefs: Mapping[str, Any]) -> dict[str, str]:
+    """A throw-away value for each of the app's own secrets (contract.json `appSecrets`), by
+    parameter ARN: what the person who deploys stores with `stackctl secret set`."""
+    return {
+        arn: f"test-{name.lower()}-{secrets.token_hex(8)}"
+        for name, arn in taskdefs.get("appSecretArns", {}).items()
+    }
 
 
 # -- network ----------------------------------------------------------------------------------

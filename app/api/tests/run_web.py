@@ -19,7 +19,14 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
-from tests.fargate import Container, FakeNetwork, FakeSecretStore, load_taskdefs, start_serving
+from tests.fargate import (
+    Container,
+    FakeNetwork,
+    FakeSecretStore,
+    app_secret_values,
+    load_taskdefs,
+    start_serving,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     network = FakeNetwork()
     alb = taskdefs["endpoints"]["loadBalancer"]["host"]
     network.route(alb, None, (api.hostname or "127.0.0.1", api.port or 80))
-    # The web task injects no secrets; an empty store makes any secret it gained fail loudly.
-    container = Container(taskdefs, "web", FakeSecretStore({}), network)
+    # The web task injects only the app's own secrets it declares (contract.json `appSecrets`);
+    # a store without anything else makes any other secret it gained fail loudly.
+    container = Container(taskdefs, "web", FakeSecretStore(app_secret_values(taskdefs)), network)
     log = Path(tempfile.mkdtemp(prefix="run-web-")) / "web.log"
     serving = start_serving(container, args.port, log)
     running = next(serving)

@@ -39,6 +39,7 @@ from tests.fargate import (
     FakeNetwork,
     FakeSecretStore,
     Running,
+    app_secret_values,
     load_taskdefs,
     sandbox_usable,
     start_serving,
@@ -124,6 +125,7 @@ def fake_aws(stack: str, pg: PostgresServer, redis_tls: RedisServer, tmp: Path) 
         arns["database"]: json.dumps({"username": user, "password": password, "engine": "postgres"}),
         arns["app"]: secrets.token_urlsafe(32),
     }
+    store |= app_secret_values(taskdefs)
     network = FakeNetwork()
     network.route(endpoints["database"]["host"], endpoints["database"]["port"], (pg.host, pg.port))
     extra_env: dict[str, str] = {}
