@@ -107,6 +107,19 @@ class Naming:
         path the permissions boundary and the CI deploy role are scoped to."""
         return self.log_group(*parts)
 
+    @property
+    def release_path(self) -> str:
+        """`/<project>/<stack>/release`: the Parameter Store path that holds only the deployed
+        image tag, so reading the path (GetParametersByPath, authorized on the path itself)
+        reaches no other parameter of the stack."""
+        return self.parameter("release")
+
+    @property
+    def image_tag_parameter(self) -> str:
+        """`/<project>/<stack>/release/image-tag`: the String parameter that names the image
+        tag the services run (CI writes it; components/compute/deployed_tag.py reads it)."""
+        return f"{self.release_path}/image-tag"
+
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""
         return "/" + "/".join([self.project, self.stack, *parts])

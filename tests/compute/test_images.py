@@ -109,7 +109,7 @@ def test_build_mode_runs_the_services_at_their_counts_without_parking(
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_registry_mode_builds_nothing_and_deploys_the_image_tag(plan: PlanFn, stack: str) -> None:
-    graph = plan(stack, "images=registry", "worker.enabled=true", "imageTag=3f9c2a1")
+    graph = plan(stack, "images=registry", "worker.enabled=true", "@imageTag=3f9c2a1")
     assert graph.of_type(IMAGE) == []
     urls = repository_urls(graph)
     assert images(graph) == {

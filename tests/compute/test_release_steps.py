@@ -178,7 +178,7 @@ def test_the_static_files_come_from_the_web_image_the_service_runs(plan: PlanFn)
 
 
 def test_registry_mode_runs_the_steps_on_the_deployed_tag(plan: PlanFn) -> None:
-    graph = plan("prod", "imageTag=3f9c2a1")
+    graph = plan("prod", "@imageTag=3f9c2a1")
     static = one(graph, STATIC_FILES)
     assert static.get("image").endswith("/fullstack-prod/web:3f9c2a1")
     assert one(graph, MIGRATION_RUN)

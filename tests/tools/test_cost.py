@@ -19,7 +19,7 @@ from stackctl.harness import Graph, Resource
 from stackctl.prices import PriceTableError, load_prices, parse_prices
 from tests.conftest import plan_stack
 
-DEPLOYED = "imageTag=abc123"
+DEPLOYED = "@imageTag=abc123"
 HOURS = 730
 
 
@@ -471,9 +471,9 @@ def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> 
 
 
 def test_sleep_schedule_prices_tasks_for_their_awake_hours_only() -> None:
-    always = estimate(plan_stack("dev", "images=registry", "imageTag=abc123"))
+    always = estimate(plan_stack("dev", "images=registry", "@imageTag=abc123"))
     asleep = estimate(
-        plan_stack("dev", "images=registry", "imageTag=abc123", "sleep=weekdays 08-20")
+        plan_stack("dev", "images=registry", "@imageTag=abc123", "sleep=weekdays 08-20")
     )
 
     def fargate(est: Estimate) -> float:

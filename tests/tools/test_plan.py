@@ -285,7 +285,7 @@ def test_summary_marks_derived_values(plan: PlanFn) -> None:
 
 
 # Images CI pushed, named by a tag: the services run (images build refuses imageTag).
-DEPLOYED = ("images=registry", "imageTag=abc123")
+DEPLOYED = ("images=registry", "@imageTag=abc123")
 
 
 def _total(text: str) -> str:
