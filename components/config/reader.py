@@ -289,7 +289,9 @@ def parse_settings(
     """
     declared = dials.dials_of(settings_class)
     problems: list[str] = []
-    _check_unknown_keys(project, stack, raw, frozenset({"profile", *(d.key for d in declared)}), problems)
+    _check_unknown_keys(
+        project, stack, raw, frozenset({"profile", *(d.key for d in declared)}), problems
+    )
     profile = raw.get(f"{project}:profile")
     if profile is None:
         problems.append(
