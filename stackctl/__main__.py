@@ -6,6 +6,7 @@ Commands:
   preflight  check what a stack declares against AWS's constraint data (stackctl/preflight/)
   docs   write the settings docs (README table, Pulumi.yaml comments) from the declarations
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
+  image-tag-parameter  the name of the stack's image tag parameter (what CI writes, docs/ci.md)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
 """
 
@@ -22,7 +23,8 @@ from pathlib import Path
 from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
 from stackctl.docs import add_docs_parser
-from stackctl.harness import ProgramError, run_program
+from components.kit.naming import Naming
+from stackctl.harness import DEPLOYED_TAG_KEY, ProgramError, project_name, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 from stackctl.plan_summary import render_summary
@@ -77,6 +79,11 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image_tag_parameter(args: argparse.Namespace) -> int:
+    print(Naming(project_name(), args.stack).image_tag_parameter)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stackctl", description="Offline planning and operations for this Pulumi project."
@@ -97,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1)",
+        help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1); "
+        f"{DEPLOYED_TAG_KEY}=<tag>: plan as if the stack's image tag parameter held <tag> (without "
+        "it: no parameter yet, so images: registry is parked)",
     )
     plan.add_argument(
         "--json",
@@ -106,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
         "'-': the JSON alone on stdout",
     )
     plan.set_defaults(func=_plan)
+    parameter = commands.add_parser(
+        "image-tag-parameter",
+        help="print the name of the stack's image tag parameter (offline)",
+        description="Print /<project>/<stack>/release/image-tag: the Parameter Store parameter "
+        "that names the image tag `pulumi up` deploys with images: registry. CI writes it "
+        "(aws ssm put-parameter); docs/ci.md, Releases and rollbacks.",
+    )
+    parameter.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    parameter.set_defaults(func=_image_tag_parameter)
     add_cost_parser(commands)
     add_preflight_parser(commands)
     add_docs_parser(commands)
