@@ -100,7 +100,7 @@ def test_build_mode_runs_the_services_at_their_counts_without_parking(
     for target in graph.of_type(SCALABLE_TARGET):  # prod autoscales api and web
         assert (target.get("minCapacity"), target.get("maxCapacity")) == (2, 4), target.name
     assert len(graph.of_type(SCALABLE_TARGET)) == (2 if stack == "prod" else 0)
-    assert not any("imageTag is unset" in log for log in graph.logs)
+    assert not any("0 tasks (parked)" in log for log in graph.logs)
     assert graph.exports["imageTag"] == ""
 
 
