@@ -20,10 +20,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.kit.naming import Naming
 from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
 from stackctl.docs import add_docs_parser
-from components.kit.naming import Naming
 from stackctl.harness import DEPLOYED_TAG_KEY, ProgramError, project_name, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan

@@ -1216,8 +1216,8 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
 }
 
 # What the workflows and operators do with the deploy role besides `pulumi up`
-# (.github/actions/deploy-stack, .github/workflows/rollback.yml; by hand: app/web/scripts/upload-static.sh, stackctl's migrate,
-# status, rollback and logs commands).
+# (.github/actions/deploy-stack, .github/workflows/rollback.yml; by hand:
+# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
 WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
     "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
     "upload static assets (aws s3 sync, no --delete)": (

@@ -1,9 +1,9 @@
 """`stackctl cost`: the price table, the model per resource type and the CLI.
 
 Priced from the graph the program declares with images deployed (`@imageTag=` under the mocks:
-without a tag in the stack's image tag parameter the services are parked at 0 tasks). The budgets are data in stackctl/cost/scenarios.py, checked
-in tests/tools/test_cost_scenarios.py; the new ingress and sleep types in
-tests/tools/test_cost_serverless.py.
+without a tag in the stack's image tag parameter the services are parked at 0 tasks). The
+budgets are data in stackctl/cost/scenarios.py, checked in tests/tools/test_cost_scenarios.py;
+the new ingress and sleep types in tests/tools/test_cost_serverless.py.
 """
 
 from __future__ import annotations
