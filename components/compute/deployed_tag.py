@@ -16,9 +16,10 @@ With `images: registry` this creates one resource and makes one read:
   `ignore_changes=["insecureValue"]`, and `overwrite=True` with the value just read as the
   initial value, so creating it never fails on (or changes) a parameter CI wrote first (a stack
   older than this parameter; the provider's create is PutParameter with Overwrite only when
-  `overwrite` is set: hashicorp/terraform-provider-aws, internal/service/ssm/parameter.go).
+  `overwrite` is set: aws-facts#ssm-parameter-overwrite).
   Its other inputs must never change: an update of the resource is PutParameter with the value
-  stored in the state, which would undo CI's last write (tests pin the inputs).
+  stored in the state, which would undo CI's last write (tests pin the inputs). A fixed name:
+  `delete_before_replace`.
 - at program time (`pulumi up` and `pulumi preview`), `ssm:GetParametersByPath` on
   `/<project>/<stack>/release` through the stack's provider. Unlike GetParameter, a path with
   nothing under it is an empty answer, not an error, so the first `up` (no parameter yet) works;
@@ -131,6 +132,9 @@ def tag_parameter(
             overwrite=True,
         ),
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(ignore_changes=["insecureValue"])
+            opts,
+            # a fixed name: a replacement must delete the old one first (it never happens:
+            # name and type are constant; the value read is then written again)
+            pulumi.ResourceOptions(ignore_changes=["insecureValue"], delete_before_replace=True),
         ),
     )
