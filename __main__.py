@@ -3,10 +3,13 @@
 Read top to bottom, this is the architecture. Resource logic lives in components/.
 """
 
+import dataclasses
+
 import pulumi
 import pulumi_aws as aws
 
 from components.compute.cluster import Cluster, ClusterArgs
+from components.compute.deployed_tag import read_deployed_tag, tag_parameter
 from components.compute.registry import Registry, RegistryArgs
 from components.compute.release import release_steps
 from components.compute.scaling import Scaling, ScalingArgs
@@ -42,6 +45,13 @@ from components.security.user_pool import UserPool, UserPoolArgs
 settings = load_settings()  # validates everything before any resource exists
 naming = Naming(settings.project, settings.stack)
 provider = create_provider(settings)
+# With `images: registry` the tag to run comes from the stack's parameter, which CI writes
+# (never from config: components/compute/deployed_tag.py); none there yet: parked.
+deployed = read_deployed_tag(naming, provider) if settings.images == "registry" else None
+if deployed is not None:
+    settings = dataclasses.replace(settings, image_tag=deployed.tag)
+    if deployed.notice:
+        pulumi.log.info(deployed.notice)
 # Every role the components create carries this permissions boundary
 # (components/security/boundary.py).
 boundary = create_boundary(
@@ -93,6 +103,8 @@ registry = Registry(
     ),
     opts=opts,
 )
+if deployed is not None:  # the stack owns the parameter; CI owns its value
+    tag_parameter("image-tag", deployed, pulumi.ResourceOptions(parent=registry))
 cluster = Cluster(
     "cluster",
     ClusterArgs(
@@ -334,4 +346,6 @@ pulumi.export(
     if settings.domain and ingress.serves_api_host
     else pulumi.Output.concat(site_url, "/api"),
 )
-pulumi.export("imageTag", settings.image_tag or "")
+pulumi.export("imageTag", settings.image_tag or "")  # the tag deployed ("" parked or built)
+if deployed is not None:
+    pulumi.export("imageTagParameter", deployed.parameter)

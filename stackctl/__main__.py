@@ -7,6 +7,7 @@ Commands:
   doctor check what a real deploy needs (Pulumi CLI, Docker, AWS, backend; docs/doctor.md)
   docs   write the generated docs (settings table, Pulumi.yaml comments, cost figures)
   taskdefs  the rendered task definitions as JSON, for the app's tests (stackctl/taskdefs.py)
+  image-tag-parameter  the name of the stack's image tag parameter (what CI writes, docs/ci.md)
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
   dev    run the app locally: api, web, worker, PostgreSQL, Redis, no Docker (stackctl/dev/)
   secret set|list|rm   the app's own secrets of a stack (stackctl/secrets.py)
@@ -22,12 +23,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from components.kit.naming import Naming
 from stackctl.cost import estimate
 from stackctl.cost.cli import add_cost_parser
 from stackctl.dev.cli import add_dev_parser
 from stackctl.docs import add_docs_parser
 from stackctl.doctor_cli import add_doctor_parser
-from stackctl.harness import ProgramError, run_program
+from stackctl.harness import DEPLOYED_TAG_KEY, ProgramError, project_name, run_program
 from stackctl.ops import add_ops_commands
 from stackctl.plan import render_plan
 from stackctl.plan_summary import render_summary
@@ -83,6 +85,11 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image_tag_parameter(args: argparse.Namespace) -> int:
+    print(Naming(project_name(), args.stack).image_tag_parameter)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stackctl", description="Offline planning and operations for this Pulumi project."
@@ -103,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1)",
+        help="override a config key for this run (nat=gateway, api.count=3, aws:region=eu-west-1); "
+        f"{DEPLOYED_TAG_KEY}=<tag>: plan as if the stack's image tag parameter held <tag> (without "
+        "it: no parameter yet, so images: registry is parked)",
     )
     plan.add_argument(
         "--json",
@@ -112,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         "'-': the JSON alone on stdout",
     )
     plan.set_defaults(func=_plan)
+    parameter = commands.add_parser(
+        "image-tag-parameter",
+        help="print the name of the stack's image tag parameter (offline)",
+        description="Print /<project>/<stack>/release/image-tag: the Parameter Store parameter "
+        "that names the image tag `pulumi up` deploys with images: registry. CI writes it "
+        "(aws ssm put-parameter); docs/ci.md, Releases and rollbacks.",
+    )
+    parameter.add_argument("--stack", required=True, help="stack name, e.g. dev or prod")
+    parameter.set_defaults(func=_image_tag_parameter)
     add_cost_parser(commands)
     add_preflight_parser(commands)
     add_docs_parser(commands)

@@ -249,6 +249,22 @@ def _as_config_string(value: Any) -> str:
     return str(value)
 
 
+# `@imageTag=<value>` among the overrides: the value of the stack's image tag parameter, which
+# CI writes and the program reads (components/compute/deployed_tag.py); the mocks answer it.
+# Without it the parameter does not exist yet (a stack CI never deployed: parked).
+DEPLOYED_TAG_KEY = "@imageTag"
+
+
+def deployed_tag(overrides: Iterable[str]) -> str | None:
+    """The value `@imageTag=<value>` gives the stack's image tag parameter (None: no parameter)."""
+    found = None
+    for override in overrides:
+        key, _, text = override.partition("=")
+        if key == DEPLOYED_TAG_KEY:
+            found = text
+    return found
+
+
 def stack_config(
     stack: str, overrides: Iterable[str] = (), root: Path = PROJECT_ROOT
 ) -> tuple[str, dict[str, str]]:
@@ -275,6 +291,8 @@ def stack_config(
         key, sep, text = override.partition("=")
         if not sep or not key:
             raise ValueError(f"override {override!r} is not key=value")
+        if key == DEPLOYED_TAG_KEY:
+            continue  # not config: what the stack's image tag parameter holds (run_program)
         if ":" not in key:
             key = f"{project}:{key}"
         base, dot, field_name = key.partition(".")
@@ -343,11 +361,12 @@ def run_program(
 
     Raises ProgramError (with the partial graph) when the program raises.
     """
+    overrides = tuple(overrides)
     project, config = stack_config(stack, overrides, root)
     config.update(extra_config or {})
     selective_imports.install()
     graph = Graph(project=project, stack=stack, config=config)
-    mocks = AwsMocks(config.get("aws:region", "us-east-1"))
+    mocks = AwsMocks(config.get("aws:region", "us-east-1"), deployed_tag(overrides))
     monitor = _RecordingMonitor(mocks, graph)
     logger = logging.getLogger(f"stackctl.program.{stack}")
     logger.propagate = False

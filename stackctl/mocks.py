@@ -24,8 +24,11 @@ def _short_hash(text: str) -> str:
 
 
 class AwsMocks(pulumi.runtime.Mocks):
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, image_tag: str | None = None) -> None:
         self.region = region
+        # the value of the stack's image tag parameter (/<project>/<stack>/release/image-tag),
+        # which CI writes; None: the parameter does not exist yet
+        self.image_tag = image_tag
         self.unknown_calls: list[str] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -419,6 +422,24 @@ def _ssm_parameter(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _parameters_by_path(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
+    """ssm.get_parameters_by_path: under `<path>`, only the image tag parameter, when CI wrote
+    one (`image_tag`); an empty answer otherwise, as AWS gives for a path with nothing under it."""
+    path = str(args.get("path"))
+    found = m.image_tag is not None and path.endswith("/release")
+    name = f"{path}/image-tag"
+    return {
+        "id": path,
+        "path": path,
+        "arns": [f"arn:aws:ssm:{m.region}:{ACCOUNT_ID}:parameter{name}"] if found else [],
+        "names": [name] if found else [],
+        "types": ["String"] if found else [],
+        "values": [m.image_tag] if found else [],
+        "withDecryption": args.get("withDecryption"),
+        "recursive": args.get("recursive"),
+    }
+
+
 def _caller_identity(m: AwsMocks, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": ACCOUNT_ID,
@@ -479,6 +500,7 @@ _CALLS = {
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": _oidc_provider,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _zones,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ssm/getParametersByPath:getParametersByPath": _parameters_by_path,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,

@@ -41,6 +41,12 @@ if TYPE_CHECKING:
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 MIGRATION_STARTED_BY = "stackctl-migrate"
+ROLL_BACK_BY_TAG = (
+    "Roll back by image tag instead: rollback.yml with an image tag, or write the tag to the "
+    "stack's image tag parameter (`aws ssm put-parameter --overwrite --type String --name "
+    "$(python -m stackctl image-tag-parameter --stack <stack>) --value <tag>`) and run "
+    "`pulumi up` (docs/ci.md)."
+)
 __all__ = ["Runtime"]  # (the shared Runtime of components/kit/task_run.py, re-exported)
 
 
@@ -159,7 +165,7 @@ def rollback_target(ecs: ECSClient, current: str, to: str | None) -> str:
         if described.get("status") != "ACTIVE":
             raise OpsError(
                 f"{target} is {described.get('status')}: ECS cannot deploy a deregistered "
-                "revision. Roll back by image tag instead (pulumi up with imageTag=<tag>)."
+                f"revision. {ROLL_BACK_BY_TAG}"
             )
         return f"{family}:{described['revision']}"
     earlier = [r for r in _active_revisions(ecs, family) if r < current_revision]
@@ -167,7 +173,7 @@ def rollback_target(ecs: ECSClient, current: str, to: str | None) -> str:
         raise OpsError(
             f"no ACTIVE revision of {family} before {current_revision}: nothing to roll back to "
             "(old revisions are deregistered when replaced unless the task definition keeps "
-            "them). Roll back by image tag instead (pulumi up with imageTag=<tag>)."
+            f"them). {ROLL_BACK_BY_TAG}"
         )
     return f"{family}:{earlier[-1]}"
 
@@ -196,8 +202,9 @@ def rollback(
     after = _describe_service(outputs, clients.ecs, service)
     runtime.say(
         f"Done: {service} runs {target} ({after.get('runningCount')}/"
-        f"{after.get('desiredCount')} tasks). The next `pulumi up` deploys the stack's "
-        "imageTag again: set it to the good tag to make the rollback stick."
+        f"{after.get('desiredCount')} tasks). The next `pulumi up` deploys the tag in the "
+        "stack's image tag parameter again: write the good tag there to make the rollback "
+        f"stick. {ROLL_BACK_BY_TAG}"
     )
     return 0
 

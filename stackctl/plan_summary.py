@@ -6,7 +6,9 @@
   forced on by `nat: none`, the 300 s auto-pause of a 0 ACU database) is marked `~`.
 - Cost: the idle monthly total of `stackctl.cost.estimate` on the very graph the plan shows,
   with the command that itemizes it.
-- Tasks: the tasks each ECS service runs after `pulumi up`, read from the graph (the service's
+- Tasks: the image tag the services would run (with `images: registry`, what the stack's image
+  tag parameter holds: under the mocks, the `@imageTag=<tag>` override, else no parameter yet),
+  then the tasks each ECS service runs after `pulumi up`, read from the graph (the service's
   desiredCount, or its autoscaling target's range), and why a service runs none.
 - App secrets: the app's own secrets (app/contract.json `appSecrets`) and who gets them; the
   plan runs offline, so it cannot say whether they are set: it names the command that does
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,13 +99,26 @@ def _word(count: int) -> str:
     return f"{count} task" if count == 1 else f"{count} tasks"
 
 
+def image_lines(graph: Graph, settings: Settings) -> list[str]:
+    """Which images the services would run, and where that tag comes from."""
+    if settings.images == "build":
+        return ["Images: built by `pulumi up` and tagged by content (images: build)"]
+    parameter = graph.exports.get("imageTagParameter", "the stack's image tag parameter")
+    if settings.image_tag:
+        return [f"Image tag: {settings.image_tag} (what {parameter} holds; CI writes it)"]
+    return [
+        f"Image tag: none: {parameter} names no tag yet (CI writes it when it deploys; "
+        "`--set @imageTag=<tag>` plans as if it had)"
+    ]
+
+
 def task_lines(graph: Graph, settings: Settings, sources: dict[str, str]) -> list[str]:
     services = {r.get("name"): r for r in graph.of_type("aws:ecs/service:Service")}
     targets = {
         str(r.get("resourceId", "")).rsplit("/", 1)[-1]: r
         for r in graph.of_type("aws:appautoscaling/target:Target")
     }
-    lines = ["Tasks after `pulumi up` (ECS desired count):"]
+    lines = [*image_lines(graph, settings), "Tasks after `pulumi up` (ECS desired count):"]
     for name in SERVICES:
         size = getattr(settings, name)
         service = services.get(name)
@@ -118,8 +134,8 @@ def task_lines(graph: Graph, settings: Settings, sources: dict[str, str]) -> lis
         reasons = []
         if settings.parked:
             reasons.append(
-                "parked: images is registry and imageTag is unset (set imageTag to a tag CI "
-                "pushed, or images to build)"
+                "parked: images is registry and the image tag parameter names no tag yet "
+                "(CI writes it when it deploys)"
             )
         elif high == 0:
             reasons.append(f"{name}.count is 0")
@@ -154,6 +170,8 @@ def app_secret_lines(graph: Graph) -> list[str]:
 
 def render_summary(graph: Graph, overrides: Sequence[str], estimate: Estimate) -> list[str]:
     settings = parse_settings(graph.project, graph.stack, graph.config)
+    # the tag comes from the image tag parameter, not config: what the program deployed
+    settings = dataclasses.replace(settings, image_tag=graph.exports.get("imageTag") or None)
     sources = override_sources(graph, overrides)
     return [
         "Summary",

@@ -60,7 +60,13 @@ CONFIGS: list[tuple[str, tuple[str, ...]]] = [
     ("prod", ("edge=public", "domain=example.com", "albHttps=true")),
     (
         "dev",
-        ("ingress=alb", "redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1"),
+        (
+            "ingress=alb",
+            "redis=true",
+            "worker.enabled=true",
+            "images=registry",
+            "@imageTag=3f9c2a1",
+        ),
     ),
 ]
 CONFIG_IDS = [f"{stack}:{','.join(overrides) or 'defaults'}" for stack, overrides in CONFIGS]

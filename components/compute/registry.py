@@ -11,7 +11,7 @@ Creates:
    it, tagged by content (`content_tag`: a hash of the build context minus `.dockerignore`, the
    Dockerfile and the platform), so the same sources never push a second image under an
    immutable tag, and any change pushes a new one. `pulumi_awsx` is imported only then: the
-   default path (CI pushes, `imageTag` deploys) never loads it.
+   default path (CI pushes, the stack's image tag parameter names the tag) never loads it.
 
 Inputs (RegistryArgs, defaults in brackets): name_prefix (repositories are `<prefix>/<image>`),
 images [("api", "web")], keep_tagged [10], untagged_days [7], force_delete [True: `destroy`
@@ -164,7 +164,7 @@ class Registry(Component):
         """Each image's reference, by the `images` setting. `build`: `pulumi up` builds and
         pushes every image (tagged by content) with Docker, from `contexts` (image -> build
         context). `registry`: CI pushed them; `tag` names them, else `bootstrap` (the services
-        are parked, 0 tasks, until imageTag is set: see the settings)."""
+        are parked, 0 tasks, until CI writes a tag: components/compute/deployed_tag.py)."""
         if mode == "build":
             return {n: self.build_image(n, context, platform) for n, context in contexts.items()}
         return {n: self.image_uri(n, tag or "bootstrap") for n in contexts}

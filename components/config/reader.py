@@ -14,8 +14,10 @@ Rules across keys (`_check_across_keys`, documented in docs/settings.md, "Rules 
 - `redisNodes` >= 2 turns on ElastiCache automatic failover and Multi-AZ; with 1 node both are
   off (AWS rejects them on a single node).
 - The NAT instance runs an arm64 Amazon Linux image, so `natInstanceType` must be a Graviton type.
-- `images: build` builds and tags the images itself (by content), so `imageTag` is refused with
-  it; `images: registry` without `imageTag` parks the services at 0 tasks (`Settings.parked`).
+- `imageTag` is refused for every stack (`image_tag_refusal`): `pulumi up --config` saves the
+  value it is given into Pulumi.<stack>.yaml, so a tag kept in config comes back with the next
+  plain `pulumi up` from an older copy of the file. The tag lives in the stack's parameter
+  `/<project>/<stack>/release/image-tag`; components/compute/deployed_tag.py reads it.
 """
 
 from __future__ import annotations
@@ -112,11 +114,13 @@ class _Reader:
 
 
 def _check_unknown_keys(
-    project: str, raw: Mapping[str, str], known: frozenset[str], problems: list[str]
+    project: str, stack: str, raw: Mapping[str, str], known: frozenset[str], problems: list[str]
 ) -> None:
     for full_key in sorted(raw):
         namespace, _, name = full_key.partition(":")
-        if namespace == project and name not in known:
+        if namespace == project and name == RETIRED_IMAGE_TAG_KEY:
+            problems.append(image_tag_refusal(project, stack, raw[full_key]))
+        elif namespace == project and name not in known:
             hint = did_you_mean(name, sorted(known))
             problems.append(f"{full_key} is not a setting of this project{hint}")
         elif namespace == "aws" and name not in AWS_PROVIDER_KEYS:
@@ -256,25 +260,22 @@ def _check_across_keys(r: _Reader, v: dict[str, Any], notices: list[str]) -> Non
             r.text("sleep"),
             "sleep mode is for non-production stacks; allowed only with profile lab",
         )
-    if v["images"] == "build" and r.is_set("imageTag"):
-        r.fail(
-            "imageTag",
-            r.text("imageTag"),
-            "with images build, pulumi up builds the images and tags them by content; "
-            "unset imageTag, or set images to registry to deploy images pushed by CI",
-        )
-    elif v["image_tag"] == "latest":
-        r.fail(
-            "imageTag",
-            "latest",
-            "the ECR repositories have immutable tags, so a moving tag cannot be redeployed; "
-            "allowed: a tag that names one build, such as the git SHA",
-        )
-    elif v["images"] == "registry" and v["image_tag"] is None:
-        notices.append(
-            "imageTag is unset: the services are created with 0 tasks (parked) until images "
-            "are pushed to ECR and imageTag names them"
-        )
+
+
+RETIRED_IMAGE_TAG_KEY = "imageTag"
+
+
+def image_tag_refusal(project: str, stack: str, value: str) -> str:
+    """The problem reported for `<project>:imageTag` in the stack's configuration."""
+    return (
+        f"{project}:{RETIRED_IMAGE_TAG_KEY} = {show(value)} is not read any more: the deployed "
+        "image tag lives in the stack's Parameter Store parameter "
+        f"/{project}/{stack}/release/image-tag, which CI writes (deploy.yml; rollback.yml to "
+        "go back), because `pulumi up --config` saves the tag into Pulumi.<stack>.yaml, where "
+        "an older copy would roll the stack back. Remove it with `pulumi config rm "
+        f"{RETIRED_IMAGE_TAG_KEY}`; to deploy a tag by hand, write the parameter "
+        "(docs/ci.md, Releases and rollbacks)"
+    )
 
 
 def parse_settings(
@@ -288,7 +289,9 @@ def parse_settings(
     """
     declared = dials.dials_of(settings_class)
     problems: list[str] = []
-    _check_unknown_keys(project, raw, frozenset({"profile", *(d.key for d in declared)}), problems)
+    _check_unknown_keys(
+        project, stack, raw, frozenset({"profile", *(d.key for d in declared)}), problems
+    )
     profile = raw.get(f"{project}:profile")
     if profile is None:
         problems.append(

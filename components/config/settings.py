@@ -28,7 +28,6 @@ from components.config.values import (
     GITHUB_REPO_RE,
     GRAVITON_TYPE_RE,
     HOSTED_ZONE_RE,
-    IMAGE_TAG_RE,
     KMS_KEY_ARN_RE,
     PAUSING_MAJORS,
     PAUSING_VERSIONS,
@@ -429,20 +428,20 @@ class Settings:
     )
     images: ImagesMode = dial(
         dials.choice("registry", "build"),
-        doc="registry: CI pushes the images to ECR tagged with the git SHA and imageTag picks "
-        "one. build: pulumi up builds app/api and app/web with Docker for cpuArchitecture's "
-        "platform and pushes them tagged by content (needs Docker, refuses imageTag).",
+        doc="registry: CI pushes the images to ECR tagged with the git SHA and writes that tag "
+        "to the stack's parameter /<project>/<stack>/release/image-tag, which pulumi up "
+        "deploys (docs/ci.md). build: pulumi up builds app/api and app/web with Docker for "
+        "cpuArchitecture's platform and pushes them tagged by content (needs Docker).",
         cost="free in AWS",
         lab="build",
         mvp="registry",
     )
-    image_tag: str | None = dial(
-        dials.pattern(IMAGE_TAG_RE, "a Docker tag ([A-Za-z0-9_.-], up to 128 chars)"),
-        doc="With images registry: the tag of the api and web images to deploy (CI sets the git "
-        "SHA). Unset: the services are created with 0 tasks until images are pushed.",
-        cost="",
-        allowed="Docker tag, not `latest`; only with `images: registry`",
-    )
+    # The image tag the services run. Not a configuration key: `pulumi up --config` saves what
+    # it is given into Pulumi.<stack>.yaml, so a tag kept in config would be redeployed by the
+    # next plain `pulumi up` from any older copy of that file. The program reads it from the
+    # stack's Parameter Store parameter, which CI writes (components/compute/deployed_tag.py),
+    # and fills it in with `dataclasses.replace`; `imageTag` in config is refused (reader.py).
+    image_tag: str | None = field(default=None)
 
     # CI
     github_repo: str | None = dial(
@@ -478,7 +477,8 @@ class Settings:
 
     @property
     def parked(self) -> bool:
-        """No image to run yet (registry images without `imageTag`): every service runs 0 tasks."""
+        """No image to run yet (registry images, and the stack's image tag parameter names none):
+        every service runs 0 tasks."""
         return self.images == "registry" and self.image_tag is None
 
     @property

@@ -114,6 +114,19 @@ class Naming:
         execution roles read it (components/kit/app_secrets.py)."""
         return self.parameter(APP_SECRETS_PATH, name)
 
+    @property
+    def release_path(self) -> str:
+        """`/<project>/<stack>/release`: the Parameter Store path that holds only the deployed
+        image tag, so reading the path (GetParametersByPath, authorized on the path itself)
+        reaches no other parameter of the stack."""
+        return self.parameter("release")
+
+    @property
+    def image_tag_parameter(self) -> str:
+        """`/<project>/<stack>/release/image-tag`: the String parameter that names the image
+        tag the services run (CI writes it; components/compute/deployed_tag.py reads it)."""
+        return f"{self.release_path}/image-tag"
+
     def log_group(self, *parts: str) -> str:
         """A CloudWatch log group name such as `/fullstack/dev/vpc-flow-logs`."""
         return "/" + "/".join([self.project, self.stack, *parts])

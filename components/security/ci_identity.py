@@ -485,6 +485,7 @@ class CiIdentity(pulumi.ComponentResource):
         return statements
 
     def _preview_statements(self) -> list[dict[str, Any]]:
+        naming = Naming(self.args.project, self.args.stack)
         return [
             {
                 # Describe/List/Get actions of these services accept only "*" as resource.
@@ -500,6 +501,18 @@ class CiIdentity(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:GetParameters"],
                 "Resource": f"arn:aws:ssm:{self.args.region}::parameter/aws/service/*",
+            },
+            {
+                # the deployed image tag, which `pulumi preview` reads like `up` does
+                # (components/compute/deployed_tag.py): by its path, which holds only it
+                # (GetParametersByPath is authorized on the path), and the parameter itself
+                "Sid": "ReadDeployedImageTag",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParametersByPath", "ssm:GetParameter"],
+                "Resource": [
+                    f"arn:aws:ssm:{self.args.region}:{self.account_id}:parameter{path}"
+                    for path in (naming.release_path, naming.image_tag_parameter)
+                ],
             },
             *self._state_statements(write=False),
         ]

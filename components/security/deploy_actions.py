@@ -293,6 +293,19 @@ SCOPES: dict[str, Scope] = {
             "data",
             ("arn:aws:ssm:{region}:{account}:parameter{logs}/*",),
         ),
+        # The deployed image tag: `pulumi up` reads the path that holds only it
+        # (GetParametersByPath is authorized on the path, not on what it returns), CI writes
+        # the parameter itself (components/compute/deployed_tag.py).
+        Scope(
+            "ImageTagPath",
+            "data",
+            ("arn:aws:ssm:{region}:{account}:parameter{logs}/release",),
+        ),
+        Scope(
+            "ImageTagParameter",
+            "data",
+            ("arn:aws:ssm:{region}:{account}:parameter{logs}/release/image-tag",),
+        ),
         # The user pool's ARN holds an id Cognito generates: CreateUserPool (no resource type)
         # only when it tags the pool with this stack's tags, everything after only on such pools.
         # (In the tagging policy: the identity policy has no room left under the 6,144 limit.)
@@ -1198,6 +1211,9 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
     "aws:ssm/getParameter:getParameter": (
         _g("PublicParameters", "ssm:GetParameter ssm:GetParameters"),
     ),
+    "aws:ssm/getParametersByPath:getParametersByPath": (
+        _g("ImageTagPath", "ssm:GetParametersByPath"),
+    ),
     "aws:route53/getZone:getZone": (
         _g(_READ, "route53:ListHostedZones route53:ListHostedZonesByName"),
         _g("HostedZoneReads", "route53:GetHostedZone route53:ListTagsForResource"),
@@ -1206,13 +1222,16 @@ CALL_GRANTS: dict[str, tuple[Grant, ...]] = {
 }
 
 # What the workflows and operators do with the deploy role besides `pulumi up`
-# (.github/actions/deploy-stack; by hand: app/web/scripts/upload-static.sh, stackctl's migrate,
-# status, rollback and logs commands).
+# (.github/actions/deploy-stack, .github/workflows/rollback.yml; by hand:
+# app/web/scripts/upload-static.sh, stackctl's migrate, status, rollback and logs commands).
 WORKFLOW_GRANTS: dict[str, tuple[Grant, ...]] = {
     "push images (docker push after `aws ecr get-login-password`)": TYPE_GRANTS["awsx:ecr:Image"],
     "upload static assets (aws s3 sync, no --delete)": (
         _g("Buckets", "s3:ListBucket"),
         _g("StaticAssets", "s3:PutObject s3:GetObject"),
+    ),
+    "write the deployed image tag (aws ssm put-parameter --overwrite; deploy, rollback)": (
+        _g("ImageTagParameter", "ssm:PutParameter ssm:GetParameter"),
     ),
     "stackctl migrate, status, rollback, logs": (
         _g(

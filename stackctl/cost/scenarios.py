@@ -20,12 +20,13 @@ from components.config.reader import SettingsError, parse_settings
 from components.config.settings import KNOWN_KEYS
 from stackctl.cost.model import Assumptions, Estimate
 from stackctl.cost.pricers import estimate
-from stackctl.harness import Graph, run_program, stack_config
+from stackctl.harness import Graph, deployed_tag, run_program, stack_config
 
-# Without `imageTag` the program parks every service at 0 tasks (nothing to run yet). A cost
+# With `images: registry` and no tag in the stack's image tag parameter (under the mocks: no
+# `@imageTag=` override), the program parks every service at 0 tasks (nothing to run yet). A cost
 # estimate is about the running stack, so it prices the stack as if images were deployed
-# (`images: build` never parks and refuses `imageTag`: nothing to add then).
-ESTIMATE_IMAGE_TAG = "imageTag=cost-estimate"
+# (`images: build` never parks: nothing to add then).
+ESTIMATE_IMAGE_TAG = "@imageTag=cost-estimate"
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,13 @@ def resolve(argument: str) -> Scenario:
 
 
 def deployed_overrides(stack: str, overrides: list[str]) -> list[str]:
-    """`overrides`, plus an image tag when neither the stack nor the overrides set one."""
+    """`overrides`, plus an image tag (`@imageTag=`) when the stack would be parked."""
     project, config = stack_config(stack, overrides)
     try:
-        parked = parse_settings(project, stack, config).parked  # (the profile picks `images`)
+        images = parse_settings(project, stack, config).images  # (the profile picks it)
     except SettingsError:
         return list(overrides)  # the program names the problem itself
+    parked = images == "registry" and deployed_tag(overrides) is None
     return [ESTIMATE_IMAGE_TAG, *overrides] if parked else list(overrides)
 
 

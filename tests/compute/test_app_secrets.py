@@ -61,7 +61,7 @@ def plan_with_secrets(tmp: Any, stack: str, *overrides: str) -> Graph:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     tmp = tmp_path_factory.mktemp("contract")
-    return plan_with_secrets(tmp, "prod", "imageTag=abc1234", REPO)
+    return plan_with_secrets(tmp, "prod", "@imageTag=abc1234", REPO)
 
 
 def app_secrets_of(task: Resource) -> dict[str, str]:
@@ -159,7 +159,7 @@ def test_a_parked_stack_and_a_contract_without_secrets_have_no_check(
 ) -> None:
     parked = plan_with_secrets(tmp_path_factory.mktemp("parked"), "dev", "images=registry")
     assert not parked.of_type(CHECK)
-    assert not run_program("prod", ["imageTag=abc1234"]).of_type(CHECK)
+    assert not run_program("prod", ["@imageTag=abc1234"]).of_type(CHECK)
     assert graph.of_type(CHECK)
 
 

@@ -29,7 +29,7 @@ FULL = (
     "ingress=alb",
     "redis=true",
     "worker.enabled=true",
-    "imageTag=3f9c2a1",
+    "@imageTag=3f9c2a1",
 )
 SECRETS_ARN = "arn:aws:secretsmanager:"
 
@@ -319,7 +319,7 @@ def test_desired_count_is_ignored_where_a_scaler_owns_it(
 def test_services_are_parked_until_an_image_tag_is_set(plan: PlanFn) -> None:
     assert {s.get("desiredCount") for s in plan("prod").of_type(SERVICE)} == {0}
     counts = {
-        n: s.get("desiredCount") for n, s in services(plan("prod", "imageTag=abc1234")).items()
+        n: s.get("desiredCount") for n, s in services(plan("prod", "@imageTag=abc1234")).items()
     }
     assert counts == {"api": 2, "web": 2, "worker": 1}
 

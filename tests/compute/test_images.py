@@ -100,7 +100,7 @@ def test_build_mode_runs_the_services_at_their_counts_without_parking(
     for target in graph.of_type(SCALABLE_TARGET):  # prod autoscales api and web
         assert (target.get("minCapacity"), target.get("maxCapacity")) == (2, 4), target.name
     assert len(graph.of_type(SCALABLE_TARGET)) == (2 if stack == "prod" else 0)
-    assert not any("imageTag is unset" in log for log in graph.logs)
+    assert not any("0 tasks (parked)" in log for log in graph.logs)
     assert graph.exports["imageTag"] == ""
 
 
@@ -109,7 +109,7 @@ def test_build_mode_runs_the_services_at_their_counts_without_parking(
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_registry_mode_builds_nothing_and_deploys_the_image_tag(plan: PlanFn, stack: str) -> None:
-    graph = plan(stack, "images=registry", "worker.enabled=true", "imageTag=3f9c2a1")
+    graph = plan(stack, "images=registry", "worker.enabled=true", "@imageTag=3f9c2a1")
     assert graph.of_type(IMAGE) == []
     urls = repository_urls(graph)
     assert images(graph) == {

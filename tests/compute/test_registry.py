@@ -59,7 +59,7 @@ def test_force_delete_only_without_deletion_protection(
 
 
 def test_images_come_from_these_repositories_at_the_image_tag(plan: PlanFn) -> None:
-    graph = plan("dev", "images=registry", "worker.enabled=true", "imageTag=3f9c2a1")
+    graph = plan("dev", "images=registry", "worker.enabled=true", "@imageTag=3f9c2a1")
     urls = {
         r.get("name").split("/")[-1]: r.outputs["repositoryUrl"] for r in graph.of_type(REPOSITORY)
     }

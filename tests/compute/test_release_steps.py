@@ -178,7 +178,7 @@ def test_the_static_files_come_from_the_web_image_the_service_runs(plan: PlanFn)
 
 
 def test_registry_mode_runs_the_steps_on_the_deployed_tag(plan: PlanFn) -> None:
-    graph = plan("prod", "imageTag=3f9c2a1")
+    graph = plan("prod", "@imageTag=3f9c2a1")
     static = one(graph, STATIC_FILES)
     assert static.get("image").endswith("/fullstack-prod/web:3f9c2a1")
     assert one(graph, MIGRATION_RUN)
@@ -187,7 +187,7 @@ def test_registry_mode_runs_the_steps_on_the_deployed_tag(plan: PlanFn) -> None:
 def test_parked_stacks_have_no_release_step_and_still_declare_their_services(
     plan: PlanFn,
 ) -> None:
-    graph = plan("prod")  # registry mode without imageTag: nothing to run yet
+    graph = plan("prod")  # registry mode, no image tag parameter yet: nothing to run
     assert graph.of_type(MIGRATION_RUN) == [] and graph.of_type(STATIC_FILES) == []
     assert {"api-service", "web-service"} <= {s.name for s in graph.of_type(SERVICE)}
 
@@ -198,7 +198,7 @@ def test_the_dev_stack_without_image_tag_builds_and_runs(plan: PlanFn) -> None:
         "api-service": 1,
         "web-service": 1,
     }
-    assert not any("imageTag is unset" in log for log in graph.logs)
+    assert not any("0 tasks (parked)" in log for log in graph.logs)
 
 
 def test_up_prints_the_site_url(plan: PlanFn) -> None:

@@ -20,7 +20,7 @@ def test_no_scaling_without_autoscaling_or_sleep(plan: PlanFn) -> None:
 
 
 def test_load_balanced_services_track_cpu_between_min_and_max(plan: PlanFn) -> None:
-    graph = plan("prod", "imageTag=abc1234")
+    graph = plan("prod", "@imageTag=abc1234")
     found = targets(graph)
     assert set(found) == {"api", "web"}, "the worker has no load balancer and no CPU target"
     for name, target in found.items():
@@ -47,7 +47,7 @@ def test_parked_services_are_held_at_zero_by_the_scaler(plan: PlanFn) -> None:
 
 
 def test_min_and_max_come_from_settings(plan: PlanFn) -> None:
-    graph = plan("prod", "imageTag=abc1234", 'api={"minCount": 3, "count": 3, "maxCount": 9}')
+    graph = plan("prod", "@imageTag=abc1234", 'api={"minCount": 3, "count": 3, "maxCount": 9}')
     api = targets(graph)["api"]
     assert (api.get("minCapacity"), api.get("maxCapacity")) == (3, 9)
 
@@ -56,7 +56,7 @@ def test_sleep_scales_every_service_to_zero_outside_working_hours(plan: PlanFn) 
     graph = plan(
         "dev",
         "images=registry",
-        "imageTag=abc1234",
+        "@imageTag=abc1234",
         "worker.enabled=true",
         "sleep=weekdays 08-20 Europe/Berlin",
     )
@@ -79,7 +79,7 @@ def test_sleep_scales_every_service_to_zero_outside_working_hours(plan: PlanFn) 
 
 
 def test_sleep_every_day_uses_every_day_of_the_week(plan: PlanFn) -> None:
-    graph = plan("dev", "images=registry", "imageTag=abc1234", "sleep=daily 07-22")
+    graph = plan("dev", "images=registry", "@imageTag=abc1234", "sleep=daily 07-22")
     schedules = {a.get("schedule") for a in graph.of_type(SCHEDULE)}
     assert schedules == {"cron(0 22 ? * * *)", "cron(0 7 ? * * *)"}
     assert {a.get("timezone") for a in graph.of_type(SCHEDULE)} == {"UTC"}

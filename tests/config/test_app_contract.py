@@ -27,8 +27,14 @@ CONTRACT = json.loads((Path(__file__).resolve().parents[2] / "app" / "contract.j
 API, WEB = CONTRACT["images"]["api"], CONTRACT["images"]["web"]
 SERVICES, TASKS = CONTRACT["services"], CONTRACT["tasks"]
 ECS_EXEC_AGENT_PATHS = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
-FULL = ("prod", "imageTag=abc1234", "redis=true")
-WITHOUT_REDIS = ("dev", "images=registry", "ingress=alb", "imageTag=abc1234", "worker.enabled=true")
+FULL = ("prod", "@imageTag=abc1234", "redis=true")
+WITHOUT_REDIS = (
+    "dev",
+    "images=registry",
+    "ingress=alb",
+    "@imageTag=abc1234",
+    "worker.enabled=true",
+)
 
 
 @pytest.fixture(params=[FULL, WITHOUT_REDIS], ids=["with-redis", "without-redis"])

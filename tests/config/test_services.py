@@ -57,7 +57,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     path.write_text(json.dumps(with_two_more_services()))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CONTRACT_ENV, str(path))
-        return run_program("prod", ["imageTag=abc1234"])
+        return run_program("prod", ["@imageTag=abc1234"])
 
 
 def component(graph: Graph, name: str) -> Resource:

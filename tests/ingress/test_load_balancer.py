@@ -39,7 +39,7 @@ FULL = (
     "ingress=alb",
     "redis=true",
     "worker.enabled=true",
-    "imageTag=3f9c2a1",
+    "@imageTag=3f9c2a1",
 )
 
 

@@ -12,7 +12,7 @@ from tests.conftest import PlanFn
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
-RUNNING = ("dev", "images=registry", "imageTag=abc1234", "alarms=true")
+RUNNING = ("dev", "images=registry", "@imageTag=abc1234", "alarms=true")
 # Both profiles with their alarms: the lab has none unless asked (alarms, or alarmEmail).
 WITH_ALARMS = [("dev", "images=registry", "alarms=true", "ingress=alb"), ("prod",)]
 
@@ -90,7 +90,7 @@ PROD_ALARMS = {
     ("config", "expected"),
     [
         (("dev", "images=registry", "alarms=true", "ingress=alb"), DEV_ALARMS),
-        (("prod", "imageTag=abc1234"), PROD_ALARMS),
+        (("prod", "@imageTag=abc1234"), PROD_ALARMS),
     ],
 )
 def test_alarms_per_profile(plan: PlanFn, config: tuple[str, ...], expected: set[str]) -> None:
@@ -114,7 +114,7 @@ def queries(alarm: Resource) -> dict[str, dict[str, Any]]:
 
 def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
     """With Container Insights: running compared with desired, whatever sets the desired."""
-    with_insights = alarms(plan("prod", "imageTag=abc1234", "containerInsights=true"))[
+    with_insights = alarms(plan("prod", "@imageTag=abc1234", "containerInsights=true"))[
         "api-running"
     ]
     found = queries(with_insights)
@@ -144,7 +144,7 @@ def test_running_tasks_alarm_follows_container_insights(plan: PlanFn) -> None:
 SLEEPING = (
     "dev",
     "images=registry",
-    "imageTag=abc1234",
+    "@imageTag=abc1234",
     "alarms=true",
     "sleep=weekdays 08-20 Europe/Berlin",
 )

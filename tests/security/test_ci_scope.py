@@ -268,19 +268,39 @@ def test_the_boundary_reads_only_this_stacks_secrets_and_parameters() -> None:
     }
 
 
-def test_the_preview_role_reads_only_public_parameters(plan: PlanFn) -> None:
-    """Finding 5."""
+def test_the_preview_role_reads_only_public_parameters_and_the_deployed_tag(plan: PlanFn) -> None:
+    """Finding 5; and the image tag `pulumi preview` reads (components/compute/deployed_tag.py)."""
     graph = plan("dev", "images=build", REPO)
     preview = statements_of(graph, ci_roles(graph)["preview"])
-    assert (
-        matching_allows(preview, "ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/x")
-        == []
-    )
+    parameter = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter"
+    for name in ("/x", "/fullstack/dev/app-secret-key", "/fullstack/prod/release/image-tag"):
+        assert matching_allows(preview, "ssm:GetParameter", f"{parameter}{name}") == [], name
+    for path in ("/fullstack/dev", "/fullstack", "/fullstack/prod/release"):
+        assert matching_allows(preview, "ssm:GetParametersByPath", f"{parameter}{path}") == []
     assert matching_allows(
         preview,
         "ssm:GetParameter",
         "arn:aws:ssm:us-east-1::parameter/aws/service/ami-amazon-linux-latest/x",
     )
+    assert matching_allows(
+        preview, "ssm:GetParameter", f"{parameter}/fullstack/dev/release/image-tag"
+    )
+    assert matching_allows(preview, "ssm:GetParametersByPath", f"{parameter}/fullstack/dev/release")
+
+
+def test_the_deploy_role_writes_and_reads_only_this_stacks_image_tag(plan: PlanFn) -> None:
+    """CI writes the deployed tag (deploy-stack, rollback.yml); `pulumi up` reads its path."""
+    graph = plan("dev", "images=build", REPO)
+    deploy = statements_of(graph, ci_roles(graph)["deploy"])
+    parameter = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter"
+    for action in ("ssm:PutParameter", "ssm:GetParameter"):
+        assert matching_allows(deploy, action, f"{parameter}/fullstack/dev/release/image-tag")
+        assert (
+            matching_allows(deploy, action, f"{parameter}/fullstack/prod/release/image-tag") == []
+        )
+    assert matching_allows(deploy, "ssm:GetParametersByPath", f"{parameter}/fullstack/dev/release")
+    for path in ("/fullstack/dev", "/fullstack", "/fullstack/prod/release"):
+        assert matching_allows(deploy, "ssm:GetParametersByPath", f"{parameter}{path}") == [], path
 
 
 def test_the_deploy_role_can_wake_only_this_stacks_nat_instance(plan: PlanFn) -> None:

@@ -35,7 +35,7 @@ from tests.iam_helpers import statements_of as iam_statements_of
 # reference (the ECR token, session channels, the Systems Manager agent's calls).
 BOUNDARY_STAR_ONLY = {"ecr:GetAuthorizationToken", *SSM_SESSION_ACTIONS, *SSM_AGENT_ACTIONS}
 
-FULL = ("dev", "redis=true", "worker.enabled=true", "images=registry", "imageTag=3f9c2a1")
+FULL = ("dev", "redis=true", "worker.enabled=true", "images=registry", "@imageTag=3f9c2a1")
 
 
 @pytest.fixture(params=CONFIGS, ids=CONFIG_IDS)

@@ -33,7 +33,7 @@ from policy.rules import (
 )
 from stackctl.policy_check import check_graph
 
-DEPLOYED = "imageTag=abc123"
+DEPLOYED = "@imageTag=abc123"
 CONFIGURATIONS = [
     ("dev",),
     ("prod",),

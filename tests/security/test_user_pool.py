@@ -85,7 +85,7 @@ def test_app_client_has_no_secret_and_only_password_and_refresh_flows(
 
 
 def test_the_api_gets_issuer_client_and_key_set_and_nothing_secret(plan: PlanFn) -> None:
-    graph = plan("prod", "auth=cognito", "imageTag=abc1234", "worker.enabled=true")
+    graph = plan("prod", "auth=cognito", "@imageTag=abc1234", "worker.enabled=true")
     tasks = task_definitions(graph)
     env = environment(tasks["api"])
     pool_id = pool(graph).id
@@ -99,7 +99,7 @@ def test_the_api_gets_issuer_client_and_key_set_and_nothing_secret(plan: PlanFn)
 
 
 def test_auth_none_creates_no_pool_and_no_auth_environment(plan: PlanFn) -> None:
-    graph = plan("prod", "imageTag=abc1234", "auth=none")
+    graph = plan("prod", "@imageTag=abc1234", "auth=none")
     assert not graph.of_type(POOL) and not graph.of_type(CLIENT)
     assert not AUTH_ENV & set(environment(task_definitions(graph)["api"]))
     assert "authIssuer" not in graph.exports

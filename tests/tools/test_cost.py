@@ -1,9 +1,9 @@
 """`stackctl cost`: the price table, the model per resource type and the CLI.
 
-Priced from the graph the program declares with images deployed (`imageTag` set: without it
-the services are parked at 0 tasks). The budgets are data in stackctl/cost/scenarios.py, checked
-in tests/tools/test_cost_scenarios.py; the new ingress and sleep types in
-tests/tools/test_cost_serverless.py.
+Priced from the graph the program declares with images deployed (`@imageTag=` under the mocks:
+without a tag in the stack's image tag parameter the services are parked at 0 tasks). The
+budgets are data in stackctl/cost/scenarios.py, checked in tests/tools/test_cost_scenarios.py;
+the new ingress and sleep types in tests/tools/test_cost_serverless.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from stackctl.harness import Graph, Resource
 from stackctl.prices import PriceTableError, load_prices, parse_prices
 from tests.conftest import plan_stack
 
-DEPLOYED = "imageTag=abc123"
+DEPLOYED = "@imageTag=abc123"
 HOURS = 730
 
 
@@ -528,9 +528,9 @@ def test_cost_cli_compares_two_stacks_as_json_and_markdown(capsys, tmp_path) -> 
 
 
 def test_sleep_schedule_prices_tasks_for_their_awake_hours_only() -> None:
-    always = estimate(plan_stack("dev", "images=registry", "imageTag=abc123"))
+    always = estimate(plan_stack("dev", "images=registry", "@imageTag=abc123"))
     asleep = estimate(
-        plan_stack("dev", "images=registry", "imageTag=abc123", "sleep=weekdays 08-20")
+        plan_stack("dev", "images=registry", "@imageTag=abc123", "sleep=weekdays 08-20")
     )
 
     def fargate(est: Estimate) -> float:

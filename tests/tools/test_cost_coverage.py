@@ -10,7 +10,7 @@ from stackctl.cost.pricers import _HANDLED
 from stackctl.harness import Graph
 from tests.dial_matrix import DIAL_MATRIX, matrix_id
 
-DEPLOYED = ("images=registry", "imageTag=abc123")  # images CI pushed, deployed
+DEPLOYED = ("images=registry", "@imageTag=abc123")  # images CI pushed, deployed
 # What may be listed unpriced in the matrix, and why (anything else is a gap to fill).
 ALLOWED_UNPRICED = {
     "ECS Container Insights": "billed per metric and log volume by task count",

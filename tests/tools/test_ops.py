@@ -328,7 +328,7 @@ def test_rollback_without_an_earlier_revision_says_what_to_do(
 ) -> None:
     for arn in api_service[:2]:
         stack.clients.ecs.deregister_task_definition(taskDefinition=arn)
-    with pytest.raises(ops.OpsError, match="imageTag"):
+    with pytest.raises(ops.OpsError, match="image tag parameter"):
         ops.rollback(stack.outputs, stack.clients, stack.runtime, "api")
 
 

@@ -284,8 +284,8 @@ def test_summary_marks_derived_values(plan: PlanFn) -> None:
     assert re.search(r"^  ~ dbAutoPauseSeconds +300 ", summary, re.M)
 
 
-# Images CI pushed, named by a tag: the services run (images build refuses imageTag).
-DEPLOYED = ("images=registry", "imageTag=abc123")
+# Images CI pushed, their tag in the stack's image tag parameter: the services run.
+DEPLOYED = ("images=registry", "@imageTag=abc123")
 
 
 def _total(text: str) -> str:
@@ -310,7 +310,7 @@ def test_cost_total_is_stackctl_costs_total(
     assert _total(text) == f"{cost:.2f}"
 
 
-# Registry images without imageTag: the services are parked (whatever the profile's images mode).
+# Registry images, no image tag parameter yet: the services are parked.
 PARKED = ("images=registry",)
 
 
@@ -321,6 +321,17 @@ def test_parked_stack_says_its_total_has_no_tasks(plan: PlanFn) -> None:
     assert "services parked at 0 tasks; `stackctl cost` prices them running" in summary
 
 
+def test_the_summary_shows_which_tag_the_services_would_run_and_from_where(plan: PlanFn) -> None:
+    deployed = _summary(_rendered(plan("prod", *DEPLOYED), *DEPLOYED))
+    assert "Image tag: abc123 (what /fullstack/prod/release/image-tag holds; CI writes it)" in (
+        deployed
+    )
+    parked = _summary(_rendered(plan("dev", *PARKED), *PARKED))
+    assert "Image tag: none: /fullstack/dev/release/image-tag names no tag yet" in parked
+    built = _summary(_rendered(plan("dev", "images=build"), "images=build"))
+    assert "Images: built by `pulumi up` and tagged by content" in built
+
+
 def _tasks(summary: str) -> dict[str, str]:
     block = summary[summary.index("Tasks after `pulumi up`") :].splitlines()[1:4]
     return {line.split()[0]: " ".join(line.split()[1:]) for line in block}
@@ -328,7 +339,9 @@ def _tasks(summary: str) -> dict[str, str]:
 
 def test_task_counts_and_why_a_service_is_at_zero(plan: PlanFn) -> None:
     parked = _tasks(_summary(_rendered(plan("dev", *PARKED), *PARKED)))
-    assert parked["api"].startswith("0 tasks parked: images is registry and imageTag is unset")
+    assert parked["api"].startswith(
+        "0 tasks parked: images is registry and the image tag parameter names no tag yet"
+    )
     assert parked["web"].startswith("0 tasks parked:")
     assert parked["worker"] == "0 tasks off: worker.enabled is false (the lab profile's default)"
 
