@@ -169,12 +169,6 @@ site_origins: list[pulumi.Input[str]] = (
     if names
     else [pulumi.Output.concat("https://", edge.domain_name)]
 )
-# Where the site is, as the browser names it (the web's server actions accept these origins).
-site_origins: list[pulumi.Input[str]] = (
-    [f"https://{names['apex']}", f"https://{names['www']}"]
-    if names
-    else [pulumi.Output.concat("https://", edge.domain_name)]
-)
 # The route list's host groups by name: the site's names, `api.<domain>` (and the ingress' own).
 ingress.route(
     site_hosts=[names["apex"], names["www"]] if names else [edge.domain_name],
