@@ -25,7 +25,7 @@ export const MAX_SESSION_SECONDS = 24 * 60 * 60;
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService";
 // The pool's issuer is https://cognito-idp.<region>.amazonaws.com/<pool id> (AWS, "Verifying a
 // JSON web token"); the regional cognito-idp endpoint is the issuer's origin.
-const ISSUER_RE = /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/[\w-]+_[0-9A-Za-z]+$/;
+const ISSUER_RE = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[^/]+$/;
 
 /**
  * @param {Record<string, string | undefined>} [env]

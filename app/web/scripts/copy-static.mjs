@@ -18,7 +18,8 @@ if (existsSync("public")) cpSync("public", `${standalone}/public`, { recursive: 
 console.log("copied .next/static (and public/, if any) into .next/standalone");
 
 const ANCHOR = "process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(nextConfig)";
-const HOOK = "(await import('./site-origins.mjs')).applySiteOrigins(nextConfig)";
+// (a leading semicolon: the line before it ends without one)
+const HOOK = ";(await import('./site-origins.mjs')).applySiteOrigins(nextConfig);";
 const server = readFileSync(`${standalone}/server.js`, "utf8");
 if (server.split(ANCHOR).length !== 2) {
   throw new Error(`${standalone}/server.js: expected the line \`${ANCHOR}\` exactly once`);
