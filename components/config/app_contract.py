@@ -7,8 +7,8 @@ The app owns that file. It declares:
 - `services`: one entry per ECS service: the image it runs, whether it serves traffic (then it
   gets the image's port and health check, a target group and routes), a command that replaces
   the image's CMD, the data stores it `uses` (database, cache, storage), the user pool (auth:
-  it checks tokens) and the pool's app client (signIn: it signs users in), the services it `calls` through the ingress, whether CPU target tracking may scale
-  it, its stop timeout;
+  it checks tokens) and the pool's app client (signIn: it signs users in), the services it
+  `calls` through the ingress, whether CPU target tracking may scale it, its stop timeout;
 - `tasks`: one-off tasks (the migration) in the same shape;
 - `routes`: the ordered route list (first match wins; priorities follow the order): which
   service serves which host groups and paths (components/config/routing.py).

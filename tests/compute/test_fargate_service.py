@@ -189,7 +189,7 @@ def test_secrets_point_at_full_arns_with_the_right_json_keys(graph: Graph) -> No
             assert value_from.startswith(SECRETS_ARN), value_from
 
 
-def test_web_gets_the_internal_api_url_its_listen_address_sign_in_and_no_secrets(graph: Graph) -> None:
+def test_web_gets_the_internal_api_url_listen_address_sign_in_no_secrets(graph: Graph) -> None:
     web = task_definitions(graph)["web"]
     env = environment(web)
     # ... and the site's origins, and the user pool's app client and issuer (auth: cognito, the

@@ -116,7 +116,7 @@ def test_the_web_gets_client_issuer_and_site_origins_and_nothing_else_of_the_poo
     graph = plan("prod", "imageTag=abc1234", "auth=cognito")
     tasks = task_definitions(graph)
     web, api = environment(tasks["web"]), environment(tasks["api"])
-    assert SIGN_IN_ENV <= set(web)
+    assert set(web) >= SIGN_IN_ENV
     assert web["USER_POOL_CLIENT_ID"] == client(graph).id == api["USER_POOL_CLIENT_ID"]
     # the web calls cognito-idp at the issuer's origin: the pool's own region
     assert web["USER_POOL_ISSUER"] == api["USER_POOL_ISSUER"]
