@@ -177,6 +177,12 @@ site_url: pulumi.Input[str] = (
     if settings.domain
     else pulumi.Output.concat("https://", edge.domain_name)
 )
+# Where the site is, as the browser names it (the web's server actions accept these origins).
+site_origins: list[pulumi.Input[str]] = (
+    [f"https://{names['apex']}", f"https://{names['www']}"]
+    if names
+    else [pulumi.Output.concat("https://", edge.domain_name)]
+)
 # The route list's host groups by name: the site's names, `api.<domain>` (and the ingress' own).
 ingress.route(
     site_hosts=[names["apex"], names["www"]] if names else [edge.domain_name],
@@ -201,7 +207,9 @@ images = registry.images(
     settings.image_tag,
     PLATFORMS[settings.cpu_architecture],
 )
-users = (  # who may write: the services that `use` auth get its issuer, client id, key set URL
+# Who may write: the services that `use` auth get the pool's issuer, client id and key set URL;
+# those that `use` signIn (the web) its client id and issuer.
+users = (
     UserPool(
         "auth",
         UserPoolArgs(
@@ -217,7 +225,7 @@ users = (  # who may write: the services that `use` auth get its issuer, client 
     else None
 )
 links: dict[str, Link] = {
-    **({"auth": users.link()} if users is not None else {}),
+    **({"auth": users.link(), "signIn": users.sign_in_link()} if users is not None else {}),
     "database": database.link(settings.region),
     "storage": storage.link(settings.region),
     **({"cache": cache.link()} if cache is not None else {}),
@@ -240,6 +248,7 @@ workloads = build_workloads(
     app_secrets=app_secret_links(contract, naming, settings.region, account_id),
     ingress=ingress,
     site_url=site_url,
+    site_origins=site_origins,
     depends_on=release.steps,
     opts=opts,
 )

@@ -115,9 +115,32 @@ fi
 step "pytest (api, worker, migration and web as their task definitions; PostgreSQL, Redis)" \
   bash -c "cd '$API_DIR' && '$VENV/bin/python' -m pytest -p no:cacheprovider"
 
-if [[ -f "$WEB_DIR/.next/standalone/server.js" ]]; then
-  step "web end-to-end (Chromium -> Next.js -> API -> PostgreSQL)" \
+# moto's cognito-idp stands for the stack's user pool in the end-to-end test (sign-in through the
+# page, tokens the API verifies); stopped when this script exits.
+start_moto() {
+  local port
+  port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$APP_DIR/.moto.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then
+      export E2E_COGNITO_ENDPOINT="http://127.0.0.1:$port"
+      return 0
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "moto_server did not start (see $APP_DIR/.moto.log)" >&2
+  return 1
+}
+MOTO_PID=""
+trap '[[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; true' EXIT
+
+if [[ -f "$WEB_DIR/.next/standalone/server.js" ]] && step "start moto_server (cognito-idp)" start_moto; then
+  step "web end-to-end (Chromium -> Next.js -> API -> PostgreSQL; sign-in with moto's cognito-idp)" \
     bash -c "cd '$WEB_DIR' && PYTHON='$VENV/bin/python' npm run test:e2e --silent"
+elif [[ -f "$WEB_DIR/.next/standalone/server.js" ]]; then
+  failed+=("web end-to-end (not run: moto_server did not start)")
 else
   failed+=("web end-to-end (not run: build failed)")
 fi

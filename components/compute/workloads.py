@@ -32,7 +32,7 @@ from components.compute.fargate_service import FargateService, FargateServiceArg
 from components.compute.migration import MigrationTask, MigrationTaskArgs
 from components.compute.registry import Registry
 from components.compute.scaling import ScaledService
-from components.config.app_contract import AppContract
+from components.config.app_contract import SITE_ORIGINS_ENV, AppContract
 from components.config.db_budget import service_pools
 from components.config.services import ServiceSpec, host_of
 from components.config.settings import Settings
@@ -112,9 +112,10 @@ def app_env(
 ) -> dict[str, str]:
     """The app's own knobs: its share of database connections, (uvicorn) the address ranges
     whose proxy headers it trusts: the VPC's, where every ingress's nodes live, and, with
-    `auth: open`, that a service which `uses` auth lets anyone write."""
+    `auth: open`, that a service which `uses` auth lets anyone write (and one that `uses` signIn
+    offers writing without a sign-in)."""
     env = {}
-    if open_writes and spec.serves and "auth" in spec.workload.uses:
+    if open_writes and spec.serves and {"auth", "signIn"} & set(spec.workload.uses):
         env["ALLOW_ANONYMOUS_WRITES"] = "true"
     if spec.name in pools:
         env["DB_POOL_SIZE"] = str(pools[spec.name])
@@ -138,11 +139,14 @@ def build_workloads(
     app_secrets: Mapping[str, Link],
     ingress: Front,
     site_url: pulumi.Input[str],
+    site_origins: Sequence[pulumi.Input[str]],
     depends_on: pulumi.Input[Sequence[pulumi.Resource]],
     opts: pulumi.ResourceOptions,
 ) -> Workloads:
-    """One FargateService per spec (in order), then the contract's tasks on their hosts."""
+    """One FargateService per spec (in order), then the contract's tasks on their hosts.
+    `site_origins`: the site's origins (`https://<name>`), for the images that read them."""
     pools = service_pools(specs, settings)
+    origins = pulumi.Output.all(*site_origins).apply(",".join)
     services: dict[str, FargateService] = {}
     store_connections: dict[str, list[Connection]] = {}
     for spec in specs:
@@ -153,6 +157,7 @@ def build_workloads(
             f"{c.upper()}_INTERNAL_URL": ingress.call_url(c, site_url) for c in spec.workload.calls
         }
         attachment = ingress.attachment(spec.name)
+        site = {SITE_ORIGINS_ENV: origins} if SITE_ORIGINS_ENV in spec.image.env else {}
         service = FargateService(
             spec.name,
             FargateServiceArgs(
@@ -176,6 +181,7 @@ def build_workloads(
                     **spec.image.fixed_env,
                     **linked.environment,
                     **calls,
+                    **site,
                     **app_env(spec, pools, settings.vpc_cidr, settings.auth == "open"),
                 },
                 secrets=linked.secrets,

@@ -6,9 +6,9 @@ The app owns that file. It declares:
   environment and secret names, fixed run-time environment;
 - `services`: one entry per ECS service: the image it runs, whether it serves traffic (then it
   gets the image's port and health check, a target group and routes), a command that replaces
-  the image's CMD, the data stores it `uses` (database, cache, storage) and the user pool
-  (auth), the services it `calls` through the ingress, whether CPU target tracking may scale
-  it, its stop timeout;
+  the image's CMD, the data stores it `uses` (database, cache, storage), the user pool (auth:
+  it checks tokens) and the pool's app client (signIn: it signs users in), the services it
+  `calls` through the ingress, whether CPU target tracking may scale it, its stop timeout;
 - `tasks`: one-off tasks (the migration) in the same shape;
 - `routes`: the ordered route list (first match wins; priorities follow the order): which
   service serves which host groups and paths (components/config/routing.py);
@@ -47,9 +47,14 @@ CONTRACT_PATH = Path(__file__).resolve().parents[2] / "app" / "contract.json"
 # Another contract file to read instead (tests use it to add a hypothetical service).
 CONTRACT_ENV = "FULLSTACK_CONTRACT"
 DATA_STORES = ("database", "cache", "storage")
-# What a workload may `use`: the data stores, and the user pool (auth: the issuer, client id and
-# key set URL it checks tokens against).
-USES = (*DATA_STORES, "auth")
+# What a workload may `use`: the data stores, the user pool (auth: the issuer, client id and
+# key set URL it checks tokens against) and the pool's app client (signIn: the client id and the
+# issuer, whose origin is the pool's cognito-idp endpoint, for a server that signs users in).
+USES = (*DATA_STORES, "auth", "signIn")
+# Given to an image that lists it in `env`: the site's origins (`https://<name>`, comma-separated),
+# for a server that must tell its own site's requests from cross-site ones (the web's server
+# actions: app/web/lib/site-origins.mjs).
+SITE_ORIGINS_ENV = "SITE_ORIGINS"
 MAX_STOP_TIMEOUT = 120  # ECS allows a container stop timeout of at most 120 s on Fargate
 # An app secret's name is the environment variable the containers see, and the last part of its
 # parameter's name (SSM allows letters, digits and `_.-`): upper case, digits and underscores.
@@ -77,6 +82,7 @@ class Image:
     writable_paths: tuple[str, ...]
     runtime: str  # "python" or "node": how the container health check calls the port
     fixed_env: dict[str, str] = field(default_factory=dict)
+    env: tuple[str, ...] = ()  # the names of the run-time environment it reads
     static_paths: tuple[str, ...] = ()  # path patterns CloudFront serves from S3 (the web's)
 
     @property
@@ -176,6 +182,7 @@ def _image(name: str, section: dict[str, Any]) -> Image:
         writable_paths=tuple(section.get("writablePaths", ())),
         runtime=_runtime(name, section),
         fixed_env={str(k): str(v) for k, v in section.get("fixedEnv", {}).items()},
+        env=tuple(str(name) for name in section.get("env", ())),
         static_paths=tuple(section.get("staticPathPatterns", ())),
     )
 

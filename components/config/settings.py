@@ -399,16 +399,15 @@ class Settings:
     # sign-in
     auth: AuthMode = dial(
         dials.choice("open", "cognito", "none"),
-        doc="Who may write. cognito: an Amazon Cognito user pool (email sign-in, TOTP MFA "
-        "optional in mvp) and an app client without a secret; the API refuses writes without a "
-        "valid access token. The shipped web cannot sign users in yet, so with cognito the "
-        "site's writes are refused until it can (call the API with a token). open: no pool, "
-        "anyone may write (the API is told so with ALLOW_ANONYMOUS_WRITES), the default until "
-        "the web signs users in. none: no pool, for an app that brings its own sign-in (the "
-        "shipped API then refuses every write).",
+        doc="Who may write (anyone reads). cognito: an Amazon Cognito user pool (email sign-in, "
+        "TOTP MFA optional in mvp) and an app client without a secret; the web signs users in "
+        "and the API refuses writes without a valid access token (docs/auth.md). open: no pool, "
+        "anyone may write (the API and the web are told so with ALLOW_ANONYMOUS_WRITES). none: "
+        "no pool, for an app that brings its own sign-in (the shipped API then refuses every "
+        "write and the web is read-only).",
         cost="free at idle (Essentials includes 10,000 monthly active users), then "
         "{price cognito.essentials.mau}",
-        default="open",
+        default="cognito",
     )
     self_sign_up: bool = dial(
         BOOLEAN,

@@ -16,7 +16,9 @@ Creates:
    Access and ID tokens last an hour, refresh tokens `refresh_token_days`.
 
 The services get the issuer, the client id and the JWKS URL through `link()` (app/contract.json:
-a workload that `uses` auth); the API verifies access tokens against them.
+a workload that `uses` auth); the API verifies access tokens against them. A workload that
+`uses` signIn (the web) gets the client id and the issuer through `sign_in_link()`: it calls
+InitiateAuth at the issuer's origin, the pool's regional cognito-idp endpoint.
 
 Inputs (UserPoolArgs, defaults in brackets): pool_name, region, self_sign_up [False], totp_mfa
 [False], deletion_protection [False], refresh_token_days [30].
@@ -112,6 +114,14 @@ class UserPool(Component):
                 "USER_POOL_CLIENT_ID": self.client_id,
                 "USER_POOL_JWKS_URL": self.jwks_url,
             }
+        )
+
+    def sign_in_link(self) -> Link:
+        """What a workload that signs users in gets: the app client and the pool's issuer (its
+        origin is the cognito-idp endpoint of the pool's region). Nothing secret: the client has
+        no secret."""
+        return Link(
+            environment={"USER_POOL_ISSUER": self.issuer, "USER_POOL_CLIENT_ID": self.client_id}
         )
 
     # -- steps ---------------------------------------------------------------------------------

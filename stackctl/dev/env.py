@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.config.app_contract import AppContract, Workload
+from components.config.app_contract import SITE_ORIGINS_ENV, AppContract, Workload
 
 # What a workload that `uses` a store is handed: (plain names, secret names). The source of truth
 # is each store's `link()`: components/data/database.py, cache.py, app_storage.py and
@@ -31,7 +31,9 @@ STORE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cache": (("REDIS_HOST", "REDIS_PORT", "REDIS_TLS"), ("REDIS_AUTH_TOKEN",)),
     "storage": (("AWS_REGION", "UPLOADS_BUCKET"), ("APP_SECRET_KEY",)),
     "auth": (("USER_POOL_ISSUER", "USER_POOL_CLIENT_ID", "USER_POOL_JWKS_URL"), ()),
+    "signIn": (("USER_POOL_ISSUER", "USER_POOL_CLIENT_ID"), ()),  # UserPool.sign_in_link()
 }
+AUTH_USES = frozenset({"auth", "signIn"})  # what a stack without a user pool links nothing for
 AUTH_MODES = ("open", "cognito", "none")  # the stack's `auth` setting, same meanings
 
 
@@ -58,15 +60,17 @@ def _service_names(workload: Workload, auth: str) -> EnvNames:
     plain: set[str] = set(workload.image.fixed_env)
     secrets: set[str] = set()
     for store in workload.uses:
-        if store == "auth" and auth != "cognito":
+        if store in AUTH_USES and auth != "cognito":
             continue  # no user pool: the stack links none
         store_plain, store_secrets = STORE_NAMES[store]
         plain.update(store_plain)
         secrets.update(store_secrets)
     plain.update(internal_url_name(called) for called in workload.calls)
     # The app's knobs (components/compute/workloads.py, app_env)
-    if auth == "open" and workload.serves and "auth" in workload.uses:
+    if auth == "open" and workload.serves and AUTH_USES & set(workload.uses):
         plain.add("ALLOW_ANONYMOUS_WRITES")
+    if SITE_ORIGINS_ENV in workload.image.env:
+        plain.add(SITE_ORIGINS_ENV)  # the site's names, for the server-action origin check
     if "database" in workload.uses:
         plain.add("DB_POOL_SIZE")
     if workload.serves and workload.image.runtime == "python":

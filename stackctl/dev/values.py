@@ -74,6 +74,8 @@ def _rule(name: str, local: Local) -> str | None:
         "DB_POOL_SIZE": given.get("DB_POOL_SIZE", LOCAL_POOL_SIZE),
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
         "ALLOW_ANONYMOUS_WRITES": "true" if local.auth == "open" else None,
+        # the site is the web's own address here (no CDN in between): its origin is the only one
+        "SITE_ORIGINS": local.urls.get("web"),
     }
     for service, url in local.urls.items():
         rules[internal_url_name(service)] = url

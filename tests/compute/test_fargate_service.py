@@ -189,10 +189,14 @@ def test_secrets_point_at_full_arns_with_the_right_json_keys(graph: Graph) -> No
             assert value_from.startswith(SECRETS_ARN), value_from
 
 
-def test_web_gets_only_the_internal_api_url_its_listen_address_and_no_secrets(graph: Graph) -> None:
+def test_web_gets_the_internal_api_url_listen_address_sign_in_no_secrets(graph: Graph) -> None:
     web = task_definitions(graph)["web"]
     env = environment(web)
-    assert set(env) == {"API_INTERNAL_URL", "HOSTNAME"}
+    # ... and the site's origins, and the user pool's app client and issuer (auth: cognito, the
+    # default; tests/security/test_user_pool.py checks the values).
+    sign_in = {"USER_POOL_CLIENT_ID", "USER_POOL_ISSUER"}
+    assert set(env) - sign_in == {"API_INTERNAL_URL", "HOSTNAME", "SITE_ORIGINS"}
+    assert sign_in <= set(env) or not sign_in & set(env)
     if graph.config.get("fullstack:edge") == "public":
         # A public ALB resolves to public IPs: the web service goes through CloudFront.
         assert env["API_INTERNAL_URL"] == graph.exports["siteUrl"]

@@ -87,7 +87,9 @@ def test_environment_and_secret_names_match(graph: Graph) -> None:
         for key in API["dbSecretKeys"]:
             selector = secrets(tasks[name])[f"DB_{key.upper()}"]
             assert selector.endswith(f":{key}::"), selector
-    assert set(environment(tasks["web"])) == set(WEB["env"])
+    web_env = set(environment(tasks["web"]))
+    assert set(WEB["env"]) - set(WEB["optionalEnv"]) <= web_env, set(WEB["env"]) - web_env
+    assert web_env <= set(WEB["env"]), web_env - set(WEB["env"])
     for key, value in WEB["fixedEnv"].items():
         assert environment(tasks["web"])[key] == value
     assert set(secrets(tasks["web"])) == set(WEB["secrets"])

@@ -1,25 +1,26 @@
 """UserPool: email sign-in, a password policy, MFA in mvp, recovery by email, kept in prod;
-a public app client (no secret) for server-side sign-in; its outputs reach the API only."""
+a public app client (no secret) for server-side sign-in; the API gets what it checks tokens
+with, the web what it signs users in with and the site's origins; nothing secret."""
 
 from __future__ import annotations
 
 import pytest
 
 from stackctl.harness import Graph, Resource
-from tests.compute_helpers import environment, task_definitions
+from tests.compute_helpers import environment, secrets, task_definitions
 from tests.conftest import PlanFn, plan_stack
 from tests.data_helpers import only
 
 POOL = "aws:cognito/userPool:UserPool"
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 AUTH_ENV = {"USER_POOL_ISSUER", "USER_POOL_CLIENT_ID", "USER_POOL_JWKS_URL"}
+SIGN_IN_ENV = {"USER_POOL_ISSUER", "USER_POOL_CLIENT_ID"}
 
 
 @pytest.fixture(params=["dev", "prod"])
 def cognito_graph(request: pytest.FixtureRequest) -> Graph:
-    """Each shipped stack with `auth: cognito` (the default is `open` until the web signs users
-    in)."""
-    return plan_stack(str(request.param), "auth=cognito")
+    """Each shipped stack as shipped (`auth: cognito` is the default)."""
+    return plan_stack(str(request.param))
 
 
 def pool(graph: Graph) -> Resource:
@@ -103,3 +104,44 @@ def test_auth_none_creates_no_pool_and_no_auth_environment(plan: PlanFn) -> None
     assert not graph.of_type(POOL) and not graph.of_type(CLIENT)
     assert not AUTH_ENV & set(environment(task_definitions(graph)["api"]))
     assert "authIssuer" not in graph.exports
+
+
+def test_cognito_is_the_default_of_both_profiles(cognito_graph: Graph) -> None:
+    assert pool(cognito_graph) and client(cognito_graph)
+
+
+def test_the_web_gets_client_issuer_and_site_origins_and_nothing_else_of_the_pool(
+    plan: PlanFn,
+) -> None:
+    graph = plan("prod", "@imageTag=abc1234", "auth=cognito")
+    tasks = task_definitions(graph)
+    web, api = environment(tasks["web"]), environment(tasks["api"])
+    assert set(web) >= SIGN_IN_ENV
+    assert web["USER_POOL_CLIENT_ID"] == client(graph).id == api["USER_POOL_CLIENT_ID"]
+    # the web calls cognito-idp at the issuer's origin: the pool's own region
+    assert web["USER_POOL_ISSUER"] == api["USER_POOL_ISSUER"]
+    assert web["USER_POOL_ISSUER"].startswith("https://cognito-idp.us-east-1.amazonaws.com/")
+    assert "USER_POOL_JWKS_URL" not in web and "ALLOW_ANONYMOUS_WRITES" not in web
+    assert "ALLOW_ANONYMOUS_WRITES" not in api
+    assert not secrets(tasks["web"]), "the app client has no secret; the web injects nothing"
+    assert web["SITE_ORIGINS"] == f"https://{graph.exports['distributionDomainName']}"
+
+
+def test_with_a_domain_the_web_accepts_the_apex_and_www_origins(plan: PlanFn) -> None:
+    graph = plan("prod", "@imageTag=abc1234", "domain=example.com")
+    web = environment(task_definitions(graph)["web"])
+    assert web["SITE_ORIGINS"] == "https://example.com,https://www.example.com"
+
+
+@pytest.mark.parametrize("mode", ["none", "open"])
+def test_without_a_pool_the_web_gets_no_sign_in(plan: PlanFn, mode: str) -> None:
+    graph = plan("prod", "@imageTag=abc1234", f"auth={mode}")
+    tasks = task_definitions(graph)
+    web, api = environment(tasks["web"]), environment(tasks["api"])
+    assert not SIGN_IN_ENV & set(web)
+    assert "SITE_ORIGINS" in web
+    # open: both are told anyone may write (the web then shows its write form to everyone)
+    assert ("ALLOW_ANONYMOUS_WRITES" in web) is (mode == "open")
+    assert ("ALLOW_ANONYMOUS_WRITES" in api) is (mode == "open")
+    if mode == "open":
+        assert web["ALLOW_ANONYMOUS_WRITES"] == api["ALLOW_ANONYMOUS_WRITES"] == "true"

@@ -116,7 +116,12 @@ def test_local_values_point_at_this_machine() -> None:
     assert "DB_SECRET_ARN" not in api  # credentials from the environment, never Secrets Manager
     assert "UPLOADS_BUCKET" not in api  # optional, nothing uses it yet
     web = process_env(env_names(contract, "web"), _local())
-    assert web == {"API_INTERNAL_URL": "http://127.0.0.1:18000", "HOSTNAME": "0.0.0.0"}
+    assert web == {
+        "API_INTERNAL_URL": "http://127.0.0.1:18000",
+        "HOSTNAME": "0.0.0.0",
+        "ALLOW_ANONYMOUS_WRITES": "true",  # auth open: the web shows the write controls
+        "SITE_ORIGINS": "http://127.0.0.1:13000",  # the web's own address: no CDN locally
+    }
     worker = process_env(env_names(contract, "worker"), _local())
     assert "ALLOW_ANONYMOUS_WRITES" not in worker and "FORWARDED_ALLOW_IPS" not in worker
 
@@ -134,8 +139,9 @@ def test_a_required_name_without_a_local_value_is_refused_by_name() -> None:
     """With the user pool's names required (not in optionalEnv) and none in the env file,
     --auth cognito stops before anything starts, naming the names and the file."""
     data = json.loads(json.dumps(RAW))
-    api = data["images"]["api"]
-    api["optionalEnv"] = [n for n in api["optionalEnv"] if not n.startswith("USER_POOL_")]
+    for image in data["images"].values():  # optional anywhere is optional for the dev loop
+        optional = image.get("optionalEnv", [])
+        image["optionalEnv"] = [n for n in optional if not n.startswith("USER_POOL_")]
     names = declared(data)
     local = _local(auth="cognito", optional=names.optional, contract_names=names.names)
     pattern = r"api needs USER_POOL_CLIENT_ID, USER_POOL_ISSUER, USER_POOL_JWKS_URL .*\.env\.dev"

@@ -1,11 +1,14 @@
 """Run the web container as a stack's rendered task definition says, for the end-to-end test.
 
-    python -m tests.run_web --stack dev --api-url http://127.0.0.1:8123 --port 3456
+    python -m tests.run_web --stack dev --api-url http://127.0.0.1:8123 --port 3456 \
+        [--env NAME=VALUE ...]
 
 Starts `.next/standalone` in the Fargate stand-in (tests/fargate.py) with the internal load
 balancer routed to `--api-url`, waits for the container health check, prints `READY <url>`, and
 keeps running until SIGTERM/SIGINT or until its standard input is closed; then it stops the
-container like ECS does (SIGTERM) and cleans up.
+container like ECS does (SIGTERM) and cleans up. `--env` replaces a value of the definition the
+way the other stand-ins do (the stack's user pool by a moto pool: its client id, issuer and
+endpoint).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--api-url", required=True, help="where the internal ALB's /api/* leads")
     parser.add_argument("--port", type=int, required=True, help="local port for the container port")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
+    extra_env = dict(item.split("=", 1) for item in args.env)
 
     stop = threading.Event()
 
@@ -57,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     network.route(alb, None, (api.hostname or "127.0.0.1", api.port or 80))
     # The web task injects only the app's own secrets it declares (contract.json `appSecrets`);
     # a store without anything else makes any other secret it gained fail loudly.
-    container = Container(taskdefs, "web", FakeSecretStore(app_secret_values(taskdefs)), network)
+    container = Container(
+        taskdefs, "web", FakeSecretStore(app_secret_values(taskdefs)), network, extra_env
+    )
     log = Path(tempfile.mkdtemp(prefix="run-web-")) / "web.log"
     serving = start_serving(container, args.port, log)
     running = next(serving)

@@ -65,7 +65,7 @@ def test_every_contract_variable_is_read_by_the_code() -> None:
     read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', source))
     for name in api["env"] + api["secrets"]:
         assert name in read, f"{name} is in contract.json but not read by backend/"
-    web_source = (APP_DIR / "web" / "lib" / "notes.mjs").read_text()
+    web_source = "\n".join(p.read_text() for p in (APP_DIR / "web" / "lib").glob("*.mjs"))
     fixed = IMAGES["web"]["fixedEnv"]
     assert set(fixed) <= set(IMAGES["web"]["env"])
     for name in set(IMAGES["web"]["env"]) - set(fixed):

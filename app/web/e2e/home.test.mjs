@@ -1,10 +1,15 @@
-// End-to-end: headless Chromium -> Next.js standalone server -> real API (+ worker via Redis) -> real PostgreSQL.
+// End-to-end: headless Chromium -> Next.js standalone server -> real API (+ worker via Redis) -> real PostgreSQL,
+// with sign-in against moto's cognito-idp standing for the stack's user pool.
 //
 // Needs: `npm run build` done, the API venv at ../.venv (or PYTHON=...), PostgreSQL
-// server binaries, and Chromium at /usr/bin/chromium (or CHROMIUM_PATH=...).
+// server binaries, Chromium at /usr/bin/chromium (or CHROMIUM_PATH=...), and a moto server at
+// E2E_COGNITO_ENDPOINT (app/scripts/test.sh starts one). moto signs tokens whose `iss` is the real
+// AWS host (https://cognito-idp.us-east-1.amazonaws.com/<pool id>), so the API is given that
+// issuer and moto's key set URL separately, and the web the moto endpoint (COGNITO_ENDPOINT).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,12 +18,19 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
+import { signIn } from "../lib/auth.mjs";
+
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const API_DIR = resolve(WEB_DIR, "../api");
 const PYTHON = process.env.PYTHON ?? resolve(WEB_DIR, "../.venv/bin/python");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SERVER_JS = join(WEB_DIR, ".next/standalone/server.js");
 const SCREENSHOT = join(WEB_DIR, "test-results/home.png");
+const COGNITO = (process.env.E2E_COGNITO_ENDPOINT ?? "").replace(/\/+$/, "");
+const REGION = "us-east-1"; // moto's default region (no signed request names another)
+const EMAIL = "writer@example.com";
+const PASSWORD = "Correct-Horse-9-battery";
+const TASKDEFS = join(process.env.APP_TASKDEFS_DIR ?? resolve(WEB_DIR, "../.taskdefs"), "dev.json");
 const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -57,9 +69,47 @@ async function waitForHttp(url, timeoutMs) {
   }
 }
 
+/**
+ * One call of moto's cognito-idp (the JSON protocol; moto checks no signature).
+ * @param {string} operation @param {object} body
+ */
+async function cognito(operation, body) {
+  const r = await fetch(`${COGNITO}/`, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
+    body: JSON.stringify(body),
+  });
+  const data = await r.json();
+  assert.equal(r.status, 200, `${operation}: ${JSON.stringify(data)}`);
+  return data;
+}
+
+/** A pool like the stack's (email usernames), its app client without a secret, one user. */
+async function createPool() {
+  const { UserPool } = await cognito("CreateUserPool", {
+    PoolName: `e2e-${process.pid}`,
+    UsernameAttributes: ["email"],
+    AutoVerifiedAttributes: ["email"],
+  });
+  const { UserPoolClient } = await cognito("CreateUserPoolClient", {
+    UserPoolId: UserPool.Id,
+    ClientName: "web",
+    GenerateSecret: false,
+    ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+  });
+  await cognito("AdminCreateUser", {
+    UserPoolId: UserPool.Id,
+    Username: EMAIL,
+    UserAttributes: [{ Name: "email", Value: EMAIL }, { Name: "email_verified", Value: "true" }],
+    MessageAction: "SUPPRESS",
+  });
+  await cognito("AdminSetUserPassword", { UserPoolId: UserPool.Id, Username: EMAIL, Password: PASSWORD, Permanent: true });
+  return { poolId: String(UserPool.Id), clientId: String(UserPoolClient.ClientId) };
+}
+
 /** Starts the API stack (PostgreSQL + migrations + uvicorn) and resolves with its base URL. */
-function startApiStack() {
-  const proc = spawn(PYTHON, ["-m", "tests.stack"], { cwd: API_DIR, stdio: ["pipe", "pipe", "inherit"] });
+function startApiStack(/** @type {Record<string, string>} */ env) {
+  const proc = spawn(PYTHON, ["-m", "tests.stack"], { cwd: API_DIR, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
   const ready = new Promise((res, rej) => {
     const lines = createInterface({ input: proc.stdout });
     const timer = setTimeout(() => rej(new Error("API stack did not report READY in 90 s")), 90_000);
@@ -85,15 +135,31 @@ function startApiStack() {
 const BWRAP = ["/usr/bin/bwrap", "/bin/bwrap"].find((p) => existsSync(p));
 const SANDBOX = process.env.E2E_SANDBOX !== "0" && BWRAP !== undefined && process.getuid?.() === 0;
 
-/** @param {number} port @param {string} apiUrl */
-function startWeb(port, apiUrl) {
+/** The dev stack's web environment as its rendered task definition gives it. */
+function webTaskEnv() {
+  const taskdefs = JSON.parse(readFileSync(TASKDEFS, "utf8"));
+  const [container] = taskdefs.tasks.web.containerDefinitions;
+  return Object.fromEntries(container.environment.map((/** @type {{ name: string, value: string }} */ e) => [e.name, e.value]));
+}
+
+/** @param {number} port @param {string} apiUrl @param {Record<string, string>} env replaces the definition's */
+function startWeb(port, apiUrl, env) {
   if (SANDBOX) {
     const args = ["-m", "tests.run_web", "--stack", "dev", "--api-url", apiUrl, "--port", String(port)];
+    for (const [name, value] of Object.entries(env)) args.push("--env", `${name}=${value}`);
     return spawn(PYTHON, args, { cwd: API_DIR, stdio: ["pipe", "inherit", "inherit"] });
   }
   return spawn(process.execPath, [SERVER_JS], {
     cwd: dirname(SERVER_JS),
-    env: { ...process.env, PORT: String(port), HOSTNAME: "127.0.0.1", API_INTERNAL_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      ...webTaskEnv(),
+      ...env,
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      API_INTERNAL_URL: apiUrl,
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
@@ -116,14 +182,25 @@ function stop(proc) {
 /** @type {import("playwright-core").Browser | undefined} */ let browser;
 let apiUrl = "";
 let webUrl = "";
+/** @type {Record<string, string>} */ let webEnv = {};
 
 before(async () => {
   assert.ok(existsSync(SERVER_JS), "run `npm run build` first (no .next/standalone/server.js)");
+  assert.ok(COGNITO, "E2E_COGNITO_ENDPOINT: a moto server's URL is needed (app/scripts/test.sh starts one)");
   if (process.env.APP_TESTS_STRICT === "1") assert.ok(SANDBOX, "the web must run in the Fargate stand-in (root, bwrap)");
-  stack = startApiStack();
+  assert.ok(webTaskEnv().USER_POOL_CLIENT_ID, "the dev stack's web has no user pool (auth is not cognito?)");
+  const { poolId, clientId } = await createPool();
+  const issuer = `https://cognito-idp.${REGION}.amazonaws.com/${poolId}`;
+  stack = startApiStack({
+    USER_POOL_ISSUER: issuer,
+    USER_POOL_CLIENT_ID: clientId,
+    USER_POOL_JWKS_URL: `${COGNITO}/${poolId}/.well-known/jwks.json`,
+  });
   apiUrl = await stack.ready;
+  // The definition's pool stands as the moto pool (its ids are moto's); the rest is the definition's.
+  webEnv = { USER_POOL_ISSUER: issuer, USER_POOL_CLIENT_ID: clientId, COGNITO_ENDPOINT: COGNITO };
   const port = await freePort();
-  webServers.push(startWeb(port, apiUrl));
+  webServers.push(startWeb(port, apiUrl, webEnv));
   webUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${webUrl}/healthz`, 60_000);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
@@ -138,51 +215,92 @@ after(async () => {
   }
 });
 
-test("home page renders notes from the API and creates a note through the form", async () => {
-  console.log(`# web server as its task definition says, in the Fargate stand-in: ${SANDBOX}`);
-  const seeded = await fetch(`${apiUrl}/api/notes`, {
+/** The user's access token, as the web's server gets it (InitiateAuth USER_PASSWORD_AUTH). */
+async function accessToken() {
+  const result = await signIn({ endpoint: COGNITO, clientId: webEnv.USER_POOL_CLIENT_ID, email: EMAIL, password: PASSWORD });
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.accessToken;
+}
+
+/** @param {string} title @param {string} body @param {string | undefined} token */
+function postNote(title, body, token) {
+  return fetch(`${apiUrl}/api/notes`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      title: "Seeded through the API",
-      body: "Stored in PostgreSQL by the real API. The worker keeps only the first sentence.",
-    }),
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ title, body }),
   });
+}
+
+async function titles() {
+  const listed = await (await fetch(`${apiUrl}/api/notes`)).json();
+  return listed.map((/** @type {{ title: string }} */ n) => n.title);
+}
+
+test("anyone reads; a user signs in through the page, writes, signs out; anonymous writes are refused", async () => {
+  console.log(`# web server as its task definition says, in the Fargate stand-in: ${SANDBOX}`);
+  const seeded = await postNote(
+    "Seeded through the API",
+    "Stored in PostgreSQL by the real API. The worker keeps only the first sentence.",
+    await accessToken(),
+  );
   assert.equal(seeded.status, 201);
 
   assert.ok(browser);
-  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const page = await context.newPage();
   /** @type {{ url: string, status: number }[]} */
   const assets = [];
   page.on("response", (r) => {
     if (new URL(r.url()).pathname.startsWith("/_next/static/")) assets.push({ url: r.url(), status: r.status() });
   });
 
+  // Anonymous: the notes, a sign-in form, and no write controls.
   const response = await page.goto(`${webUrl}/`, { waitUntil: "networkidle" });
   assert.equal(response?.status(), 200);
   assert.equal(await page.locator("h1").textContent(), "Notes");
   const notes = page.locator("[data-testid=notes] li");
   assert.equal(await notes.count(), 1);
   assert.equal(await notes.first().locator("h2").textContent(), "Seeded through the API");
+  assert.equal(await page.locator("form[aria-label='Sign in']").count(), 1);
+  assert.equal(await page.locator("form[aria-label='New note']").count(), 0);
+  assert.equal(await page.locator("button", { hasText: "Summarize" }).count(), 0);
 
   // Static assets come from the same origin (empty ASSET_PREFIX) and load.
   assert.ok(assets.length > 0, "no /_next/static assets were requested");
   for (const a of assets) assert.equal(a.status, 200, a.url);
   assert.equal(await page.locator("h1").evaluate((el) => getComputedStyle(el).color), "rgb(36, 89, 214)");
 
+  // A wrong password: a plain message, no cookie, no stack trace.
+  await page.fill("input[name=email]", EMAIL);
+  await page.fill("input[name=password]", "Wrong-password-1");
+  await Promise.all([page.waitForURL(/signin_error=/), page.click("form[aria-label='Sign in'] button[type=submit]")]);
+  assert.equal((await page.getByTestId("signin-error").textContent())?.trim(), "Wrong email or password.");
+  assert.doesNotMatch(await page.content(), /Exception|at \w+ \(|node_modules/);
+  assert.equal((await context.cookies()).filter((c) => c.name === "session").length, 0);
+
+  // Sign in: the session cookie is httpOnly, Secure, SameSite=Lax and ends with the token.
+  const before = Date.now() / 1000;
+  await page.fill("input[name=email]", EMAIL);
+  await page.fill("input[name=password]", PASSWORD);
+  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("form[aria-label='Sign in'] button[type=submit]")]);
+  assert.equal((await page.getByTestId("signed-in").textContent())?.trim().startsWith("Signed in as"), true);
+  const [cookie] = (await context.cookies()).filter((c) => c.name === "session");
+  assert.ok(cookie, "no session cookie");
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.secure, true);
+  assert.equal(cookie.sameSite, "Lax");
+  assert.equal(cookie.path, "/");
+  assert.ok(cookie.expires > before && cookie.expires <= before + 3600 + 5, `expires ${cookie.expires}`);
+  assert.equal(await page.evaluate(() => document.cookie), "", "scripts must not see the session");
+
   // Create a note through the server action; the page re-renders with it.
   await page.fill("input[name=title]", "Added in Chromium");
   await page.fill("textarea[name=body]", "Posted by a server action to the API.");
-  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("form[aria-label='New note'] button[type=submit]")]);
   await page.locator("h2", { hasText: "Added in Chromium" }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator("[data-testid=notes] li").count(), 2);
-
   // It really is in the database, seen through the API.
-  const listed = await (await fetch(`${apiUrl}/api/notes`)).json();
-  assert.deepEqual(
-    listed.map((/** @type {{ title: string }} */ n) => n.title),
-    ["Added in Chromium", "Seeded through the API"],
-  );
+  assert.deepEqual(await titles(), ["Added in Chromium", "Seeded through the API"]);
 
   // Ask for a summary: server action -> API -> Redis -> worker -> PostgreSQL.
   const seededItem = page.locator("li.note", { has: page.locator("h2", { hasText: "Seeded through the API" }) });
@@ -195,21 +313,99 @@ test("home page renders notes from the API and creates a note through the form",
     await new Promise((r) => setTimeout(r, 500));
     await page.goto(`${webUrl}/`, { waitUntil: "networkidle" });
   }
-  assert.equal(
-    await seededItem.locator(".summary").textContent(),
-    "Summary: Stored in PostgreSQL by the real API.",
-  );
+  assert.equal(await seededItem.locator(".summary").textContent(), "Summary: Stored in PostgreSQL by the real API.");
 
   mkdirSync(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   assert.ok(existsSync(SCREENSHOT));
-  await page.close();
+
+  // Sign out: the cookie goes, the write controls go, the sign-in form is back.
+  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("form[aria-label='Account'] button[type=submit]")]);
+  await page.locator("form[aria-label='Sign in']").waitFor();
+  assert.equal((await context.cookies()).filter((c) => c.name === "session").length, 0);
+  assert.equal(await page.locator("form[aria-label='New note']").count(), 0);
+  assert.equal(await page.locator("button", { hasText: "Summarize" }).count(), 0);
+
+  // And the API itself refuses a write without a token, or with a made-up one.
+  const anonymous = await postNote("Anonymous", "no token", undefined);
+  assert.equal(anonymous.status, 401);
+  assert.equal((await postNote("Forged", "bad token", "a.b.c")).status, 401);
+  assert.deepEqual(await titles(), ["Added in Chromium", "Seeded through the API"]);
+  await context.close();
+});
+
+/**
+ * POST to the web as a plain (no-JavaScript) form submission of a server action, with the headers
+ * given: node:http, so that Origin and X-Forwarded-Host are sent exactly as written.
+ * @param {FormData} form @param {Record<string, string>} headers
+ * @returns {Promise<number>} the status
+ */
+async function postForm(form, headers) {
+  const encoded = new Request(webUrl, { method: "POST", body: form });
+  const body = Buffer.from(await encoded.arrayBuffer());
+  const url = new URL(webUrl);
+  return new Promise((res, rej) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: "/",
+        method: "POST",
+        headers: { ...headers, "content-type": encoded.headers.get("content-type") ?? "", "content-length": body.length },
+      },
+      (r) => {
+        r.resume();
+        r.on("end", () => res(r.statusCode ?? 0));
+      },
+    );
+    req.on("error", rej);
+    req.end(body);
+  });
+}
+
+test("a cross-site server-action POST is refused, even with the session cookie; the site's own origins are accepted", async () => {
+  // The signed-in page's "New note" form names its server action (progressive enhancement).
+  const token = await accessToken();
+  const cookie = `session=${token}`;
+  const html = await (await fetch(`${webUrl}/`, { headers: { cookie } })).text();
+  const form = html.slice(html.indexOf('aria-label="New note"'));
+  const actionField = /name="(\$ACTION_ID_[0-9a-f]+)"/.exec(form.slice(0, form.indexOf("</form>")))?.[1];
+  assert.ok(actionField, "the New note form names no server action");
+  const note = (/** @type {string} */ title) => {
+    const data = new FormData();
+    data.set(actionField, "");
+    data.set("title", title);
+    data.set("body", "");
+    return data;
+  };
+
+  // From another site: Next.js refuses before the action runs.
+  const evil = await postForm(note("From evil.example"), { cookie, origin: "https://evil.example" });
+  assert.ok(evil >= 400, `a cross-site POST answered ${evil}`);
+  assert.ok(!(await titles()).includes("From evil.example"), "the cross-site action ran");
+
+  // From the page's own origin: it runs (303 to the page), so the refusal above was the origin check.
+  const own = await postForm(note("From the site itself"), { cookie, origin: webUrl });
+  assert.equal(own, 303);
+  assert.ok((await titles()).includes("From the site itself"));
+
+  // Behind CloudFront the server sees its origin's host (here as X-Forwarded-Host, which Next.js
+  // compares first); the site's name (SITE_ORIGINS, from the task definition) is accepted...
+  const site = webTaskEnv().SITE_ORIGINS.split(",")[0];
+  assert.match(site, /^https:\/\/[^/]+$/);
+  const behindCdn = { cookie, origin: site, "x-forwarded-host": "abc123.execute-api.us-east-1.amazonaws.com" };
+  assert.equal(await postForm(note("Through CloudFront"), behindCdn), 303);
+  assert.ok((await titles()).includes("Through CloudFront"));
+  // ...and another origin still is not.
+  const other = await postForm(note("Other site behind the CDN"), { ...behindCdn, origin: "https://evil.example" });
+  assert.ok(other >= 400, `answered ${other}`);
+  assert.ok(!(await titles()).includes("Other site behind the CDN"));
 });
 
 test("home page still answers 200 with an error notice when the API is down", async () => {
   const port = await freePort();
   const deadApi = `http://127.0.0.1:${await freePort()}`;
-  const web = startWeb(port, deadApi);
+  const web = startWeb(port, deadApi, webEnv);
   webServers.push(web);
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
   const res = await fetch(`http://127.0.0.1:${port}/`);

@@ -7,6 +7,26 @@
  * @typedef {{ ok: true, value: { title: string, body: string } } | { ok: false, error: string }} Validated
  */
 
+/** The API refused or failed a write; `status` is its HTTP status (401: no valid sign-in). */
+export class ApiError extends Error {
+  /** @param {string} message @param {number} status */
+  constructor(message, status) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+/**
+ * Headers of a write: JSON, and the signed-in user's access token when there is one.
+ * @param {string | undefined} token
+ * @param {Record<string, string>} [extra]
+ * @returns {Record<string, string>}
+ */
+export function writeHeaders(token, extra = {}) {
+  return { accept: "application/json", ...extra, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+}
+
 export const DEFAULT_API_URL = "http://localhost:8000";
 export const TITLE_MAX = 200;
 export const BODY_MAX = 20000;
@@ -81,18 +101,18 @@ export function validateNoteInput(title, body) {
 }
 
 /**
- * @param {{ baseUrl: string, title: string, body: string, fetchImpl?: typeof fetch }} options
+ * @param {{ baseUrl: string, title: string, body: string, token?: string, fetchImpl?: typeof fetch }} options
  * @returns {Promise<Note>}
  */
-export async function createNote({ baseUrl, title, body, fetchImpl = fetch }) {
+export async function createNote({ baseUrl, title, body, token, fetchImpl = fetch }) {
   const response = await fetchImpl(`${baseUrl}/api/notes`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: writeHeaders(token, { "content-type": "application/json" }),
     body: JSON.stringify({ title, body }),
     signal: AbortSignal.timeout(10000),
   });
   if (response.status !== 201) {
-    throw new Error(`API answered ${response.status} when creating a note`);
+    throw new ApiError(`API answered ${response.status} when creating a note`, response.status);
   }
   const note = await response.json();
   if (!isNote(note)) throw new Error("API returned an unexpected payload");
@@ -101,16 +121,16 @@ export async function createNote({ baseUrl, title, body, fetchImpl = fetch }) {
 
 /**
  * Ask the API to summarize a note in the background (the worker fills `summary`).
- * @param {{ baseUrl: string, noteId: number, fetchImpl?: typeof fetch }} options
- * @returns {Promise<{ ok: true, jobId: string } | { ok: false, error: string }>}
+ * @param {{ baseUrl: string, noteId: number, token?: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true, jobId: string } | { ok: false, error: string, status?: number }>}
  */
-export async function requestSummary({ baseUrl, noteId, fetchImpl = fetch }) {
+export async function requestSummary({ baseUrl, noteId, token, fetchImpl = fetch }) {
   if (!Number.isSafeInteger(noteId) || noteId < 1) return { ok: false, error: "Invalid note id." };
   let response;
   try {
     response = await fetchImpl(`${baseUrl}/api/notes/${noteId}/summarize`, {
       method: "POST",
-      headers: { accept: "application/json" },
+      headers: writeHeaders(token),
       signal: AbortSignal.timeout(10000),
     });
   } catch (err) {
@@ -121,7 +141,7 @@ export async function requestSummary({ baseUrl, noteId, fetchImpl = fetch }) {
     return { ok: true, jobId: data.job_id };
   }
   const detail = data && typeof data.detail === "string" ? data.detail : `API answered ${response.status}`;
-  return { ok: false, error: detail };
+  return { ok: false, error: detail, status: response.status };
 }
 
 /**

@@ -16,14 +16,14 @@ const NOTE = { id: 7, title: "Hello", body: "World", summary: null, created_at: 
 
 /** A tiny stand-in API on a real socket, so fetch, JSON and status codes are exercised for real. */
 function startFakeApi() {
-  /** @type {{ method: string | undefined, url: string | undefined, body: string }[]} */
+  /** @type {{ method: string | undefined, url: string | undefined, body: string, authorization?: string }[]} */
   const seen = [];
   let mode = "ok";
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      seen.push({ method: req.method, url: req.url, body });
+      seen.push({ method: req.method, url: req.url, body, authorization: req.headers.authorization });
       if (req.url?.endsWith("/summarize")) {
         if (mode === "no-redis") {
           res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ detail: "Redis is off" }));
@@ -125,6 +125,15 @@ describe("against a server", () => {
     assert.equal(last.method, "POST");
     assert.equal(last.url, "/api/notes");
     assert.deepEqual(JSON.parse(last.body), { title: "New", body: "Text" });
+    assert.equal(last.authorization, undefined);
+  });
+
+  test("writes carry the signed-in user's access token as a bearer token", async () => {
+    api.setMode("ok");
+    await createNote({ baseUrl: api.baseUrl, title: "New", body: "Text", token: "tok-1" });
+    assert.equal(api.seen.at(-1)?.authorization, "Bearer tok-1");
+    await requestSummary({ baseUrl: api.baseUrl, noteId: 7, token: "tok-2" });
+    assert.equal(api.seen.at(-1)?.authorization, "Bearer tok-2");
   });
 
   test("requestSummary posts to the note's summarize endpoint", async () => {
@@ -137,7 +146,7 @@ describe("against a server", () => {
 
   test("requestSummary passes the API's explanation on", async () => {
     api.setMode("no-redis");
-    assert.deepEqual(await requestSummary({ baseUrl: api.baseUrl, noteId: 7 }), { ok: false, error: "Redis is off" });
+    assert.deepEqual(await requestSummary({ baseUrl: api.baseUrl, noteId: 7 }), { ok: false, error: "Redis is off", status: 503 });
   });
 
   test("requestSummary rejects bad ids without calling the API", async () => {

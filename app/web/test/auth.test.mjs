@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, test } from "node:test";
+
+import {
+  authConfig,
+  globalSignOut,
+  MAX_SESSION_SECONDS,
+  readSession,
+  sessionCookieOptions,
+  signIn,
+  validateCredentials,
+} from "../lib/auth.mjs";
+import { applySiteOrigins, siteOriginHosts } from "../lib/site-origins.mjs";
+
+const ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz";
+
+describe("authConfig", () => {
+  test("cognito: the endpoint is the issuer's origin", () => {
+    assert.deepEqual(authConfig({ USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER }), {
+      mode: "cognito",
+      clientId: "c1",
+      endpoint: "https://cognito-idp.eu-west-1.amazonaws.com",
+    });
+  });
+  test("COGNITO_ENDPOINT (tests) replaces the endpoint, not the client", () => {
+    const config = authConfig({ USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER, COGNITO_ENDPOINT: "http://127.0.0.1:5000/" });
+    assert.deepEqual(config, { mode: "cognito", clientId: "c1", endpoint: "http://127.0.0.1:5000" });
+  });
+  test("open with ALLOW_ANONYMOUS_WRITES=true, else none", () => {
+    assert.deepEqual(authConfig({ ALLOW_ANONYMOUS_WRITES: "true" }), { mode: "open" });
+    assert.deepEqual(authConfig({ ALLOW_ANONYMOUS_WRITES: "false" }), { mode: "none" });
+    assert.deepEqual(authConfig({}), { mode: "none" });
+  });
+  test("a half-set or malformed pool is an error naming the variable", () => {
+    assert.throws(() => authConfig({ USER_POOL_CLIENT_ID: "c1" }), /USER_POOL_ISSUER/);
+    assert.throws(() => authConfig({ USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: "https://evil.example/eu-west-1_x" }), /USER_POOL_ISSUER must be/);
+  });
+});
+
+describe("session cookie", () => {
+  test("httpOnly, Secure, SameSite=Lax, whole site, no longer than the token", () => {
+    assert.deepEqual(sessionCookieOptions(3600), { httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: 3600 });
+    assert.equal(sessionCookieOptions(10 * 86400).maxAge, MAX_SESSION_SECONDS);
+    assert.equal(sessionCookieOptions(-5).maxAge, 0);
+  });
+  const token = (/** @type {object} */ claims) =>
+    ["e30", Buffer.from(JSON.stringify(claims)).toString("base64url"), "sig"].join(".");
+  test("readSession names the user until the token expires", () => {
+    assert.deepEqual(readSession(token({ username: "u-1", exp: 2000 }), 1000), { username: "u-1", expiresAt: 2000 });
+    assert.equal(readSession(token({ username: "u-1", exp: 1000 }), 1000), null);
+    assert.equal(readSession(token({ username: "u-1" }), 1000), null);
+    assert.equal(readSession("not-a-jwt", 1000), null);
+    assert.equal(readSession("a.!!!.c", 1000), null);
+    assert.equal(readSession(undefined), null);
+  });
+});
+
+describe("validateCredentials", () => {
+  test("needs both, trims the email only", () => {
+    assert.deepEqual(validateCredentials(" a@b.c ", " pw "), { ok: true, value: { email: "a@b.c", password: " pw " } });
+    assert.equal(validateCredentials("", "pw").ok, false);
+    assert.equal(validateCredentials("a@b.c", null).ok, false);
+  });
+});
+
+/** Answers every cognito-idp call with the next canned (status, body); records the calls. */
+function startCannedCognito() {
+  /** @type {{ target: string | undefined, contentType: string | undefined, body: any }[]} */
+  const seen = [];
+  /** @type {[number, unknown][]} */
+  const answers = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push({ target: req.headers["x-amz-target"]?.toString(), contentType: req.headers["content-type"], body: JSON.parse(body) });
+      const [status, answer] = answers.shift() ?? [500, {}];
+      res.writeHead(status, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(answer));
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      assert.ok(address && typeof address === "object");
+      resolve({ server, seen, answers, endpoint: `http://127.0.0.1:${address.port}` });
+    });
+  });
+}
+
+describe("signIn and globalSignOut (the cognito-idp JSON protocol)", () => {
+  /** @type {any} */ let cognito;
+  before(async () => (cognito = await startCannedCognito()));
+  after(() => cognito.server.close());
+
+  const call = () => signIn({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", password: "pw" });
+
+  test("USER_PASSWORD_AUTH with the client id and no secret hash", async () => {
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "tok", ExpiresIn: 3600, TokenType: "Bearer" } }]);
+    assert.deepEqual(await call(), { ok: true, accessToken: "tok", expiresIn: 3600 });
+    const sent = cognito.seen.at(-1);
+    assert.equal(sent.target, "AWSCognitoIdentityProviderService.InitiateAuth");
+    assert.equal(sent.contentType, "application/x-amz-json-1.1");
+    assert.deepEqual(sent.body, { AuthFlow: "USER_PASSWORD_AUTH", ClientId: "c1", AuthParameters: { USERNAME: "a@b.c", PASSWORD: "pw" } });
+  });
+
+  for (const [type, expected] of [
+    ["NotAuthorizedException", /^Wrong email or password\.$/],
+    ["UserNotFoundException", /^Wrong email or password\.$/],
+    ["com.amazonaws#UserNotConfirmedException", /not confirmed/],
+    ["TooManyRequestsException", /Too many/],
+    ["SomethingNewException", /not available right now/],
+  ]) {
+    test(`${type} becomes a plain message`, async () => {
+      cognito.answers.push([400, { __type: type, message: "internal detail" }]);
+      const result = await call();
+      assert.equal(result.ok, false);
+      assert.ok(!result.ok);
+      assert.match(result.error, /** @type {RegExp} */ (expected));
+      assert.doesNotMatch(result.error, /internal detail/);
+    });
+  }
+
+  test("a challenge (temporary password, MFA) is refused with an explanation", async () => {
+    cognito.answers.push([200, { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s" }]);
+    const result = await call();
+    assert.ok(!result.ok);
+    assert.match(result.error, /new password/);
+  });
+
+  test("Cognito down or unreachable", async () => {
+    cognito.answers.push([503, {}]);
+    assert.match(/** @type {any} */ (await call()).error, /not available/);
+    const dead = await signIn({ endpoint: "http://127.0.0.1:9", clientId: "c1", email: "a", password: "b" });
+    assert.ok(!dead.ok);
+    assert.match(dead.error, /not available/);
+  });
+
+  test("GlobalSignOut sends the access token", async () => {
+    cognito.answers.push([200, {}]);
+    assert.equal(await globalSignOut({ endpoint: cognito.endpoint, accessToken: "tok" }), true);
+    assert.equal(cognito.seen.at(-1).target, "AWSCognitoIdentityProviderService.GlobalSignOut");
+    assert.deepEqual(cognito.seen.at(-1).body, { AccessToken: "tok" });
+    cognito.answers.push([400, { __type: "NotAuthorizedException" }]);
+    assert.equal(await globalSignOut({ endpoint: cognito.endpoint, accessToken: "tok" }), false);
+  });
+});
+
+describe("site origins", () => {
+  test("hosts of SITE_ORIGINS, ports kept", () => {
+    assert.deepEqual(siteOriginHosts({ SITE_ORIGINS: "https://example.com, https://www.example.com/,http://127.0.0.1:3000" }), [
+      "example.com",
+      "www.example.com",
+      "127.0.0.1:3000",
+    ]);
+    assert.deepEqual(siteOriginHosts({}), []);
+  });
+  test("anything but an origin is refused, naming the variable", () => {
+    for (const bad of ["example.com", "https://example.com/path", "ftp://example.com", "*"]) {
+      assert.throws(() => siteOriginHosts({ SITE_ORIGINS: bad }), /SITE_ORIGINS/, bad);
+    }
+  });
+  test("applySiteOrigins sets experimental.serverActions.allowedOrigins, keeping what was there", () => {
+    /** @type {any} */
+    const config = { experimental: { serverActions: { bodySizeLimit: "1mb", allowedOrigins: ["a.example"] } } };
+    applySiteOrigins(config, { SITE_ORIGINS: "https://b.example" });
+    assert.deepEqual(config.experimental.serverActions, { bodySizeLimit: "1mb", allowedOrigins: ["a.example", "b.example"] });
+    assert.deepEqual(applySiteOrigins({}, {}), { experimental: { serverActions: { allowedOrigins: [] } } });
+  });
+});
