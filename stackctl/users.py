@@ -5,8 +5,8 @@ With `auth: cognito` (the default) the stack has an Amazon Cognito user pool
 `selfSignUp` nobody can create an account but an administrator. This command is that
 administrator's tool, run by a person with their own AWS credentials:
 
-  add   creates a user whose username is the email (the pool's username attribute), with the
-        email marked verified and no invitation mail, then gives it a permanent password, so
+  add   creates a user whose username is the email (the pool's username attribute; stored in
+        lower case, as the pool's usernames are case-insensitive), with the email marked verified and no invitation mail, then gives it a permanent password, so
         the user can sign in to the web at once (the web has no "choose a new password" step).
         The password is read from standard input when it is not a terminal, else typed twice at
         a prompt that does not echo; never from the command line. It is checked first against
@@ -41,10 +41,9 @@ from typing import Any, TextIO
 from stackctl.ops import OpsError, explain_aws_error, stack_account
 from stackctl.outputs import OutputsError, read_outputs_json, user_pool_output
 
-# Cognito's password rules beyond the pool's policy (Cognito developer guide, "Adding user pool
-# password requirements"; docs/aws-facts.md#cognito-passwords): basic Latin letters, digits and
-# these special characters; a space counts as special but may not lead or trail (the API's
-# PasswordType pattern); at most 256 characters.
+# Cognito's password rules beyond the pool's policy (docs/aws-facts.md#cognito-passwords):
+# basic Latin letters, digits and these special characters, a space counting as special; at most
+# 256 characters. Ours: no space at either end (a stray one in a piped line is a mistake).
 SPECIAL_CHARACTERS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 MAX_PASSWORD_LENGTH = 256
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -53,6 +52,7 @@ _DIGITS = frozenset("0123456789")
 _ALLOWED = _LOWER | _UPPER | _DIGITS | SPECIAL_CHARACTERS
 # What `add` accepts as an email before asking AWS: one @, a dot in the domain, no spaces.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_USERNAME = 128  # botocore cognito-idp model: UsernameType
 
 
 @dataclass(frozen=True)
@@ -337,8 +337,9 @@ def _run(args: argparse.Namespace) -> int:
                 "from the command line: pipe it in or type it at the prompt; if it was a "
                 "password, remove it from your shell history"
             )
-        email = getattr(args, "email", "").strip()
-        if args.action != "list" and not EMAIL.match(email):
+        # the pool's usernames are case-insensitive (user_pool.py): one spelling, lower case
+        email = getattr(args, "email", "").strip().lower()
+        if args.action != "list" and not (EMAIL.match(email) and len(email) <= MAX_USERNAME):
             raise OpsError(f"{email!r} is not an email address (the username is the email)")
         cognito, pool_id, region = _cognito_client(args)
         if args.action == "add":
