@@ -6,8 +6,9 @@ With `auth: cognito` (the default) the stack has an Amazon Cognito user pool
 administrator's tool, run by a person with their own AWS credentials:
 
   add   creates a user whose username is the email (the pool's username attribute; stored in
-        lower case, as the pool's usernames are case-insensitive), with the email marked verified and no invitation mail, then gives it a permanent password, so
-        the user can sign in to the web at once (the web has no "choose a new password" step).
+        lower case, as the pool's usernames are case-insensitive), with the email marked
+        verified and no invitation mail, then gives it a permanent password, so the user can
+        sign in to the web at once (the web has no "choose a new password" step).
         The password is read from standard input when it is not a terminal, else typed twice at
         a prompt that does not echo; never from the command line. It is checked first against
         the pool's own password policy (DescribeUserPool) and Cognito's character rules, and a
@@ -265,6 +266,7 @@ def remove_user(
     pool_id: str,
     stack: str,
     email: str,
+    *,
     confirm: Callable[[str], bool],
     say: Callable[[str], None],
 ) -> int:
@@ -358,7 +360,8 @@ def _run(args: argparse.Namespace) -> int:
             )
         if args.action == "list":
             return list_users(cognito, pool_id, args.stack, region, say)
-        return remove_user(cognito, pool_id, args.stack, email, _confirm(sys.stdin, args.yes), say)
+        confirm = _confirm(sys.stdin, args.yes)
+        return remove_user(cognito, pool_id, args.stack, email, confirm=confirm, say=say)
     except (OpsError, OutputsError, ValueError) as error:
         print(f"{label}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2

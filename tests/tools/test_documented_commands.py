@@ -299,10 +299,11 @@ def test_user_commands_say_what_to_do_without_pulumi_credentials_or_network(
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         "AWS_MAX_ATTEMPTS": "1",
     }
+    with_outputs = [*_argv(command), "--outputs", str(outputs)]
     for argv, env, says in (
         (_argv(command), newcomer_env(home), "--outputs FILE"),
-        ([*_argv(command), "--outputs", str(outputs)], newcomer_env(home), "no AWS credentials"),
-        ([*_argv(command), "--outputs", str(outputs)], newcomer_env(home, **offline), "cannot reach"),
+        (with_outputs, newcomer_env(home), "no AWS credentials"),
+        (with_outputs, newcomer_env(home, **offline), "cannot reach"),
     ):
         result = subprocess.run(
             argv, cwd=PROJECT_ROOT, env=env, input=password, capture_output=True, text=True,

@@ -46,14 +46,14 @@ def shipped_pool() -> dict[str, Any]:
     """CreateUserPool's arguments for the dev stack's pool as the program declares it."""
     pool = only(plan_stack("dev").of_type(POOL))
     policy = pool.get("passwordPolicy")
+    case_sensitive = pool.get("usernameConfiguration")["caseSensitive"]
+    admin_only = pool.get("adminCreateUserConfig")["allowAdminCreateUserOnly"]
     return {
         "PoolName": pool.get("name"),
         "UsernameAttributes": pool.get("usernameAttributes"),
-        "UsernameConfiguration": {"CaseSensitive": pool.get("usernameConfiguration")["caseSensitive"]},
+        "UsernameConfiguration": {"CaseSensitive": case_sensitive},
         "AutoVerifiedAttributes": pool.get("autoVerifiedAttributes"),
-        "AdminCreateUserConfig": {
-            "AllowAdminCreateUserOnly": pool.get("adminCreateUserConfig")["allowAdminCreateUserOnly"]
-        },
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": admin_only},
         "Policies": {
             "PasswordPolicy": {
                 # (numbers come through the engine's protobuf as floats)
@@ -173,7 +173,7 @@ def test_add_asks_twice_without_echo_at_a_terminal(
         ("Ümlauts are not 42", "only letters A-Z/a-z, digits and Cognito's special characters"),
     ],
 )
-def test_add_refuses_a_password_against_the_pools_policy_naming_the_rule(  # noqa: PLR0917
+def test_add_refuses_a_password_against_the_pools_policy_naming_the_rule(
     pool: Pool,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -301,7 +301,7 @@ def test_rm_asks_first_unless_yes(
         ([], "its `auth` is cognito, but the stack was deployed without a user pool"),
     ],
 )
-def test_a_stack_without_a_user_pool_says_what_to_set(  # noqa: PLR0917
+def test_a_stack_without_a_user_pool_says_what_to_set(
     pool: Pool,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
