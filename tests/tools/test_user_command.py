@@ -21,6 +21,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from components.config import aws_account
 from stackctl import harness
 from stackctl.__main__ import main
 from stackctl.users import PasswordPolicy
@@ -137,7 +138,20 @@ def test_the_test_pool_has_the_shipped_policy(pool: Pool) -> None:
 def test_add_creates_a_user_who_signs_in_with_a_real_token(
     pool: Pool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    sent: list[dict[str, Any]] = []
+    real_session = aws_account.boto3_session
+
+    def session(account: Any) -> Any:  # the command's own session, with a listener on its calls
+        made = real_session(account)
+        made.events.register(
+            "provide-client-params.cognito-idp.AdminCreateUser",
+            lambda params, **_: sent.append(dict(params)),
+        )
+        return made
+
+    monkeypatch.setattr(aws_account, "boto3_session", session)
     assert run(monkeypatch, pool, "add", EMAIL, stdin=PASSWORD + "\n") == 0
+    assert [call["MessageAction"] for call in sent] == ["SUPPRESS"]  # no invitation mail
     printed = capsys.readouterr()
     assert f"Added {EMAIL} to stack dev" in printed.out
     assert PASSWORD not in printed.out + printed.err
