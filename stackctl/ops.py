@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -455,6 +455,30 @@ def explain_aws_error(error: BaseException, stack: str) -> str | None:
     return None
 
 
+def report_failures(
+    label: str,
+    stack: str,
+    body: Callable[[], int],
+    expected: tuple[type[Exception], ...] = (OpsError,),
+) -> int:
+    """Run a command's `body` and return its exit code. An `expected` failure or an AWS error
+    becomes one line on stderr, `<label>: <what to do>`, and exit code 2; Ctrl-C exits 130;
+    anything else is a bug and is raised. Every stackctl command that calls AWS ends this way."""
+    try:
+        return body()
+    except expected as error:
+        print(f"{label}: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        explained = explain_aws_error(error, stack)
+        if explained is None:
+            raise
+        print(f"{label}: {' '.join(explained.split())}", file=sys.stderr)
+        return 2
+
+
 def _alarm_prefix(stack: str) -> str:
     from components.kit.naming import Naming
     from stackctl.harness import project_name
@@ -464,7 +488,8 @@ def _alarm_prefix(stack: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     runtime = Runtime()
-    try:
+
+    def body() -> int:
         outputs, clients = _outputs_and_clients(args)
         if args.command == "migrate":
             return migrate(
@@ -484,17 +509,8 @@ def _run(args: argparse.Namespace) -> int:
                 outputs, clients, runtime, prefix, wait=args.wait, wait_minutes=args.wait_minutes
             )
         return logs(outputs, clients, runtime, args.service, since=args.since, follow=args.follow)
-    except (OutputsError, OpsError) as error:
-        print(f"{args.command}: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # an AWS failure is one line; anything else is a bug: re-raise
-        explained = explain_aws_error(error, args.stack)
-        if explained is None:
-            raise
-        print(f"{args.command}: {' '.join(explained.split())}", file=sys.stderr)
-        return 2
+
+    return report_failures(args.command, args.stack, body, (OutputsError, OpsError))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from components.config.app_contract import APP_SECRET_NAME, AppContract, load_contract
 from components.kit.app_secrets import SECURE_STRING, set_command, stored_secrets
 from components.kit.naming import APP_SECRETS_PATH, Naming
-from stackctl.ops import OpsError, explain_aws_error, stack_account
+from stackctl.ops import OpsError, report_failures, stack_account
 
 # A standard parameter holds at most 4 KB (aws-facts#ssm-securestring); advanced ones are billed.
 MAX_VALUE_BYTES = 4096
@@ -178,7 +178,8 @@ def _run(args: argparse.Namespace) -> int:
 
     label = f"secret {args.action}"
     say = print
-    try:
+
+    def body() -> int:
         if args.extra:
             raise OpsError(
                 f"{len(args.extra)} argument(s) too many after the name (not shown). A value is "
@@ -201,17 +202,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.action == "list":
             return list_secrets(ssm, naming, contract, region, say)
         return remove_secret(ssm, naming, contract, args.name, say)
-    except (OpsError, ValueError) as error:
-        print(f"{label}: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # an AWS failure is one line; anything else is a bug: re-raise
-        explained = explain_aws_error(error, args.stack)
-        if explained is None:
-            raise
-        print(f"{label}: {' '.join(explained.split())}", file=sys.stderr)
-        return 2
+
+    return report_failures(label, args.stack, body, (OpsError, ValueError))
 
 
 def add_secret_parser(commands: Any) -> None:

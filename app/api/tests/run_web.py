@@ -62,9 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     network.route(alb, None, (api.hostname or "127.0.0.1", api.port or 80))
     # The web task injects only the app's own secrets it declares (contract.json `appSecrets`);
     # a store without anything else makes any other secret it gained fail loudly.
-    container = Container(
-        taskdefs, "web", FakeSecretStore(app_secret_values(taskdefs)), network, extra_env
-    )
+    container = Container(taskdefs, "web", FakeSecretStore(app_secret_values(taskdefs)), network, extra_env)
     log = Path(tempfile.mkdtemp(prefix="run-web-")) / "web.log"
     serving = start_serving(container, args.port, log)
     running = next(serving)
