@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from stackctl.ops import OpsError, explain_aws_error, stack_account
+from stackctl.ops import OpsError, report_failures, stack_account
 from stackctl.outputs import OutputsError, read_outputs_json, user_pool_output
 
 # Cognito's password rules beyond the pool's policy (docs/aws-facts.md#cognito-passwords):
@@ -330,62 +330,61 @@ def _cognito_client(args: argparse.Namespace) -> tuple[Any, str, str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    label = f"user {args.action}"
-    say = print
-    try:
-        if args.extra:
-            raise OpsError(
-                f"{len(args.extra)} argument(s) too many (not shown). A password is never taken "
-                "from the command line: pipe it in or type it at the prompt; if it was a "
-                "password, remove it from your shell history"
-            )
-        # the pool's usernames are case-insensitive (user_pool.py): one spelling, lower case
-        email = getattr(args, "email", "").strip().lower()
-        if args.action != "list" and not (EMAIL.match(email) and len(email) <= MAX_USERNAME):
-            raise OpsError(f"{email!r} is not an email address (the username is the email)")
-        cognito, pool_id, region = _cognito_client(args)
-        if args.action == "add":
+    def body() -> int:
+        try:
+            return _act(args)
+        except Exception as error:
+            refusal = _cognito_refusal(error, args.stack)
+            if refusal is None:
+                raise
+            raise OpsError(refusal) from None
 
-            def read() -> str:
-                return read_password(sys.stdin, getpass.getpass)
+    return report_failures(
+        f"user {args.action}", args.stack, body, (OpsError, OutputsError, ValueError)
+    )
 
-            return add_user(
-                cognito,
-                pool_id,
-                args.stack,
-                email,
-                read,
-                reset_password=args.reset_password,
-                say=say,
-            )
-        if args.action == "list":
-            return list_users(cognito, pool_id, args.stack, region, say)
+
+def _act(args: argparse.Namespace) -> int:
+    if args.extra:
+        raise OpsError(
+            f"{len(args.extra)} argument(s) too many (not shown). A password is never taken "
+            "from the command line: pipe it in or type it at the prompt; if it was a "
+            "password, remove it from your shell history"
+        )
+    # the pool's usernames are case-insensitive (user_pool.py): one spelling, lower case
+    email = getattr(args, "email", "").strip().lower()
+    if args.action != "list" and not (EMAIL.match(email) and len(email) <= MAX_USERNAME):
+        raise OpsError(f"{email!r} is not an email address (the username is the email)")
+    cognito, pool_id, region = _cognito_client(args)
+    if args.action == "list":
+        return list_users(cognito, pool_id, args.stack, region, print)
+    if args.action == "rm":
         confirm = _confirm(sys.stdin, args.yes)
-        return remove_user(cognito, pool_id, args.stack, email, confirm=confirm, say=say)
-    except (OpsError, OutputsError, ValueError) as error:
-        print(f"{label}: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # an AWS failure is one line; anything else is a bug: re-raise
-        explained = _explain(error, args.stack)
-        if explained is None:
-            raise
-        print(f"{label}: {' '.join(explained.split())}", file=sys.stderr)
-        return 2
+        return remove_user(cognito, pool_id, args.stack, email, confirm=confirm, say=print)
+
+    def read() -> str:
+        return read_password(sys.stdin, getpass.getpass)
+
+    return add_user(
+        cognito, pool_id, args.stack, email, read, reset_password=args.reset_password, say=print
+    )
 
 
-def _explain(error: Exception, stack: str) -> str | None:
-    """Cognito's own refusals of a password or a user, in words; else ops' AWS explanations."""
+def _cognito_refusal(error: Exception, stack: str) -> str | None:
+    """Cognito's own refusals of a password or a user, in words (other AWS errors: None)."""
     code = _code(error)
     if code == "InvalidPasswordException":
+        from botocore.exceptions import ClientError
+
+        assert isinstance(error, ClientError)
+        said = str(error.response.get("Error", {}).get("Message", "")).splitlines()[:1]
         return (
-            "Cognito refused the password (its policy or its check of known-breached "
-            "passwords); nothing was changed: choose another"
+            f"Cognito refused the password ({said[0] if said else code}); nothing was "
+            "changed: choose another"
         )
     if code == "UsernameExistsException":
         return f"the user already exists in stack {stack}; use --reset-password"
-    return explain_aws_error(error, stack)
+    return None
 
 
 def add_user_parser(commands: Any) -> None:
