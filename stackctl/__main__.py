@@ -11,6 +11,7 @@ Commands:
   migrate, rollback, status, logs   operations on a deployed stack (stackctl/ops.py)
   dev    run the app locally: api, web, worker, PostgreSQL, Redis, no Docker (stackctl/dev/)
   secret set|list|rm   the app's own secrets of a stack (stackctl/secrets.py)
+  user add|list|rm     who may sign in to a stack's site (stackctl/users.py)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from stackctl.plan_summary import render_summary
 from stackctl.preflight.cli import add_preflight_parser
 from stackctl.secrets import add_secret_parser
 from stackctl.taskdefs import add_taskdefs_parser
+from stackctl.users import add_user_parser
 
 # Exit codes of `plan`: 0 done; 1 the output could not be written (stdout closed early, e.g.
 # `plan ... | head -1`, or the --json file); 2 the program or its config was refused.
@@ -138,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_taskdefs_parser(commands)
     add_dev_parser(commands)
     add_secret_parser(commands)
+    add_user_parser(commands)
     return parser
 
 

@@ -35,6 +35,8 @@ OUTPUT_NAMES: dict[str, tuple[bool, str]] = {
     "siteUrl": (True, "public URL of the site (https://...)"),
     "apiUrl": (True, "public URL of the API (https://.../api or https://api.<domain>)"),
     "region": (True, "AWS region of the stack"),
+    # only with `auth: cognito` (components/security/user_pool.py); `stackctl user` reads it
+    "userPoolId": (False, "Cognito user pool id (<region>_<id>); absent: no user pool"),
 }
 REQUIRED_OUTPUTS = tuple(name for name, (required, _) in OUTPUT_NAMES.items() if required)
 
@@ -206,6 +208,16 @@ def read_outputs_json(
     if not isinstance(data, dict):
         raise OutputsError(f"{source}: outputs are not a JSON object")
     return data
+
+
+def user_pool_output(data: Mapping[str, Any]) -> str | None:
+    """The stack's `userPoolId`, or None when it has no user pool (`auth` other than cognito)."""
+    value = data.get("userPoolId")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise OutputsError(f"userPoolId: expected a non-empty string, got {value!r}")
+    return value
 
 
 def load_outputs(

@@ -32,6 +32,8 @@ CHECK_COMMANDS = ("doctor",)  # runs the Pulumi CLI, Docker and STS when they ar
 LOCAL_COMMANDS = ("dev",)
 # the app's own secrets (stackctl/secrets.py): AWS calls with the stack's config, no outputs
 SECRET_COMMANDS = ("secret",)
+# who may sign in (stackctl/users.py): the stack's userPoolId output, then AWS calls
+USER_COMMANDS = ("user",)
 REQUIREMENTS = PROJECT_ROOT / "requirements.txt"
 
 
@@ -67,6 +69,7 @@ def test_the_docs_list_every_stackctl_command_and_script() -> None:
         - set(CHECK_COMMANDS)
         - set(LOCAL_COMMANDS)
         - set(SECRET_COMMANDS)
+        - set(USER_COMMANDS)
         - scripts
     )
     assert not unknown, f"a documented command this test does not know how to run: {unknown}"
@@ -272,6 +275,42 @@ def test_secret_commands_say_what_to_do_without_credentials_or_network(
         )  # fmt: skip
         _assert_one_line(result, says)
         assert "a value" not in result.stderr + result.stdout
+
+
+def user_command_lines() -> list[str]:
+    return [c for c in documented_commands() if subcommand(c) in USER_COMMANDS and "--stack" in c]
+
+
+def test_the_docs_show_each_user_action() -> None:
+    shown = {shlex.split(c)[4] for c in user_command_lines()}
+    assert shown == {"add", "list", "rm"}
+
+
+@pytest.mark.parametrize("command", user_command_lines())
+def test_user_commands_say_what_to_do_without_pulumi_credentials_or_network(
+    command: str, home: Path
+) -> None:
+    outputs = home / "user-outputs.json"
+    outputs.write_text(json.dumps({**OUTPUTS, "userPoolId": "us-east-1_0123456789"}))
+    password = "Correct horse 42\n"  # `add` reads it from standard input
+    offline = {
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    with_outputs = [*_argv(command), "--outputs", str(outputs)]
+    for argv, env, says in (
+        (_argv(command), newcomer_env(home), "--outputs FILE"),
+        (with_outputs, newcomer_env(home), "no AWS credentials"),
+        (with_outputs, newcomer_env(home, **offline), "cannot reach"),
+    ):
+        result = subprocess.run(
+            argv, cwd=PROJECT_ROOT, env=env, input=password, capture_output=True, text=True,
+            timeout=300, check=False,
+        )  # fmt: skip
+        _assert_one_line(result, says)
+        assert password.strip() not in result.stderr + result.stdout
 
 
 def test_preflight_runs_offline_after_the_documented_setup(home: Path) -> None:

@@ -140,6 +140,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             "siteUrl": "https://d111111abcdef8.cloudfront.net",
             "apiUrl": "https://d111111abcdef8.cloudfront.net/api",
             "region": REGION,
+            "userPoolId": f"{REGION}_0123456789",
         }
         yield Stack(outputs_json=outputs_json, clients=clients)
 
