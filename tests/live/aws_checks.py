@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stackctl.users import create_user
 from tests.live.http_checks import CheckFailedError
 
 MIGRATION_RUN = "pulumi-python:dynamic/fullstack:MigrationRun"
@@ -41,19 +42,8 @@ class TestUser:
         # The pool's policy: 12+ characters, lower, upper, digit (user_pool.py); a symbol too, so
         # that it also meets Cognito's default policy.
         password = "".join(secrets.choice(string.ascii_letters) for _ in range(20)) + "Aa1!"
-        try:
-            created = cognito.admin_create_user(
-                UserPoolId=pool_id,
-                Username=email,
-                UserAttributes=[
-                    {"Name": "email", "Value": email},
-                    {"Name": "email_verified", "Value": "true"},
-                ],
-                MessageAction="SUPPRESS",
-            )
-            cognito.admin_set_user_password(
-                UserPoolId=pool_id, Username=email, Password=password, Permanent=True
-            )
+        try:  # the same steps as `stackctl user add`
+            created = {"User": create_user(cognito, pool_id, email, password)}
         except cognito.exceptions.ClientError as error:
             raise CheckFailedError(
                 f"creating a test user in the user pool {pool_id}: {error}"
