@@ -29,6 +29,9 @@ export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60;
 // A NEW_PASSWORD_REQUIRED challenge's session (Cognito's, valid 3 minutes) and username, kept
 // between the sign-in form and the new-password form.
 export const CHALLENGE_COOKIE = "challenge";
+/** A token this close to its `exp` is refreshed before a write, so it does not expire on its way
+ * to the API (and clocks a few seconds apart do not matter). */
+export const REFRESH_MARGIN_SECONDS = 30;
 export const CHALLENGE_SECONDS = 180;
 // The cookie never outlives the token: Max-Age is the token's lifetime (Cognito's ExpiresIn),
 // capped at this (the app client's access tokens last an hour; Cognito allows up to a day).
@@ -192,14 +195,14 @@ export async function refreshSession({ endpoint, clientId, refreshToken, fetchIm
 }
 
 /**
- * The access token to send with a write: the session cookie's while it is unexpired, else a new
- * one from the refresh token (REFRESH_TOKEN_AUTH) before the write.
+ * The access token to send with a write: the session cookie's while it has more than
+ * REFRESH_MARGIN_SECONDS left, else a new one from the refresh token (REFRESH_TOKEN_AUTH) before the write.
  * @param {{ endpoint: string, clientId: string, accessToken: string | undefined, refreshToken: string | undefined, nowSeconds?: number, fetchImpl?: typeof fetch }} options
  * @returns {Promise<{ ok: true, accessToken: string, refreshed: boolean } | { ok: false, signedOut: boolean }>}
  *   signedOut: there is no usable session any more (drop the cookies); else Cognito is unreachable
  */
-export async function tokenForWrite({ endpoint, clientId, accessToken, refreshToken, nowSeconds, fetchImpl }) {
-  if (accessToken && readSession(accessToken, nowSeconds)) return { ok: true, accessToken, refreshed: false };
+export async function tokenForWrite({ endpoint, clientId, accessToken, refreshToken, nowSeconds = Date.now() / 1000, fetchImpl }) {
+  if (accessToken && readSession(accessToken, nowSeconds + REFRESH_MARGIN_SECONDS)) return { ok: true, accessToken, refreshed: false };
   if (!refreshToken) return { ok: false, signedOut: true };
   const result = await refreshSession({ endpoint, clientId, refreshToken, fetchImpl });
   if (result.ok) return { ok: true, accessToken: result.accessToken, refreshed: true };

@@ -9,6 +9,7 @@ import {
   globalSignOut,
   MAX_SESSION_SECONDS,
   readSession,
+  REFRESH_MARGIN_SECONDS,
   REFRESH_TOKEN_SECONDS,
   refreshCookieOptions,
   respondNewPassword,
@@ -184,6 +185,17 @@ describe("refresh, sign-up and the new-password challenge", () => {
     const before = cognito.seen.length;
     const result = await tokenForWrite({ endpoint: cognito.endpoint, clientId: "c1", accessToken, refreshToken: "ref", nowSeconds: NOW });
     assert.deepEqual(result, { ok: true, accessToken, refreshed: false });
+    assert.equal(cognito.seen.length, before);
+  });
+
+  test("a token within the margin of its expiry is refreshed; one just outside it is not", async () => {
+    const inside = jwt({ username: "u", exp: NOW + REFRESH_MARGIN_SECONDS });
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "new", ExpiresIn: 3600 } }]);
+    const args = { endpoint: cognito.endpoint, clientId: "c1", refreshToken: "ref", nowSeconds: NOW };
+    assert.deepEqual(await tokenForWrite({ ...args, accessToken: inside }), { ok: true, accessToken: "new", refreshed: true });
+    const outside = jwt({ username: "u", exp: NOW + REFRESH_MARGIN_SECONDS + 1 });
+    const before = cognito.seen.length;
+    assert.deepEqual(await tokenForWrite({ ...args, accessToken: outside }), { ok: true, accessToken: outside, refreshed: false });
     assert.equal(cognito.seen.length, before);
   });
 
