@@ -55,6 +55,9 @@ USES = (*DATA_STORES, "auth", "signIn")
 # for a server that must tell its own site's requests from cross-site ones (the web's server
 # actions: app/web/lib/site-origins.mjs).
 SITE_ORIGINS_ENV = "SITE_ORIGINS"
+SELF_SIGN_UP_ENV = (
+    "SELF_SIGN_UP"  # the web's sign-up switch (UserPool.sign_in_link with selfSignUp)
+)
 MAX_STOP_TIMEOUT = 120  # ECS allows a container stop timeout of at most 120 s on Fargate
 # An app secret's name is the environment variable the containers see, and the last part of its
 # parameter's name (SSM allows letters, digits and `_.-`): upper case, digits and underscores.

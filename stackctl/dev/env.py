@@ -18,7 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.config.app_contract import SITE_ORIGINS_ENV, AppContract, Workload
+from components.config.app_contract import (
+    SELF_SIGN_UP_ENV,
+    SITE_ORIGINS_ENV,
+    AppContract,
+    Workload,
+)
 
 # What a workload that `uses` a store is handed: (plain names, secret names). The source of truth
 # is each store's `link()`: components/data/database.py, cache.py, app_storage.py and
@@ -56,7 +61,7 @@ def internal_url_name(service: str) -> str:
     return f"{service.upper()}_INTERNAL_URL"
 
 
-def _service_names(workload: Workload, auth: str) -> EnvNames:
+def _service_names(workload: Workload, auth: str, self_sign_up: bool = False) -> EnvNames:
     plain: set[str] = set(workload.image.fixed_env)
     secrets: set[str] = set()
     for store in workload.uses:
@@ -66,6 +71,8 @@ def _service_names(workload: Workload, auth: str) -> EnvNames:
         plain.update(store_plain)
         secrets.update(store_secrets)
     plain.update(internal_url_name(called) for called in workload.calls)
+    if self_sign_up and auth == "cognito" and "signIn" in workload.uses:
+        plain.add(SELF_SIGN_UP_ENV)  # UserPool.sign_in_link() with the selfSignUp dial
     # The app's knobs (components/compute/workloads.py, app_env)
     if auth == "open" and workload.serves and AUTH_USES & set(workload.uses):
         plain.add("ALLOW_ANONYMOUS_WRITES")
@@ -89,14 +96,17 @@ def host_service(contract: AppContract, task: Workload) -> Workload:
     raise ValueError(f"task {task.name}: no service runs the {task.image.name} image")
 
 
-def env_names(contract: AppContract, name: str, auth: str = "open") -> EnvNames:
-    """The environment names the service or task `name` receives with the stack's `auth`."""
+def env_names(
+    contract: AppContract, name: str, auth: str = "open", self_sign_up: bool = False
+) -> EnvNames:
+    """The environment names the service or task `name` receives with the stack's `auth` (and
+    its `selfSignUp` dial)."""
     if auth not in AUTH_MODES:
         raise ValueError(f"auth={auth!r}; allowed: {', '.join(AUTH_MODES)}")
     if name in contract.services:
-        return _service_names(contract.services[name], auth)
+        return _service_names(contract.services[name], auth, self_sign_up)
     if name in contract.tasks:
-        host = _service_names(host_service(contract, contract.tasks[name]), auth)
+        host = _service_names(host_service(contract, contract.tasks[name]), auth, self_sign_up)
         return EnvNames(name, host.plain, host.secrets, host.uses)
     known = sorted({*contract.services, *contract.tasks})
     raise ValueError(f"{name!r} is not a service or task of the contract ({', '.join(known)})")

@@ -133,6 +133,18 @@ def test_with_a_domain_the_web_accepts_the_apex_and_www_origins(plan: PlanFn) ->
     assert web["SITE_ORIGINS"] == "https://example.com,https://www.example.com"
 
 
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_the_web_offers_sign_up_only_with_the_self_sign_up_dial(plan: PlanFn, value: str) -> None:
+    graph = plan("prod", "@imageTag=abc1234", "auth=cognito", f"selfSignUp={value}")
+    tasks = task_definitions(graph)
+    web, api = environment(tasks["web"]), environment(tasks["api"])
+    if value == "true":
+        assert web["SELF_SIGN_UP"] == "true"
+    else:
+        assert "SELF_SIGN_UP" not in web
+    assert "SELF_SIGN_UP" not in api, "only the web signs users up"
+
+
 @pytest.mark.parametrize("mode", ["none", "open"])
 def test_without_a_pool_the_web_gets_no_sign_in(plan: PlanFn, mode: str) -> None:
     graph = plan("prod", "@imageTag=abc1234", f"auth={mode}")

@@ -29,9 +29,12 @@ from tests.conftest import PlanFn
 RAW = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
 
 
-def _rendered_names(plan: PlanFn, auth: str) -> dict[str, tuple[set[str], set[str]]]:
-    # prod: every store (the cache too) and the worker; `auth` as given
-    tasks = render_task_definitions(plan("prod", f"auth={auth}"))["tasks"]
+def _rendered_names(
+    plan: PlanFn, auth: str, self_sign_up: bool = False
+) -> dict[str, tuple[set[str], set[str]]]:
+    # prod: every store (the cache too) and the worker; `auth` (and selfSignUp) as given
+    dials = [f"auth={auth}"] + (["selfSignUp=true"] if self_sign_up else [])
+    tasks = render_task_definitions(plan("prod", *dials))["tasks"]
     names = {}
     for role, task in tasks.items():
         (container,) = task["containerDefinitions"]
@@ -41,13 +44,18 @@ def _rendered_names(plan: PlanFn, auth: str) -> dict[str, tuple[set[str], set[st
     return names
 
 
-@pytest.mark.parametrize("auth", ["open", "cognito", "none"])
-def test_each_process_gets_the_names_its_task_definition_has(plan: PlanFn, auth: str) -> None:
+@pytest.mark.parametrize(
+    ("auth", "self_sign_up"),
+    [("open", False), ("cognito", False), ("cognito", True), ("none", False)],
+)
+def test_each_process_gets_the_names_its_task_definition_has(
+    plan: PlanFn, auth: str, self_sign_up: bool
+) -> None:
     contract = load_contract()
-    rendered = _rendered_names(plan, auth)
+    rendered = _rendered_names(plan, auth, self_sign_up)
     assert set(rendered) == {*contract.services, *contract.tasks}
     for role, (plain, secrets) in rendered.items():
-        derived = env_names(contract, role, auth)
+        derived = env_names(contract, role, auth, self_sign_up)
         assert set(derived.plain) == plain, role
         assert set(derived.secrets) == secrets, role
 

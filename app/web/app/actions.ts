@@ -4,11 +4,21 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import {
   authConfig,
+  CHALLENGE_COOKIE,
+  challengeCookieOptions,
+  confirmSignUp,
   globalSignOut,
   readSession,
+  REFRESH_COOKIE,
+  refreshCookieOptions,
+  refreshSession,
+  respondNewPassword,
   SESSION_COOKIE,
   sessionCookieOptions,
   signIn,
+  signUp,
+  tokenForWrite,
+  validateCode,
   validateCredentials,
 } from "../lib/auth.mjs";
 import { ApiError, apiBaseUrl, createNote, requestSummary, validateNoteInput } from "../lib/notes.mjs";
@@ -16,23 +26,79 @@ import { ApiError, apiBaseUrl, createNote, requestSummary, validateNoteInput } f
 const SIGN_IN_FIRST = "Sign in to write.";
 const SESSION_ENDED = "Your session has ended: sign in again.";
 
-function back(param: "error" | "signin_error", message: string): never {
-  redirect(`/?${param}=${encodeURIComponent(message)}`);
+type Param = "error" | "signin_error" | "signup_error";
+
+function back(param: Param, message: string, extra = ""): never {
+  redirect(`/?${param}=${encodeURIComponent(message)}${extra}`);
 }
 
-/** The access token a write is sent with: none without sign-in (auth open), else the cookie's. */
+type CookieJar = Awaited<ReturnType<typeof cookies>>;
+type Tokens = { accessToken: string; expiresIn: number; refreshToken?: string };
+
+/** Keeps a sign-in's tokens. With a refresh token the session cookie lives as long as it, so the
+ * page still knows who is signed in after the access token expires (the next write refreshes). */
+function keepTokens(jar: CookieJar, tokens: Tokens): void {
+  if (tokens.refreshToken) {
+    jar.set(REFRESH_COOKIE, tokens.refreshToken, refreshCookieOptions());
+    jar.set(SESSION_COOKIE, tokens.accessToken, refreshCookieOptions());
+  } else {
+    jar.set(SESSION_COOKIE, tokens.accessToken, sessionCookieOptions(tokens.expiresIn));
+  }
+}
+
+function dropTokens(jar: CookieJar): void {
+  jar.set(SESSION_COOKIE, "", sessionCookieOptions(0));
+  jar.set(REFRESH_COOKIE, "", refreshCookieOptions(0));
+}
+
+/** A new access token from the refresh cookie, kept in the session cookie; undefined if there is
+ * none or Cognito refused it (then both cookies go). */
+async function refreshed(jar: CookieJar): Promise<string | undefined> {
+  const auth = authConfig();
+  const refreshToken = jar.get(REFRESH_COOKIE)?.value;
+  if (auth.mode !== "cognito" || !refreshToken) return undefined;
+  const result = await refreshSession({ endpoint: auth.endpoint, clientId: auth.clientId, refreshToken });
+  if (!result.ok) {
+    if (result.expired) dropTokens(jar);
+    return undefined;
+  }
+  jar.set(SESSION_COOKIE, result.accessToken, refreshCookieOptions());
+  return result.accessToken;
+}
+
+/** The access token a write is sent with: none without sign-in (auth open), else the cookie's,
+ * refreshed first when it has expired. */
 async function writeToken(): Promise<string | undefined> {
   const auth = authConfig();
   if (auth.mode !== "cognito") return undefined;
-  const token = (await cookies()).get(SESSION_COOKIE)?.value;
-  if (!readSession(token)) back("error", token ? SESSION_ENDED : SIGN_IN_FIRST);
-  return token;
+  const jar = await cookies();
+  const accessToken = jar.get(SESSION_COOKIE)?.value;
+  const refreshToken = jar.get(REFRESH_COOKIE)?.value;
+  const result = await tokenForWrite({ endpoint: auth.endpoint, clientId: auth.clientId, accessToken, refreshToken });
+  if (result.ok) {
+    if (result.refreshed) jar.set(SESSION_COOKIE, result.accessToken, refreshCookieOptions());
+    return result.accessToken;
+  }
+  if (!result.signedOut) back("error", "Sign-in is not available right now; try again later.");
+  if (accessToken || refreshToken) dropTokens(jar);
+  back("error", accessToken || refreshToken ? SESSION_ENDED : SIGN_IN_FIRST);
 }
 
-/** The API said 401: the cookie's token is no good any more (expired, pool replaced): drop it. */
-async function endSession(): Promise<never> {
-  (await cookies()).set(SESSION_COOKIE, "", sessionCookieOptions(0));
-  back("error", SESSION_ENDED);
+/**
+ * Runs a write with the session's token; if the API answers 401 (the token expired on the way, or
+ * the pool was replaced) it refreshes once and tries again; a second 401 ends the session.
+ */
+async function withToken<T extends { status: number }>(write: (token: string | undefined) => Promise<T>): Promise<T> {
+  const first = await write(await writeToken());
+  if (first.status !== 401) return first;
+  const jar = await cookies();
+  const fresh = await refreshed(jar);
+  const second = fresh ? await write(fresh) : first;
+  if (second.status === 401) {
+    dropTokens(jar);
+    back("error", SESSION_ENDED);
+  }
+  return second;
 }
 
 export async function signInAction(formData: FormData): Promise<void> {
@@ -41,16 +107,89 @@ export async function signInAction(formData: FormData): Promise<void> {
   const input = validateCredentials(formData.get("email"), formData.get("password"));
   if (!input.ok) back("signin_error", input.error);
   const result = await signIn({ endpoint: auth.endpoint, clientId: auth.clientId, ...input.value });
-  if (!result.ok) back("signin_error", result.error);
-  (await cookies()).set(SESSION_COOKIE, result.accessToken, sessionCookieOptions(result.expiresIn));
+  const jar = await cookies();
+  if (!result.ok) {
+    if (result.challenge === "NEW_PASSWORD_REQUIRED") {
+      // The challenge's session goes in a short-lived httpOnly cookie, not in the URL.
+      jar.set(CHALLENGE_COOKIE, JSON.stringify({ session: result.session, username: result.username }), challengeCookieOptions());
+      redirect("/?new_password=1");
+    }
+    back("signin_error", result.error);
+  }
+  keepTokens(jar, result);
+  redirect("/");
+}
+
+export async function newPasswordAction(formData: FormData): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito") back("signin_error", "This site has no sign-in.");
+  const jar = await cookies();
+  let challenge: { session?: unknown; username?: unknown } = {};
+  try {
+    challenge = JSON.parse(jar.get(CHALLENGE_COOKIE)?.value ?? "{}");
+  } catch {
+    // a mangled cookie reads as no challenge
+  }
+  if (typeof challenge.session !== "string" || typeof challenge.username !== "string") {
+    back("signin_error", "That took too long: sign in again with the temporary password.");
+  }
+  const password = formData.get("password");
+  if (typeof password !== "string" || !password || password.length > 256) {
+    back("signin_error", "Choose a new password.", "&new_password=1");
+  }
+  const result = await respondNewPassword({
+    endpoint: auth.endpoint,
+    clientId: auth.clientId,
+    session: challenge.session,
+    username: challenge.username,
+    newPassword: password,
+  });
+  if (!result.ok) {
+    // A wrong new password keeps the challenge (its session is still good for a retry).
+    back("signin_error", result.challenge ? "Sign in again." : result.error, "&new_password=1");
+  }
+  jar.set(CHALLENGE_COOKIE, "", challengeCookieOptions(0));
+  keepTokens(jar, result);
+  redirect("/");
+}
+
+export async function signUpAction(formData: FormData): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito" || !auth.selfSignUp) back("signup_error", "This site does not take sign-ups.");
+  const input = validateCredentials(formData.get("email"), formData.get("password"));
+  if (!input.ok) back("signup_error", input.error);
+  const result = await signUp({ endpoint: auth.endpoint, clientId: auth.clientId, ...input.value });
+  if (!result.ok) back("signup_error", result.error);
+  if (result.confirmed) back("signin_error", "Your account is ready: sign in.");
+  redirect(`/?confirm=${encodeURIComponent(input.value.email)}`);
+}
+
+export async function confirmSignUpAction(formData: FormData): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito" || !auth.selfSignUp) back("signup_error", "This site does not take sign-ups.");
+  const input = validateCredentials(formData.get("email"), formData.get("password"));
+  const again = `&confirm=${encodeURIComponent(String(formData.get("email") ?? ""))}`;
+  if (!input.ok) back("signup_error", input.error, again);
+  const code = validateCode(formData.get("code"));
+  if (!code.ok) back("signup_error", code.error, again);
+  const confirmed = await confirmSignUp({ endpoint: auth.endpoint, clientId: auth.clientId, email: input.value.email, code: code.value });
+  if (!confirmed.ok) back("signup_error", confirmed.error, again);
+  // Confirmed: sign in with the password just given (never stored between the two forms).
+  const result = await signIn({ endpoint: auth.endpoint, clientId: auth.clientId, ...input.value });
+  if (!result.ok) back("signin_error", result.challenge ? "Sign in again." : `Your account is confirmed. ${result.error}`);
+  keepTokens(await cookies(), result);
   redirect("/");
 }
 
 export async function signOutAction(): Promise<void> {
   const auth = authConfig();
   const jar = await cookies();
-  const token = jar.get(SESSION_COOKIE)?.value;
-  jar.set(SESSION_COOKIE, "", sessionCookieOptions(0));
+  let token = jar.get(SESSION_COOKIE)?.value;
+  const hadRefresh = Boolean(jar.get(REFRESH_COOKIE)?.value);
+  // GlobalSignOut takes a valid access token; an expired one is refreshed first, so that the
+  // refresh token is revoked too.
+  if (auth.mode === "cognito" && hadRefresh && !readSession(token)) token = await refreshed(jar);
+  dropTokens(jar);
   if (auth.mode === "cognito" && token) {
     await globalSignOut({ endpoint: auth.endpoint, accessToken: token });
   }
@@ -58,27 +197,26 @@ export async function signOutAction(): Promise<void> {
 }
 
 export async function createNoteAction(formData: FormData): Promise<void> {
-  const token = await writeToken();
   const input = validateNoteInput(formData.get("title"), formData.get("body"));
   if (!input.ok) back("error", input.error);
-  let status = 0;
-  try {
-    await createNote({ baseUrl: apiBaseUrl(), token, ...input.value });
-  } catch (err) {
-    status = err instanceof ApiError ? err.status : -1;
-  }
-  if (status === 401) await endSession();
+  const { status } = await withToken(async (token) => {
+    try {
+      await createNote({ baseUrl: apiBaseUrl(), token, ...input.value });
+      return { status: 0 };
+    } catch (err) {
+      return { status: err instanceof ApiError ? err.status : -1 };
+    }
+  });
   if (status !== 0) back("error", status > 0 ? `The note was not saved (the API answered ${status}).` : "The note was not saved (the API is not reachable).");
   redirect("/");
 }
 
 export async function summarizeNoteAction(formData: FormData): Promise<void> {
-  const token = await writeToken();
   const noteId = Number(formData.get("note_id"));
-  const result = await requestSummary({ baseUrl: apiBaseUrl(), noteId, token });
-  if (!result.ok) {
-    if (result.status === 401) await endSession();
-    back("error", result.error);
-  }
+  const result = await withToken(async (token) => {
+    const r = await requestSummary({ baseUrl: apiBaseUrl(), noteId, token });
+    return { ...r, status: r.ok ? 0 : (r.status ?? -1) };
+  });
+  if (!result.ok) back("error", result.error);
   redirect(`/?queued=${noteId}`);
 }

@@ -18,7 +18,7 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { signIn } from "../lib/auth.mjs";
+import { refreshSession, signIn } from "../lib/auth.mjs";
 
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const API_DIR = resolve(WEB_DIR, "../api");
@@ -290,7 +290,9 @@ test("anyone reads; a user signs in through the page, writes, signs out; anonymo
   assert.equal(cookie.secure, true);
   assert.equal(cookie.sameSite, "Lax");
   assert.equal(cookie.path, "/");
-  assert.ok(cookie.expires > before && cookie.expires <= before + 3600 + 5, `expires ${cookie.expires}`);
+  // With a refresh token kept, the session cookie lives as long as it (30 days): an expired access
+  // token in it is refreshed before the next write (the test below).
+  assert.ok(cookie.expires > before && cookie.expires <= before + 30 * 86400 + 5, `expires ${cookie.expires}`);
   assert.equal(await page.evaluate(() => document.cookie), "", "scripts must not see the session");
 
   // Create a note through the server action; the page re-renders with it.
@@ -413,4 +415,138 @@ test("home page still answers 200 with an error notice when the API is down", as
   const html = await res.text();
   assert.match(html, /data-testid="api-error"/);
   assert.match(html, /notes API is not available/);
+});
+
+/** A JWT-shaped access token that expired a minute ago (unsigned: the web only reads its claims). */
+function expiredToken(/** @type {string} */ username) {
+  const claims = { username, exp: Math.floor(Date.now() / 1000) - 60 };
+  return ["e30", Buffer.from(JSON.stringify(claims)).toString("base64url"), "sig"].join(".");
+}
+
+/** @param {import("playwright-core").Page} page @param {string} email @param {string} password */
+/** @param {string} base */
+async function signInThroughPage(page, base, email, password) {
+  await page.goto(`${base}/`, { waitUntil: "networkidle" });
+  await page.fill("form[aria-label='Sign in'] input[name=email]", email);
+  await page.fill("form[aria-label='Sign in'] input[name=password]", password);
+  await Promise.all([page.waitForURL(/\/(\?.*)?$/), page.click("form[aria-label='Sign in'] button[type=submit]")]);
+}
+
+test("an expired access token is refreshed with the refresh cookie before a write; sign-out revokes it", async () => {
+  assert.ok(browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInThroughPage(page, webUrl, EMAIL, PASSWORD);
+  await page.getByTestId("signed-in").waitFor();
+  const jar = await context.cookies();
+  const refresh = jar.find((c) => c.name === "refresh");
+  const session = jar.find((c) => c.name === "session");
+  assert.ok(refresh && session, "no refresh or session cookie");
+  assert.equal(refresh.httpOnly, true);
+  assert.equal(refresh.secure, true);
+  assert.equal(refresh.sameSite, "Lax");
+  assert.equal(refresh.path, "/");
+  const now = Date.now() / 1000;
+  assert.ok(refresh.expires > now + 29 * 86400 && refresh.expires <= now + 30 * 86400 + 5, `refresh expires ${refresh.expires}`);
+
+  // The access token has "expired": the page still knows the user (a refresh token is kept)...
+  const username = JSON.parse(Buffer.from(session.value.split(".")[1], "base64url").toString()).username;
+  const expired = expiredToken(username);
+  await context.addCookies([{ ...session, value: expired }]);
+  await page.goto(`${webUrl}/`, { waitUntil: "networkidle" });
+  await page.getByTestId("signed-in").waitFor();
+  // ...and the write gets a new access token from moto (REFRESH_TOKEN_AUTH) that the API accepts.
+  // The page stays at / through a server action, so waiting for the URL would not wait for the
+  // write: wait for its outcome on the page (the new note, or the action's error message).
+  await page.fill("input[name=title]", "After a refresh");
+  await page.click("form[aria-label='New note'] button[type=submit]");
+  const written = page.locator("h2", { hasText: "After a refresh" });
+  const refused = page.locator("p.error[role=alert]");
+  await written.or(refused).first().waitFor({ timeout: 15_000 });
+  assert.deepEqual(await refused.allTextContents(), [], "the write after a refresh failed");
+  assert.ok((await titles()).includes("After a refresh"), "the write after a refresh did not reach the API");
+  // The session cookie now holds moto's new access token (unexpired, same user), not the expired one.
+  const renewed = (await context.cookies()).find((c) => c.name === "session");
+  assert.ok(renewed && renewed.value !== expired, "the refreshed access token was not kept in the session cookie");
+  const claims = JSON.parse(Buffer.from(renewed.value.split(".")[1], "base64url").toString());
+  assert.equal(claims.username, username);
+  assert.equal(claims.token_use, "access");
+  assert.ok(claims.exp > Date.now() / 1000, `renewed token expired at ${claims.exp}`);
+
+  // Sign-out clears both cookies, and GlobalSignOut revoked the refresh token at Cognito.
+  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("form[aria-label='Account'] button[type=submit]")]);
+  await page.locator("form[aria-label='Sign in']").waitFor();
+  assert.deepEqual((await context.cookies()).filter((c) => ["session", "refresh"].includes(c.name)), []);
+  const again = await refreshSession({ endpoint: COGNITO, clientId: webEnv.USER_POOL_CLIENT_ID, refreshToken: refresh.value });
+  assert.deepEqual(again, { ok: false, expired: true });
+  await context.close();
+});
+
+test("an administrator's temporary password: the page asks for a new one (NEW_PASSWORD_REQUIRED), then signs in", async () => {
+  const email = "temporary@example.com";
+  await cognito("AdminCreateUser", {
+    UserPoolId: webEnv.USER_POOL_ISSUER.split("/").at(-1),
+    Username: email,
+    TemporaryPassword: "Temporary-pass-1",
+    UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: "true" }],
+    MessageAction: "SUPPRESS",
+  });
+  assert.ok(browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInThroughPage(page, webUrl, email, "Temporary-pass-1");
+  await page.locator("form[aria-label='New password']").waitFor();
+  const challenge = (await context.cookies()).find((c) => c.name === "challenge");
+  assert.ok(challenge?.httpOnly && challenge.secure, "the challenge session must be in an httpOnly, Secure cookie");
+  assert.doesNotMatch(page.url(), /session|Temporary/i);
+  // A password the pool refuses: a plain message, the form again.
+  await page.fill("form[aria-label='New password'] input[name=password]", "short");
+  await Promise.all([page.waitForURL(/signin_error=/), page.click("form[aria-label='New password'] button[type=submit]")]);
+  assert.match((await page.getByTestId("signin-error").textContent()) ?? "", /does not meet the policy/);
+  await page.fill("form[aria-label='New password'] input[name=password]", "Chosen-password-42");
+  await Promise.all([page.waitForURL(`${webUrl}/`), page.click("form[aria-label='New password'] button[type=submit]")]);
+  await page.getByTestId("signed-in").waitFor();
+  assert.equal((await context.cookies()).filter((c) => c.name === "challenge").length, 0);
+  assert.ok((await signIn({ endpoint: COGNITO, clientId: webEnv.USER_POOL_CLIENT_ID, email, password: "Chosen-password-42" })).ok);
+  await context.close();
+});
+
+test("with SELF_SIGN_UP=true a visitor signs up, confirms the emailed code and is signed in; without it there is no form", async () => {
+  assert.ok(browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${webUrl}/`, { waitUntil: "networkidle" });
+  assert.equal(await page.locator("form[aria-label='Sign up']").count(), 0, "the dev stack has selfSignUp off");
+
+  const port = await freePort();
+  webServers.push(startWeb(port, apiUrl, { ...webEnv, SELF_SIGN_UP: "true" }));
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/healthz`, 60_000);
+  const email = "newcomer@example.com";
+  await page.goto(`${base}/`, { waitUntil: "networkidle" });
+  await page.fill("form[aria-label='Sign up'] input[name=email]", email);
+  await page.fill("form[aria-label='Sign up'] input[name=password]", "weak");
+  await Promise.all([page.waitForURL(/signup_error=/), page.click("form[aria-label='Sign up'] button[type=submit]")]);
+  assert.match((await page.getByTestId("signup-error").textContent()) ?? "", /does not meet the policy/);
+  assert.doesNotMatch(await page.content(), /Exception|at \w+ \(|node_modules/);
+
+  await page.fill("form[aria-label='Sign up'] input[name=email]", email);
+  await page.fill("form[aria-label='Sign up'] input[name=password]", "Newcomer-pass-7");
+  await Promise.all([page.waitForURL(/confirm=/), page.click("form[aria-label='Sign up'] button[type=submit]")]);
+  // moto's ConfirmSignUp accepts any code (it sends no email).
+  await page.fill("form[aria-label='Confirm account'] input[name=code]", "123456");
+  await page.fill("form[aria-label='Confirm account'] input[name=password]", "Newcomer-pass-7");
+  await Promise.all([page.waitForURL(`${base}/`), page.click("form[aria-label='Confirm account'] button[type=submit]")]);
+  await page.getByTestId("signed-in").waitFor();
+  assert.ok((await context.cookies()).some((c) => c.name === "refresh"));
+  // Signing up again with the same email is a plain message.
+  const other = await browser.newContext();
+  const second = await other.newPage();
+  await second.goto(`${base}/`, { waitUntil: "networkidle" });
+  await second.fill("form[aria-label='Sign up'] input[name=email]", email);
+  await second.fill("form[aria-label='Sign up'] input[name=password]", "Newcomer-pass-7");
+  await Promise.all([second.waitForURL(/signup_error=/), second.click("form[aria-label='Sign up'] button[type=submit]")]);
+  assert.match((await second.getByTestId("signup-error").textContent()) ?? "", /exists already/);
+  await other.close();
+  await context.close();
 });

@@ -13,12 +13,26 @@
 // - else (`auth: none`): read-only; the shipped API refuses every write.
 
 /**
- * @typedef {{ mode: "cognito", clientId: string, endpoint: string } | { mode: "open" } | { mode: "none" }} AuthConfig
- * @typedef {{ ok: true, accessToken: string, expiresIn: number } | { ok: false, error: string }} SignInResult
+ * @typedef {{ mode: "cognito", clientId: string, endpoint: string, selfSignUp: boolean } | { mode: "open" } | { mode: "none" }} AuthConfig
+ * @typedef {{ ok: true, accessToken: string, expiresIn: number, refreshToken?: string }} Tokens
+ * @typedef {{ ok: false, challenge: "NEW_PASSWORD_REQUIRED", session: string, username: string }} NewPasswordChallenge
+ * @typedef {Tokens | NewPasswordChallenge | { ok: false, error: string, challenge?: undefined }} SignInResult
  * @typedef {{ username: string, expiresAt: number }} Session
  */
 
 export const SESSION_COOKIE = "session";
+// Cognito's refresh token, in its own cookie. It lives as long as the app client's refresh
+// tokens: `refresh_token_days` in components/security/user_pool.py (30 days; the stack does not
+// change it). Token revocation is on there, so GlobalSignOut makes it useless at once.
+export const REFRESH_COOKIE = "refresh";
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60;
+// A NEW_PASSWORD_REQUIRED challenge's session (Cognito's, valid 3 minutes) and username, kept
+// between the sign-in form and the new-password form.
+export const CHALLENGE_COOKIE = "challenge";
+/** A token this close to its `exp` is refreshed before a write, so it does not expire on its way
+ * to the API (and clocks a few seconds apart do not matter). */
+export const REFRESH_MARGIN_SECONDS = 30;
+export const CHALLENGE_SECONDS = 180;
 // The cookie never outlives the token: Max-Age is the token's lifetime (Cognito's ExpiresIn),
 // capped at this (the app client's access tokens last an hour; Cognito allows up to a day).
 export const MAX_SESSION_SECONDS = 24 * 60 * 60;
@@ -43,7 +57,9 @@ export function authConfig(env = process.env) {
     }
     // COGNITO_ENDPOINT is for tests only (moto's cognito-idp); deployed stacks never set it.
     const endpoint = (env.COGNITO_ENDPOINT ?? "").trim() || new URL(issuer).origin;
-    return { mode: "cognito", clientId, endpoint: endpoint.replace(/\/+$/, "") };
+    // SELF_SIGN_UP=true (the stack's selfSignUp dial): the page offers Cognito's SignUp.
+    const selfSignUp = (env.SELF_SIGN_UP ?? "").trim().toLowerCase() === "true";
+    return { mode: "cognito", clientId, endpoint: endpoint.replace(/\/+$/, ""), selfSignUp };
   }
   if ((env.ALLOW_ANONYMOUS_WRITES ?? "").trim().toLowerCase() === "true") return { mode: "open" };
   return { mode: "none" };
@@ -110,6 +126,36 @@ export function validateCredentials(email, password) {
 }
 
 /**
+ * The tokens of a successful InitiateAuth or RespondToAuthChallenge answer, or a
+ * NEW_PASSWORD_REQUIRED challenge, or a plain message.
+ * @param {Record<string, any>} data
+ * @returns {SignInResult}
+ */
+function authResult(data) {
+  const result = data.AuthenticationResult;
+  if (result && typeof result.AccessToken === "string") {
+    const expiresIn = Number(result.ExpiresIn);
+    return {
+      ok: true,
+      accessToken: result.AccessToken,
+      expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600,
+      ...(typeof result.RefreshToken === "string" ? { refreshToken: result.RefreshToken } : {}),
+    };
+  }
+  const challenge = data.ChallengeName;
+  if (challenge === "NEW_PASSWORD_REQUIRED" && typeof data.Session === "string") {
+    // An administrator's temporary password: the user chooses a new one (RespondToAuthChallenge).
+    const username = data.ChallengeParameters?.USERNAME;
+    if (typeof username === "string" && username) return { ok: false, challenge, session: data.Session, username };
+  }
+  if (typeof challenge === "string") {
+    // SOFTWARE_TOKEN_MFA, MFA_SETUP, ...: this web cannot ask for an MFA code yet.
+    return { ok: false, error: "This account needs a second sign-in step (MFA), which this site cannot ask for yet; ask an administrator." };
+  }
+  return { ok: false, error: UNAVAILABLE };
+}
+
+/**
  * USER_PASSWORD_AUTH with the app client (no secret).
  * @param {{ endpoint: string, clientId: string, email: string, password: string, fetchImpl?: typeof fetch }} options
  * @returns {Promise<SignInResult>}
@@ -121,21 +167,154 @@ export async function signIn({ endpoint, clientId, email, password, fetchImpl })
     body: { AuthFlow: "USER_PASSWORD_AUTH", ClientId: clientId, AuthParameters: { USERNAME: email, PASSWORD: password } },
     fetchImpl,
   });
-  if (status === 200) {
-    const result = data.AuthenticationResult;
-    if (result && typeof result.AccessToken === "string") {
-      const expiresIn = Number(result.ExpiresIn);
-      return { ok: true, accessToken: result.AccessToken, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
-    }
-    if (typeof data.ChallengeName === "string") {
-      // NEW_PASSWORD_REQUIRED (an administrator's temporary password), SOFTWARE_TOKEN_MFA, ...
-      const what = data.ChallengeName === "NEW_PASSWORD_REQUIRED" ? "a new password" : "a second sign-in step";
-      return { ok: false, error: `This account needs ${what}, which this site cannot ask for yet; ask an administrator.` };
-    }
-    return { ok: false, error: UNAVAILABLE };
-  }
+  if (status === 200) return authResult(data);
   if (status === 0 || status >= 500) return { ok: false, error: UNAVAILABLE };
   return { ok: false, error: SIGN_IN_ERRORS[errorType(data)] ?? UNAVAILABLE };
+}
+
+/**
+ * REFRESH_TOKEN_AUTH: a new access token for the refresh token (Cognito does not hand out a new
+ * refresh token here unless the app client rotates them, which ours does not).
+ * @param {{ endpoint: string, clientId: string, refreshToken: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true, accessToken: string, expiresIn: number } | { ok: false, expired: boolean }>}
+ *   expired: Cognito refused the refresh token (revoked, expired): the user signs in again
+ */
+export async function refreshSession({ endpoint, clientId, refreshToken, fetchImpl }) {
+  const { status, data } = await callCognito({
+    endpoint,
+    operation: "InitiateAuth",
+    body: { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: clientId, AuthParameters: { REFRESH_TOKEN: refreshToken } },
+    fetchImpl,
+  });
+  if (status === 200) {
+    const result = authResult(data);
+    if (result.ok) return { ok: true, accessToken: result.accessToken, expiresIn: result.expiresIn };
+    return { ok: false, expired: false };
+  }
+  return { ok: false, expired: status >= 400 && status < 500 && errorType(data) === "NotAuthorizedException" };
+}
+
+/**
+ * The access token to send with a write: the session cookie's while it has more than
+ * REFRESH_MARGIN_SECONDS left, else a new one from the refresh token (REFRESH_TOKEN_AUTH) before the write.
+ * @param {{ endpoint: string, clientId: string, accessToken: string | undefined, refreshToken: string | undefined, nowSeconds?: number, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true, accessToken: string, refreshed: boolean } | { ok: false, signedOut: boolean }>}
+ *   signedOut: there is no usable session any more (drop the cookies); else Cognito is unreachable
+ */
+export async function tokenForWrite({ endpoint, clientId, accessToken, refreshToken, nowSeconds = Date.now() / 1000, fetchImpl }) {
+  if (accessToken && readSession(accessToken, nowSeconds + REFRESH_MARGIN_SECONDS)) return { ok: true, accessToken, refreshed: false };
+  if (!refreshToken) return { ok: false, signedOut: true };
+  const result = await refreshSession({ endpoint, clientId, refreshToken, fetchImpl });
+  if (result.ok) return { ok: true, accessToken: result.accessToken, refreshed: true };
+  return { ok: false, signedOut: result.expired };
+}
+
+/** Cognito's password-policy and code errors, as the sign-up and new-password forms say them. */
+const ACCOUNT_ERRORS = /** @type {Record<string, string>} */ ({
+  InvalidPasswordException:
+    "The password does not meet the policy: at least 12 characters, with a lower-case letter, an upper-case letter and a digit.",
+  UsernameExistsException: "An account with this email address exists already: sign in instead.",
+  CodeMismatchException: "That code is not right: check the email and try again.",
+  ExpiredCodeException: "That code has expired: sign up again to get a new one.",
+  NotAuthorizedException: "This cannot be done: sign in again or ask an administrator.",
+  UserNotFoundException: "This cannot be done: sign in again or ask an administrator.",
+  TooManyRequestsException: "Too many attempts; wait a minute and try again.",
+  LimitExceededException: "Too many attempts; wait a minute and try again.",
+  TooManyFailedAttemptsException: "Too many attempts; wait a minute and try again.",
+  InvalidParameterException: "Enter a valid email address and password.",
+  CodeDeliveryFailureException: "The confirmation email could not be sent; try again later.",
+});
+
+/**
+ * Cognito's own wording of a password-policy failure ("Password did not conform with policy:
+ * Password must have uppercase characters") names the rule that failed; it is shown only when it
+ * has exactly that plain shape, else the policy in our words.
+ * @param {Record<string, any>} data
+ */
+function accountError(data) {
+  const type = errorType(data);
+  const message = typeof data.message === "string" ? data.message : typeof data.Message === "string" ? data.Message : "";
+  const policy = /^Password did not conform with policy: ([A-Za-z ]{1,80})$/.exec(message);
+  if (type === "InvalidPasswordException" && policy) return `The password does not meet the policy: ${policy[1].toLowerCase()}.`;
+  return ACCOUNT_ERRORS[type] ?? UNAVAILABLE;
+}
+
+/**
+ * Cognito's SignUp (the pool must allow it: the stack's selfSignUp dial). The email is the
+ * username; Cognito emails a code to confirm it.
+ * @param {{ endpoint: string, clientId: string, email: string, password: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true, confirmed: boolean } | { ok: false, error: string }>}
+ */
+export async function signUp({ endpoint, clientId, email, password, fetchImpl }) {
+  const { status, data } = await callCognito({
+    endpoint,
+    operation: "SignUp",
+    body: { ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: "email", Value: email }] },
+    fetchImpl,
+  });
+  if (status === 200) return { ok: true, confirmed: data.UserConfirmed === true };
+  if (status === 0 || status >= 500) return { ok: false, error: UNAVAILABLE };
+  return { ok: false, error: accountError(data) };
+}
+
+/**
+ * ConfirmSignUp with the emailed code.
+ * @param {{ endpoint: string, clientId: string, email: string, code: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true } | { ok: false, error: string }>}
+ */
+export async function confirmSignUp({ endpoint, clientId, email, code, fetchImpl }) {
+  const { status, data } = await callCognito({
+    endpoint,
+    operation: "ConfirmSignUp",
+    body: { ClientId: clientId, Username: email, ConfirmationCode: code },
+    fetchImpl,
+  });
+  if (status === 200) return { ok: true };
+  if (status === 0 || status >= 500) return { ok: false, error: UNAVAILABLE };
+  return { ok: false, error: accountError(data) };
+}
+
+/**
+ * Answers a NEW_PASSWORD_REQUIRED challenge with the password the user chose.
+ * @param {{ endpoint: string, clientId: string, session: string, username: string, newPassword: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<SignInResult>}
+ */
+export async function respondNewPassword({ endpoint, clientId, session, username, newPassword, fetchImpl }) {
+  const { status, data } = await callCognito({
+    endpoint,
+    operation: "RespondToAuthChallenge",
+    body: {
+      ClientId: clientId,
+      ChallengeName: "NEW_PASSWORD_REQUIRED",
+      Session: session,
+      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
+    },
+    fetchImpl,
+  });
+  if (status === 200) return authResult(data);
+  if (status === 0 || status >= 500) return { ok: false, error: UNAVAILABLE };
+  // A stale challenge session reads as NotAuthorizedException ("Invalid session ...").
+  if (errorType(data) === "NotAuthorizedException") return { ok: false, error: "That took too long: sign in again with the temporary password." };
+  return { ok: false, error: accountError(data) };
+}
+
+/** @param {unknown} code */
+export function validateCode(code) {
+  const c = typeof code === "string" ? code.trim() : "";
+  // Cognito's codes are digits (6 by default); the API model allows up to 2048 characters.
+  return /^[0-9A-Za-z:-]{1,64}$/.test(c) ? { ok: /** @type {const} */ (true), value: c } : { ok: /** @type {const} */ (false), error: "Enter the code from the email." };
+}
+
+/**
+ * The refresh cookie: like the session cookie, but lives as long as the refresh token.
+ */
+export function refreshCookieOptions(maxAge = REFRESH_TOKEN_SECONDS) {
+  return /** @type {const} */ ({ httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: Math.max(0, Math.floor(maxAge)) });
+}
+
+/** The challenge cookie: the few minutes a challenge session lasts. */
+export function challengeCookieOptions(maxAge = CHALLENGE_SECONDS) {
+  return /** @type {const} */ ({ httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: Math.max(0, Math.floor(maxAge)) });
 }
 
 /**
@@ -169,6 +348,30 @@ export function sessionCookieOptions(expiresIn) {
  * @returns {Session | null}
  */
 export function readSession(token, nowSeconds = Date.now() / 1000) {
+  const session = decodeSession(token);
+  return session && session.expiresAt > nowSeconds ? session : null;
+}
+
+/**
+ * Who is signed in once the refresh token counts: an expired access token still names the user
+ * while a refresh token is kept (the next write gets a new access token first).
+ * @param {string | undefined} token the session cookie
+ * @param {boolean} hasRefresh whether the refresh cookie is there
+ * @param {number} [nowSeconds]
+ * @returns {(Session & { expired: boolean }) | null}
+ */
+export function sessionState(token, hasRefresh, nowSeconds = Date.now() / 1000) {
+  const session = decodeSession(token);
+  if (!session) return null;
+  const expired = session.expiresAt <= nowSeconds;
+  return expired && !hasRefresh ? null : { ...session, expired };
+}
+
+/**
+ * @param {string | undefined} token
+ * @returns {Session | null}
+ */
+function decodeSession(token) {
   if (!token) return null;
   const parts = token.split(".");
   if (parts.length !== 3) return null;
@@ -178,7 +381,7 @@ export function readSession(token, nowSeconds = Date.now() / 1000) {
   } catch {
     return null;
   }
-  if (!claims || typeof claims !== "object" || typeof claims.exp !== "number" || claims.exp <= nowSeconds) return null;
+  if (!claims || typeof claims !== "object" || typeof claims.exp !== "number") return null;
   const username = typeof claims.username === "string" ? claims.username : typeof claims.sub === "string" ? claims.sub : "";
   return { username, expiresAt: claims.exp };
 }

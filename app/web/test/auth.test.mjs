@@ -4,11 +4,21 @@ import { after, before, describe, test } from "node:test";
 
 import {
   authConfig,
+  challengeCookieOptions,
+  confirmSignUp,
   globalSignOut,
   MAX_SESSION_SECONDS,
   readSession,
+  REFRESH_MARGIN_SECONDS,
+  REFRESH_TOKEN_SECONDS,
+  refreshCookieOptions,
+  respondNewPassword,
   sessionCookieOptions,
+  sessionState,
   signIn,
+  signUp,
+  tokenForWrite,
+  validateCode,
   validateCredentials,
 } from "../lib/auth.mjs";
 import { applySiteOrigins, siteOriginHosts } from "../lib/site-origins.mjs";
@@ -21,11 +31,18 @@ describe("authConfig", () => {
       mode: "cognito",
       clientId: "c1",
       endpoint: "https://cognito-idp.eu-west-1.amazonaws.com",
+      selfSignUp: false,
     });
+  });
+  test("SELF_SIGN_UP=true (the selfSignUp dial) turns sign-up on; anything else leaves it off", () => {
+    const base = { USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER };
+    assert.equal(/** @type {any} */ (authConfig({ ...base, SELF_SIGN_UP: "true" })).selfSignUp, true);
+    assert.equal(/** @type {any} */ (authConfig({ ...base, SELF_SIGN_UP: "yes" })).selfSignUp, false);
+    assert.deepEqual(authConfig({ SELF_SIGN_UP: "true" }), { mode: "none" });
   });
   test("COGNITO_ENDPOINT (tests) replaces the endpoint, not the client", () => {
     const config = authConfig({ USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER, COGNITO_ENDPOINT: "http://127.0.0.1:5000/" });
-    assert.deepEqual(config, { mode: "cognito", clientId: "c1", endpoint: "http://127.0.0.1:5000" });
+    assert.deepEqual(config, { mode: "cognito", clientId: "c1", endpoint: "http://127.0.0.1:5000", selfSignUp: false });
   });
   test("open with ALLOW_ANONYMOUS_WRITES=true, else none", () => {
     assert.deepEqual(authConfig({ ALLOW_ANONYMOUS_WRITES: "true" }), { mode: "open" });
@@ -121,11 +138,21 @@ describe("signIn and globalSignOut (the cognito-idp JSON protocol)", () => {
     });
   }
 
-  test("a challenge (temporary password, MFA) is refused with an explanation", async () => {
-    cognito.answers.push([200, { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s" }]);
+  test("the refresh token is kept when Cognito hands one out", async () => {
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "tok", ExpiresIn: 3600, RefreshToken: "ref" } }]);
+    assert.deepEqual(await call(), { ok: true, accessToken: "tok", expiresIn: 3600, refreshToken: "ref" });
+  });
+
+  test("NEW_PASSWORD_REQUIRED comes back as a challenge with its session and username", async () => {
+    cognito.answers.push([200, { ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "s", ChallengeParameters: { USERNAME: "u-1" } }]);
+    assert.deepEqual(await call(), { ok: false, challenge: "NEW_PASSWORD_REQUIRED", session: "s", username: "u-1" });
+  });
+
+  test("an MFA challenge is refused with an explanation", async () => {
+    cognito.answers.push([200, { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s" }]);
     const result = await call();
-    assert.ok(!result.ok);
-    assert.match(result.error, /new password/);
+    assert.ok(!result.ok && !result.challenge);
+    assert.match(result.error, /MFA/);
   });
 
   test("Cognito down or unreachable", async () => {
@@ -143,6 +170,116 @@ describe("signIn and globalSignOut (the cognito-idp JSON protocol)", () => {
     assert.deepEqual(cognito.seen.at(-1).body, { AccessToken: "tok" });
     cognito.answers.push([400, { __type: "NotAuthorizedException" }]);
     assert.equal(await globalSignOut({ endpoint: cognito.endpoint, accessToken: "tok" }), false);
+  });
+});
+
+describe("refresh, sign-up and the new-password challenge", () => {
+  /** @type {any} */ let cognito;
+  before(async () => (cognito = await startCannedCognito()));
+  after(() => cognito.server.close());
+  const jwt = (/** @type {object} */ claims) => ["e30", Buffer.from(JSON.stringify(claims)).toString("base64url"), "sig"].join(".");
+  const NOW = 10_000;
+
+  test("an unexpired access token is used as it is, without asking Cognito", async () => {
+    const accessToken = jwt({ username: "u", exp: NOW + 60 });
+    const before = cognito.seen.length;
+    const result = await tokenForWrite({ endpoint: cognito.endpoint, clientId: "c1", accessToken, refreshToken: "ref", nowSeconds: NOW });
+    assert.deepEqual(result, { ok: true, accessToken, refreshed: false });
+    assert.equal(cognito.seen.length, before);
+  });
+
+  test("a token within the margin of its expiry is refreshed; one just outside it is not", async () => {
+    const inside = jwt({ username: "u", exp: NOW + REFRESH_MARGIN_SECONDS });
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "new", ExpiresIn: 3600 } }]);
+    const args = { endpoint: cognito.endpoint, clientId: "c1", refreshToken: "ref", nowSeconds: NOW };
+    assert.deepEqual(await tokenForWrite({ ...args, accessToken: inside }), { ok: true, accessToken: "new", refreshed: true });
+    const outside = jwt({ username: "u", exp: NOW + REFRESH_MARGIN_SECONDS + 1 });
+    const before = cognito.seen.length;
+    assert.deepEqual(await tokenForWrite({ ...args, accessToken: outside }), { ok: true, accessToken: outside, refreshed: false });
+    assert.equal(cognito.seen.length, before);
+  });
+
+  test("an expired access token is replaced with REFRESH_TOKEN_AUTH before the write", async () => {
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "new", ExpiresIn: 3600 } }]);
+    const expired = jwt({ username: "u", exp: NOW });
+    const result = await tokenForWrite({ endpoint: cognito.endpoint, clientId: "c1", accessToken: expired, refreshToken: "ref", nowSeconds: NOW });
+    assert.deepEqual(result, { ok: true, accessToken: "new", refreshed: true });
+    const sent = cognito.seen.at(-1);
+    assert.equal(sent.target, "AWSCognitoIdentityProviderService.InitiateAuth");
+    assert.deepEqual(sent.body, { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: "c1", AuthParameters: { REFRESH_TOKEN: "ref" } });
+  });
+
+  test("a revoked or expired refresh token signs the user out; Cognito down does not", async () => {
+    const expired = jwt({ username: "u", exp: NOW - 1 });
+    const args = { endpoint: cognito.endpoint, clientId: "c1", accessToken: expired, refreshToken: "ref", nowSeconds: NOW };
+    cognito.answers.push([400, { __type: "NotAuthorizedException", message: "Refresh Token has been revoked" }]);
+    assert.deepEqual(await tokenForWrite(args), { ok: false, signedOut: true });
+    cognito.answers.push([503, {}]);
+    assert.deepEqual(await tokenForWrite(args), { ok: false, signedOut: false });
+    assert.deepEqual(await tokenForWrite({ ...args, refreshToken: undefined }), { ok: false, signedOut: true });
+  });
+
+  test("sessionState: an expired token still names the user only while a refresh token is kept", () => {
+    const expired = jwt({ username: "u-1", exp: NOW });
+    assert.deepEqual(sessionState(expired, true, NOW), { username: "u-1", expiresAt: NOW, expired: true });
+    assert.equal(sessionState(expired, false, NOW), null);
+    assert.deepEqual(sessionState(jwt({ username: "u-1", exp: NOW + 1 }), false, NOW), { username: "u-1", expiresAt: NOW + 1, expired: false });
+    assert.equal(sessionState("junk", true, NOW), null);
+  });
+
+  test("the refresh cookie: httpOnly, Secure, SameSite=Lax, as long as the client's refresh tokens (30 days)", () => {
+    assert.deepEqual(refreshCookieOptions(), { httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: 30 * 86400 });
+    assert.equal(REFRESH_TOKEN_SECONDS, 30 * 86400);
+    assert.equal(refreshCookieOptions(0).maxAge, 0);
+    assert.deepEqual(challengeCookieOptions(), { httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: 180 });
+  });
+
+  test("SignUp sends the email as username and attribute; the policy error is plain", async () => {
+    cognito.answers.push([200, { UserConfirmed: false, UserSub: "x" }]);
+    assert.deepEqual(await signUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", password: "pw" }), { ok: true, confirmed: false });
+    const sent = cognito.seen.at(-1);
+    assert.equal(sent.target, "AWSCognitoIdentityProviderService.SignUp");
+    assert.deepEqual(sent.body, { ClientId: "c1", Username: "a@b.c", Password: "pw", UserAttributes: [{ Name: "email", Value: "a@b.c" }] });
+    cognito.answers.push([400, { __type: "InvalidPasswordException", message: "Password did not conform with policy: Password not long enough" }]);
+    assert.deepEqual(await signUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", password: "pw" }), {
+      ok: false,
+      error: "The password does not meet the policy: password not long enough.",
+    });
+    // Anything else in the message is not shown: the policy in our words.
+    cognito.answers.push([400, { __type: "InvalidPasswordException", message: "<script>x</script> at Foo (bar.js:1)" }]);
+    const other = await signUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", password: "pw" });
+    assert.ok(!other.ok);
+    assert.match(other.error, /at least 12 characters/);
+    assert.doesNotMatch(other.error, /script|bar\.js/);
+    cognito.answers.push([400, { __type: "UsernameExistsException", message: "detail" }]);
+    assert.match(/** @type {any} */ (await signUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", password: "pw" })).error, /exists already/);
+  });
+
+  test("ConfirmSignUp sends the code; a wrong code is a plain message", async () => {
+    cognito.answers.push([200, {}]);
+    assert.deepEqual(await confirmSignUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", code: "123456" }), { ok: true });
+    assert.equal(cognito.seen.at(-1).target, "AWSCognitoIdentityProviderService.ConfirmSignUp");
+    assert.deepEqual(cognito.seen.at(-1).body, { ClientId: "c1", Username: "a@b.c", ConfirmationCode: "123456" });
+    cognito.answers.push([400, { __type: "CodeMismatchException", message: "detail" }]);
+    assert.match(/** @type {any} */ (await confirmSignUp({ endpoint: cognito.endpoint, clientId: "c1", email: "a@b.c", code: "1" })).error, /code is not right/);
+    assert.equal(validateCode(" 123456 ").ok, true);
+    assert.equal(validateCode("").ok, false);
+    assert.equal(validateCode("12 34").ok, false);
+  });
+
+  test("RespondToAuthChallenge NEW_PASSWORD_REQUIRED with the session and username; tokens come back", async () => {
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "tok", ExpiresIn: 3600, RefreshToken: "ref" } }]);
+    const result = await respondNewPassword({ endpoint: cognito.endpoint, clientId: "c1", session: "s", username: "u-1", newPassword: "New-password-123" });
+    assert.deepEqual(result, { ok: true, accessToken: "tok", expiresIn: 3600, refreshToken: "ref" });
+    assert.equal(cognito.seen.at(-1).target, "AWSCognitoIdentityProviderService.RespondToAuthChallenge");
+    assert.deepEqual(cognito.seen.at(-1).body, {
+      ClientId: "c1",
+      ChallengeName: "NEW_PASSWORD_REQUIRED",
+      Session: "s",
+      ChallengeResponses: { USERNAME: "u-1", NEW_PASSWORD: "New-password-123" },
+    });
+    cognito.answers.push([400, { __type: "NotAuthorizedException", message: "Invalid session for the user." }]);
+    assert.match(/** @type {any} */ (await respondNewPassword({ endpoint: cognito.endpoint, clientId: "c1", session: "s", username: "u", newPassword: "x" })).error, /took too long/);
   });
 });
 
