@@ -29,7 +29,7 @@ ANY_LINK = re.compile(r"\]\((?!https?://|mailto:)([^)#\s]*)(?:#([^)\s]*))?\)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 GENERATED = re.compile(r"<!-- BEGIN [^>]*-->.*?<!-- END [^>]*-->", re.S)
-README_WORD_LIMIT = 1600
+README_WORD_LIMIT = 1550  # "at most ~1,500": a little room, no more
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".txt", ".sh", ".json", ".mjs", ".ts", ""}
 
 
