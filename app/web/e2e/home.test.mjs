@@ -669,7 +669,8 @@ test("with MFA=optional a user sets up an authenticator app (TOTP), and the next
 
   // The tokens are good for a write: the API accepts the access token the code step gave.
   await page.fill("input[name=title]", "Written after a TOTP sign-in");
-  await Promise.all([page.waitForURL(`${base}/`), page.click("form[aria-label='New note'] button[type=submit]")]);
+  await page.click("form[aria-label='New note'] button[type=submit]");
+  await page.locator("[data-testid=notes] h2", { hasText: "Written after a TOTP sign-in" }).waitFor();
   assert.ok((await titles()).includes("Written after a TOTP sign-in"));
   await context.close();
 });
