@@ -120,7 +120,10 @@ step "pytest (api, worker, migration and web as their task definitions; PostgreS
 start_moto() {
   local port
   port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$APP_DIR/.moto.log" 2>&1 &
+  # TOTP on: moto then checks MFA codes against its (single, fixed) TOTP secret, so the
+  # end-to-end test must type a real code computed from the secret the page shows.
+  MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true \
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$APP_DIR/.moto.log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then

@@ -58,6 +58,10 @@ SITE_ORIGINS_ENV = "SITE_ORIGINS"
 SELF_SIGN_UP_ENV = (
     "SELF_SIGN_UP"  # the web's sign-up switch (UserPool.sign_in_link with selfSignUp)
 )
+# The web's MFA switch: `optional` when the pool allows TOTP MFA (UserPool.sign_in_link with
+# totp_mfa), so the page offers to set up an authenticator app.
+MFA_ENV = "MFA"
+MFA_OPTIONAL = "optional"
 MAX_STOP_TIMEOUT = 120  # ECS allows a container stop timeout of at most 120 s on Fargate
 # An app secret's name is the environment variable the containers see, and the last part of its
 # parameter's name (SSM allows letters, digits and `_.-`): upper case, digits and underscores.

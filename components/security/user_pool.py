@@ -19,7 +19,8 @@ The services get the issuer, the client id and the JWKS URL through `link()` (ap
 a workload that `uses` auth); the API verifies access tokens against them. A workload that
 `uses` signIn (the web) gets the client id and the issuer through `sign_in_link()`: it calls
 InitiateAuth at the issuer's origin, the pool's regional cognito-idp endpoint; with
-`self_sign_up` it also gets `SELF_SIGN_UP=true` and offers Cognito's SignUp.
+`self_sign_up` it also gets `SELF_SIGN_UP=true` and offers Cognito's SignUp; with `totp_mfa`
+it gets `MFA=optional` and offers to set up an authenticator app.
 
 Inputs (UserPoolArgs, defaults in brackets): pool_name, region, self_sign_up [False], totp_mfa
 [False], deletion_protection [False], refresh_token_days [30].
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config.app_contract import SELF_SIGN_UP_ENV
+from components.config.app_contract import MFA_ENV, MFA_OPTIONAL, SELF_SIGN_UP_ENV
 from components.kit.component import Component, ComponentArgs
 from components.kit.links import Link
 
@@ -121,14 +122,16 @@ class UserPool(Component):
     def sign_in_link(self) -> Link:
         """What a workload that signs users in gets: the app client and the pool's issuer (its
         origin is the cognito-idp endpoint of the pool's region), and with `self_sign_up`
-        `SELF_SIGN_UP=true` (the web then offers a sign-up form). Nothing secret: the client has
-        no secret."""
+        `SELF_SIGN_UP=true` (the web then offers a sign-up form), and with `totp_mfa` `MFA=optional`
+        (the web then offers TOTP MFA set-up). Nothing secret: the client has no secret."""
         environment: dict[str, pulumi.Input[str]] = {
             "USER_POOL_ISSUER": self.issuer,
             "USER_POOL_CLIENT_ID": self.client_id,
         }
         if self.args.self_sign_up:
             environment[SELF_SIGN_UP_ENV] = "true"
+        if self.args.totp_mfa:
+            environment[MFA_ENV] = MFA_OPTIONAL
         return Link(environment=environment)
 
     # -- steps ---------------------------------------------------------------------------------

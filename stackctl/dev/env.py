@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.config.app_contract import (
+    MFA_ENV,
     SELF_SIGN_UP_ENV,
     SITE_ORIGINS_ENV,
     AppContract,
@@ -61,7 +62,9 @@ def internal_url_name(service: str) -> str:
     return f"{service.upper()}_INTERNAL_URL"
 
 
-def _service_names(workload: Workload, auth: str, self_sign_up: bool = False) -> EnvNames:
+def _service_names(
+    workload: Workload, auth: str, self_sign_up: bool = False, totp_mfa: bool = False
+) -> EnvNames:
     plain: set[str] = set(workload.image.fixed_env)
     secrets: set[str] = set()
     for store in workload.uses:
@@ -73,6 +76,8 @@ def _service_names(workload: Workload, auth: str, self_sign_up: bool = False) ->
     plain.update(internal_url_name(called) for called in workload.calls)
     if self_sign_up and auth == "cognito" and "signIn" in workload.uses:
         plain.add(SELF_SIGN_UP_ENV)  # UserPool.sign_in_link() with the selfSignUp dial
+    if totp_mfa and auth == "cognito" and "signIn" in workload.uses:
+        plain.add(MFA_ENV)  # UserPool.sign_in_link() with TOTP MFA (the mvp profile)
     # The app's knobs (components/compute/workloads.py, app_env)
     if auth == "open" and workload.serves and AUTH_USES & set(workload.uses):
         plain.add("ALLOW_ANONYMOUS_WRITES")
@@ -97,16 +102,22 @@ def host_service(contract: AppContract, task: Workload) -> Workload:
 
 
 def env_names(
-    contract: AppContract, name: str, auth: str = "open", self_sign_up: bool = False
+    contract: AppContract,
+    name: str,
+    auth: str = "open",
+    self_sign_up: bool = False,
+    totp_mfa: bool = False,
 ) -> EnvNames:
     """The environment names the service or task `name` receives with the stack's `auth` (and
-    its `selfSignUp` dial)."""
+    its `selfSignUp` dial; `totp_mfa`: the pool allows TOTP MFA, as in the mvp profile)."""
     if auth not in AUTH_MODES:
         raise ValueError(f"auth={auth!r}; allowed: {', '.join(AUTH_MODES)}")
     if name in contract.services:
-        return _service_names(contract.services[name], auth, self_sign_up)
+        return _service_names(contract.services[name], auth, self_sign_up, totp_mfa)
     if name in contract.tasks:
-        host = _service_names(host_service(contract, contract.tasks[name]), auth, self_sign_up)
+        host = _service_names(
+            host_service(contract, contract.tasks[name]), auth, self_sign_up, totp_mfa
+        )
         return EnvNames(name, host.plain, host.secrets, host.uses)
     known = sorted({*contract.services, *contract.tasks})
     raise ValueError(f"{name!r} is not a service or task of the contract ({', '.join(known)})")

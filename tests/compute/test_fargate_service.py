@@ -194,9 +194,10 @@ def test_web_gets_the_internal_api_url_listen_address_sign_in_no_secrets(graph: 
     env = environment(web)
     # ... and the site's origins, and the user pool's app client and issuer (auth: cognito, the
     # default; tests/security/test_user_pool.py checks the values).
+    # MFA (=optional) comes with them where the pool allows TOTP MFA (the mvp profile).
     sign_in = {"USER_POOL_CLIENT_ID", "USER_POOL_ISSUER"}
-    assert set(env) - sign_in == {"API_INTERNAL_URL", "HOSTNAME", "SITE_ORIGINS"}
-    assert sign_in <= set(env) or not sign_in & set(env)
+    assert set(env) - sign_in - {"MFA"} == {"API_INTERNAL_URL", "HOSTNAME", "SITE_ORIGINS"}
+    assert sign_in <= set(env) or not (sign_in | {"MFA"}) & set(env)
     if graph.config.get("fullstack:edge") == "public":
         # A public ALB resolves to public IPs: the web service goes through CloudFront.
         assert env["API_INTERNAL_URL"] == graph.exports["siteUrl"]

@@ -145,6 +145,22 @@ def test_the_web_offers_sign_up_only_with_the_self_sign_up_dial(plan: PlanFn, va
     assert "SELF_SIGN_UP" not in api, "only the web signs users up"
 
 
+@pytest.mark.parametrize(("stack", "mfa"), [("prod", True), ("dev", False)])
+def test_the_web_offers_mfa_set_up_only_where_the_pool_allows_it(
+    plan: PlanFn, stack: str, mfa: bool
+) -> None:
+    """mvp (prod) allows TOTP MFA: the web gets MFA=optional; lab (dev) has MFA off: no MFA."""
+    graph = plan(stack, "@imageTag=abc1234", "auth=cognito")
+    assert (pool(graph).get("mfaConfiguration") == "OPTIONAL") is mfa
+    tasks = task_definitions(graph)
+    web, api = environment(tasks["web"]), environment(tasks["api"])
+    if mfa:
+        assert web["MFA"] == "optional"
+    else:
+        assert "MFA" not in web
+    assert "MFA" not in api, "only the web signs users in"
+
+
 @pytest.mark.parametrize("mode", ["none", "open"])
 def test_without_a_pool_the_web_gets_no_sign_in(plan: PlanFn, mode: str) -> None:
     graph = plan("prod", "@imageTag=abc1234", f"auth={mode}")

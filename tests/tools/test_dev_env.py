@@ -55,7 +55,8 @@ def test_each_process_gets_the_names_its_task_definition_has(
     rendered = _rendered_names(plan, auth, self_sign_up)
     assert set(rendered) == {*contract.services, *contract.tasks}
     for role, (plain, secrets) in rendered.items():
-        derived = env_names(contract, role, auth, self_sign_up)
+        # prod is the mvp profile: its pool allows TOTP MFA (MFA=optional for the web)
+        derived = env_names(contract, role, auth, self_sign_up, totp_mfa=True)
         assert set(derived.plain) == plain, role
         assert set(derived.secrets) == secrets, role
 
@@ -65,7 +66,7 @@ def test_every_derived_name_is_one_the_image_declares() -> None:
     for name in [*contract.services, *contract.tasks]:
         workload = contract.services.get(name) or contract.tasks[name]
         section = RAW["images"][workload.image.name]
-        derived = env_names(contract, name, "cognito")
+        derived = env_names(contract, name, "cognito", self_sign_up=True, totp_mfa=True)
         assert set(derived.plain) <= {*section["env"], *section.get("fixedEnv", {})}, name
         assert set(derived.secrets) <= set(section["secrets"]), name
 

@@ -7,11 +7,16 @@ import {
   CHALLENGE_COOKIE,
   challengeCookieOptions,
   confirmSignUp,
+  associateSoftwareToken,
+  enableSoftwareTokenMfa,
   globalSignOut,
+  MFA_SETUP_COOKIE,
+  mfaSetupCookieOptions,
   readSession,
   REFRESH_COOKIE,
   refreshCookieOptions,
   refreshSession,
+  respondMfaCode,
   respondNewPassword,
   SESSION_COOKIE,
   sessionCookieOptions,
@@ -20,13 +25,14 @@ import {
   tokenForWrite,
   validateCode,
   validateCredentials,
+  validateTotpCode,
 } from "../lib/auth.mjs";
 import { ApiError, apiBaseUrl, createNote, requestSummary, validateNoteInput } from "../lib/notes.mjs";
 
 const SIGN_IN_FIRST = "Sign in to write.";
 const SESSION_ENDED = "Your session has ended: sign in again.";
 
-type Param = "error" | "signin_error" | "signup_error";
+type Param = "error" | "signin_error" | "signup_error" | "mfa_error";
 
 function back(param: Param, message: string, extra = ""): never {
   redirect(`/?${param}=${encodeURIComponent(message)}${extra}`);
@@ -34,6 +40,29 @@ function back(param: Param, message: string, extra = ""): never {
 
 type CookieJar = Awaited<ReturnType<typeof cookies>>;
 type Tokens = { accessToken: string; expiresIn: number; refreshToken?: string };
+type ChallengeName = "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA";
+type Challenge = { challenge: ChallengeName; session: string; username: string };
+const CHALLENGE_PAGE: Record<ChallengeName, string> = { NEW_PASSWORD_REQUIRED: "/?new_password=1", SOFTWARE_TOKEN_MFA: "/?mfa=1" };
+
+/** Keeps a challenge's session in the short-lived httpOnly cookie (never in the URL) and shows
+ * its form. */
+function toChallenge(jar: CookieJar, challenge: Challenge): never {
+  const { challenge: name, session, username } = challenge;
+  jar.set(CHALLENGE_COOKIE, JSON.stringify({ challenge: name, session, username }), challengeCookieOptions());
+  redirect(CHALLENGE_PAGE[name]);
+}
+
+/** The pending challenge of that name from the cookie, or undefined (none, another, mangled). */
+function pendingChallenge(jar: CookieJar, name: ChallengeName): Challenge | undefined {
+  let value: { challenge?: unknown; session?: unknown; username?: unknown } = {};
+  try {
+    value = JSON.parse(jar.get(CHALLENGE_COOKIE)?.value ?? "{}");
+  } catch {
+    // a mangled cookie reads as no challenge
+  }
+  if (value.challenge !== name || typeof value.session !== "string" || typeof value.username !== "string") return undefined;
+  return { challenge: name, session: value.session, username: value.username };
+}
 
 /** Keeps a sign-in's tokens. With a refresh token the session cookie lives as long as it, so the
  * page still knows who is signed in after the access token expires (the next write refreshes). */
@@ -109,11 +138,8 @@ export async function signInAction(formData: FormData): Promise<void> {
   const result = await signIn({ endpoint: auth.endpoint, clientId: auth.clientId, ...input.value });
   const jar = await cookies();
   if (!result.ok) {
-    if (result.challenge === "NEW_PASSWORD_REQUIRED") {
-      // The challenge's session goes in a short-lived httpOnly cookie, not in the URL.
-      jar.set(CHALLENGE_COOKIE, JSON.stringify({ session: result.session, username: result.username }), challengeCookieOptions());
-      redirect("/?new_password=1");
-    }
+    // A temporary password or TOTP MFA: the challenge's session waits in a short-lived cookie.
+    if (result.challenge) toChallenge(jar, result);
     back("signin_error", result.error);
   }
   keepTokens(jar, result);
@@ -124,15 +150,8 @@ export async function newPasswordAction(formData: FormData): Promise<void> {
   const auth = authConfig();
   if (auth.mode !== "cognito") back("signin_error", "This site has no sign-in.");
   const jar = await cookies();
-  let challenge: { session?: unknown; username?: unknown } = {};
-  try {
-    challenge = JSON.parse(jar.get(CHALLENGE_COOKIE)?.value ?? "{}");
-  } catch {
-    // a mangled cookie reads as no challenge
-  }
-  if (typeof challenge.session !== "string" || typeof challenge.username !== "string") {
-    back("signin_error", "That took too long: sign in again with the temporary password.");
-  }
+  const challenge = pendingChallenge(jar, "NEW_PASSWORD_REQUIRED");
+  if (!challenge) back("signin_error", "That took too long: sign in again with the temporary password.");
   const password = formData.get("password");
   if (typeof password !== "string" || !password || password.length > 256) {
     back("signin_error", "Choose a new password.", "&new_password=1");
@@ -145,11 +164,73 @@ export async function newPasswordAction(formData: FormData): Promise<void> {
     newPassword: password,
   });
   if (!result.ok) {
+    // The user has TOTP MFA on as well: the code comes next, with the new challenge session.
+    if (result.challenge === "SOFTWARE_TOKEN_MFA") toChallenge(jar, result);
     // A wrong new password keeps the challenge (its session is still good for a retry).
     back("signin_error", result.challenge ? "Sign in again." : result.error, "&new_password=1");
   }
   jar.set(CHALLENGE_COOKIE, "", challengeCookieOptions(0));
   keepTokens(jar, result);
+  redirect("/");
+}
+
+/** The second sign-in step of a user with TOTP MFA on: the authenticator app's code. */
+export async function mfaCodeAction(formData: FormData): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito") back("signin_error", "This site has no sign-in.");
+  const jar = await cookies();
+  const challenge = pendingChallenge(jar, "SOFTWARE_TOKEN_MFA");
+  if (!challenge) back("signin_error", "That took too long: sign in again.");
+  const code = validateTotpCode(formData.get("code"));
+  if (!code.ok) back("signin_error", code.error, "&mfa=1");
+  const result = await respondMfaCode({
+    endpoint: auth.endpoint,
+    clientId: auth.clientId,
+    session: challenge.session,
+    username: challenge.username,
+    code: code.value,
+  });
+  if (!result.ok) {
+    // A wrong or reused code may be tried again with the same session; anything else ends it.
+    if ("retry" in result && result.retry) back("signin_error", result.error, "&mfa=1");
+    jar.set(CHALLENGE_COOKIE, "", challengeCookieOptions(0));
+    back("signin_error", "error" in result ? result.error : "Sign in again.");
+  }
+  jar.set(CHALLENGE_COOKIE, "", challengeCookieOptions(0));
+  keepTokens(jar, result);
+  redirect("/");
+}
+
+/** TOTP set-up, step 1: a new secret from Cognito for the signed-in user, shown on the page. */
+export async function startMfaSetupAction(): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito" || !auth.mfa) back("mfa_error", "This site does not offer two-step sign-in.");
+  const token = await writeToken();
+  if (!token) back("error", SIGN_IN_FIRST);
+  const result = await associateSoftwareToken({ endpoint: auth.endpoint, accessToken: token });
+  if (!result.ok) back("mfa_error", result.error);
+  (await cookies()).set(MFA_SETUP_COOKIE, result.secret, mfaSetupCookieOptions());
+  redirect("/?mfa_setup=1");
+}
+
+/** TOTP set-up, step 2: the app's first code proves it has the secret; then MFA is on. */
+export async function verifyMfaSetupAction(formData: FormData): Promise<void> {
+  const auth = authConfig();
+  if (auth.mode !== "cognito" || !auth.mfa) back("mfa_error", "This site does not offer two-step sign-in.");
+  const jar = await cookies();
+  if (!jar.get(MFA_SETUP_COOKIE)?.value) back("mfa_error", "That took too long: start the set-up again.");
+  const code = validateTotpCode(formData.get("code"));
+  if (!code.ok) back("mfa_error", code.error, "&mfa_setup=1");
+  const token = await writeToken();
+  if (!token) back("error", SIGN_IN_FIRST);
+  const result = await enableSoftwareTokenMfa({ endpoint: auth.endpoint, accessToken: token, code: code.value });
+  if (!result.ok) back("mfa_error", result.error, "&mfa_setup=1");
+  jar.set(MFA_SETUP_COOKIE, "", mfaSetupCookieOptions(0));
+  redirect("/?mfa_on=1");
+}
+
+export async function cancelMfaSetupAction(): Promise<void> {
+  (await cookies()).set(MFA_SETUP_COOKIE, "", mfaSetupCookieOptions(0));
   redirect("/");
 }
 
@@ -190,6 +271,7 @@ export async function signOutAction(): Promise<void> {
   // refresh token is revoked too.
   if (auth.mode === "cognito" && hadRefresh && !readSession(token)) token = await refreshed(jar);
   dropTokens(jar);
+  jar.set(MFA_SETUP_COOKIE, "", mfaSetupCookieOptions(0));
   if (auth.mode === "cognito" && token) {
     await globalSignOut({ endpoint: auth.endpoint, accessToken: token });
   }

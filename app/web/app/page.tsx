@@ -1,14 +1,26 @@
 import { cookies } from "next/headers";
 import {
+  cancelMfaSetupAction,
   confirmSignUpAction,
   createNoteAction,
+  mfaCodeAction,
   newPasswordAction,
   signInAction,
   signOutAction,
   signUpAction,
+  startMfaSetupAction,
   summarizeNoteAction,
+  verifyMfaSetupAction,
 } from "./actions";
-import { authConfig, CHALLENGE_COOKIE, REFRESH_COOKIE, SESSION_COOKIE, sessionState } from "../lib/auth.mjs";
+import {
+  authConfig,
+  CHALLENGE_COOKIE,
+  MFA_SETUP_COOKIE,
+  otpauthUri,
+  REFRESH_COOKIE,
+  SESSION_COOKIE,
+  sessionState,
+} from "../lib/auth.mjs";
 import { apiBaseUrl, fetchNotes, formatCreatedAt, TITLE_MAX } from "../lib/notes.mjs";
 
 // Rendered on every request on the server: the notes come from the API.
@@ -22,6 +34,10 @@ type PageProps = {
     queued?: string | string[];
     confirm?: string | string[];
     new_password?: string | string[];
+    mfa?: string | string[];
+    mfa_setup?: string | string[];
+    mfa_error?: string | string[];
+    mfa_on?: string | string[];
   }>;
 };
 
@@ -32,6 +48,7 @@ export default async function Home({ searchParams }: PageProps) {
   const signUpError = typeof params.signup_error === "string" ? params.signup_error : null;
   const queued = typeof params.queued === "string" ? params.queued : null;
   const confirmEmail = typeof params.confirm === "string" ? params.confirm : null;
+  const mfaError = typeof params.mfa_error === "string" ? params.mfa_error : null;
   const auth = authConfig();
   const jar = await cookies();
   // Who the cookie names (an expired token still does while a refresh token is kept: the next
@@ -40,6 +57,11 @@ export default async function Home({ searchParams }: PageProps) {
     auth.mode === "cognito" ? sessionState(jar.get(SESSION_COOKIE)?.value, Boolean(jar.get(REFRESH_COOKIE)?.value)) : null;
   // A NEW_PASSWORD_REQUIRED challenge is pending (its session is in an httpOnly cookie).
   const newPassword = auth.mode === "cognito" && !session && params.new_password === "1" && Boolean(jar.get(CHALLENGE_COOKIE)?.value);
+  // A SOFTWARE_TOKEN_MFA challenge is pending: the page asks for the authenticator app's code.
+  const mfaCode = auth.mode === "cognito" && !session && params.mfa === "1" && Boolean(jar.get(CHALLENGE_COOKIE)?.value);
+  // TOTP set-up (the pool allows MFA): the secret Cognito handed out waits in an httpOnly cookie.
+  const mfaOffered = auth.mode === "cognito" && auth.mfa && session !== null;
+  const mfaSecret = mfaOffered && params.mfa_setup === "1" ? (jar.get(MFA_SETUP_COOKIE)?.value ?? "") : "";
   const selfSignUp = auth.mode === "cognito" && auth.selfSignUp && !session;
   // Anyone reads; writing needs a sign-in (cognito), nothing (open), or is off (none).
   const canWrite = auth.mode === "open" || session !== null;
@@ -52,11 +74,77 @@ export default async function Home({ searchParams }: PageProps) {
 
       {auth.mode === "cognito" ? (
         session ? (
-          <form action={signOutAction} className="account" aria-label="Account">
-            <span data-testid="signed-in">Signed in as {session.username}</span>
-            <button type="submit" className="secondary">
-              Sign out
-            </button>
+          <>
+            <form action={signOutAction} className="account" aria-label="Account">
+              <span data-testid="signed-in">Signed in as {session.username}</span>
+              <button type="submit" className="secondary">
+                Sign out
+              </button>
+            </form>
+            {mfaOffered && mfaSecret ? (
+              <form action={verifyMfaSetupAction} aria-label="Set up two-step sign-in">
+                <p className="notice">
+                  Add this key to an authenticator app (time-based, 6 digits), then type the code it shows.
+                </p>
+                <p>
+                  Key: <code data-testid="mfa-secret">{mfaSecret}</code>
+                </p>
+                <p>
+                  Or open this link on the device with the app:{" "}
+                  <a href={otpauthUri({ secret: mfaSecret, account: session.username })} data-testid="mfa-uri">
+                    {otpauthUri({ secret: mfaSecret, account: session.username })}
+                  </a>
+                </p>
+                <input
+                  name="code"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9]{6}"
+                  placeholder="6-digit code"
+                  required
+                  aria-label="Code"
+                />
+                <button type="submit">Turn on two-step sign-in</button>
+                <button type="submit" formAction={cancelMfaSetupAction} formNoValidate className="secondary">
+                  Cancel
+                </button>
+              </form>
+            ) : mfaOffered ? (
+              <form action={startMfaSetupAction} aria-label="Two-step sign-in">
+                {params.mfa_on === "1" ? (
+                  <p className="notice" role="status" data-testid="mfa-on">
+                    Two-step sign-in is on: from now on, signing in asks for a code from your app.
+                  </p>
+                ) : null}
+                <button type="submit" className="secondary">
+                  Set up two-step sign-in (authenticator app)
+                </button>
+              </form>
+            ) : null}
+            {mfaError ? (
+              <p className="error" role="alert" data-testid="mfa-error">
+                {mfaError}
+              </p>
+            ) : null}
+          </>
+        ) : mfaCode ? (
+          <form action={mfaCodeAction} aria-label="Sign-in code">
+            <p className="notice">Type the 6-digit code from your authenticator app.</p>
+            <input
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9]{6}"
+              placeholder="6-digit code"
+              required
+              aria-label="Code"
+            />
+            <button type="submit">Sign in</button>
+            {signInError ? (
+              <p className="error" role="alert" data-testid="signin-error">
+                {signInError}
+              </p>
+            ) : null}
           </form>
         ) : newPassword ? (
           <form action={newPasswordAction} aria-label="New password">

@@ -8,6 +8,7 @@
 // issuer and moto's key set URL separately, and the web the moto endpoint (COGNITO_ENDPOINT).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
@@ -548,5 +549,128 @@ test("with SELF_SIGN_UP=true a visitor signs up, confirms the emailed code and i
   await Promise.all([second.waitForURL(/signup_error=/), second.click("form[aria-label='Sign up'] button[type=submit]")]);
   assert.match((await second.getByTestId("signup-error").textContent()) ?? "", /exists already/);
   await other.close();
+  await context.close();
+});
+
+/**
+ * The code an authenticator app shows for a base32 secret (RFC 6238 TOTP: HMAC-SHA1 of the
+ * 30-second step number, dynamic truncation, 6 digits), computed here as the user's app would.
+ * @param {string} secret base32 (any case, padding optional) @param {number} [nowMs]
+ */
+function totp(secret, nowMs = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secret.toUpperCase().replace(/=+$/, "")) {
+    const value = alphabet.indexOf(ch);
+    assert.ok(value >= 0, "the secret is not base32");
+    bits += value.toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(nowMs / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** The current code, after waiting out a step that ends within 5 s (moto accepts only the
+ * current step's code, so a code typed at the end of a step could arrive in the next one). */
+async function currentTotp(/** @type {string} */ secret) {
+  const left = 30_000 - (Date.now() % 30_000);
+  if (left < 5_000) await new Promise((r) => setTimeout(r, left + 100));
+  return totp(secret);
+}
+
+/** A code that is certainly wrong now: the current one with its last digit changed. */
+function wrongTotp(/** @type {string} */ secret) {
+  const code = totp(secret);
+  return code.slice(0, 5) + String((Number(code[5]) + 1) % 10);
+}
+
+test("with MFA=optional a user sets up an authenticator app (TOTP), and the next sign-in asks for its code", async () => {
+  assert.ok(browser);
+  const poolId = webEnv.USER_POOL_ISSUER.split("/").at(-1);
+  // As the mvp pool: MFA optional, TOTP only (components/security/user_pool.py).
+  await cognito("SetUserPoolMfaConfig", { UserPoolId: poolId, MfaConfiguration: "OPTIONAL", SoftwareTokenMfaConfiguration: { Enabled: true } });
+  const email = "second-step@example.com";
+  const password = "Second-step-pass-3";
+  await cognito("AdminCreateUser", {
+    UserPoolId: poolId,
+    Username: email,
+    UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: "true" }],
+    MessageAction: "SUPPRESS",
+  });
+  await cognito("AdminSetUserPassword", { UserPoolId: poolId, Username: email, Password: password, Permanent: true });
+
+  // The dev stack (lab profile) has MFA off: no set-up offered.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInThroughPage(page, webUrl, email, password);
+  await page.getByTestId("signed-in").waitFor();
+  assert.equal(await page.locator("form[aria-label='Two-step sign-in']").count(), 0, "the dev stack has MFA off");
+  await context.clearCookies();
+
+  const port = await freePort();
+  webServers.push(startWeb(port, apiUrl, { ...webEnv, MFA: "optional" }));
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/healthz`, 60_000);
+  await signInThroughPage(page, base, email, password);
+  await page.getByTestId("signed-in").waitFor();
+
+  // Set-up: Cognito's secret as text and as an otpauth:// URI; kept in an httpOnly cookie, never the URL.
+  await Promise.all([page.waitForURL(/mfa_setup=1/), page.click("form[aria-label='Two-step sign-in'] button[type=submit]")]);
+  const secret = ((await page.getByTestId("mfa-secret").textContent()) ?? "").trim();
+  assert.match(secret, /^[A-Za-z2-7]+=*$/);
+  const uri = new URL((await page.getByTestId("mfa-uri").getAttribute("href")) ?? "");
+  assert.equal(uri.protocol, "otpauth:");
+  assert.equal(uri.searchParams.get("secret"), secret.toUpperCase().replace(/=+$/, ""));
+  assert.equal(uri.searchParams.get("issuer"), "Notes");
+  const setupCookie = (await context.cookies()).find((c) => c.name === "mfa_setup");
+  assert.ok(setupCookie?.httpOnly && setupCookie.secure && setupCookie.sameSite === "Lax", "the set-up secret must be in an httpOnly, Secure cookie");
+  assert.ok(!page.url().toUpperCase().includes(secret.toUpperCase()), "the secret must not be in the URL");
+
+  // A wrong code: a plain message, MFA stays off, the form again.
+  const setupForm = "form[aria-label='Set up two-step sign-in']";
+  await page.fill(`${setupForm} input[name=code]`, wrongTotp(secret));
+  await Promise.all([page.waitForURL(/mfa_error=/), page.click(`${setupForm} button:has-text('Turn on')`)]);
+  assert.match((await page.getByTestId("mfa-error").textContent()) ?? "", /not right/);
+  assert.doesNotMatch(await page.content(), /Exception|mismatch/i);
+  let user = await cognito("AdminGetUser", { UserPoolId: poolId, Username: email });
+  assert.ok(!(user.UserMFASettingList ?? []).includes("SOFTWARE_TOKEN_MFA"));
+
+  // The app's code: VerifySoftwareToken, then SetUserMFAPreference (TOTP enabled and preferred).
+  await page.fill(`${setupForm} input[name=code]`, await currentTotp(secret));
+  await Promise.all([page.waitForURL(/mfa_on=1/), page.click(`${setupForm} button:has-text('Turn on')`)]);
+  await page.getByTestId("mfa-on").waitFor();
+  assert.equal((await context.cookies()).filter((c) => c.name === "mfa_setup").length, 0);
+  user = await cognito("AdminGetUser", { UserPoolId: poolId, Username: email });
+  assert.deepEqual(user.UserMFASettingList, ["SOFTWARE_TOKEN_MFA"]);
+  assert.equal(user.PreferredMfaSetting, "SOFTWARE_TOKEN_MFA");
+
+  // Sign out and in again: the password alone no longer signs in; the page asks for the code.
+  await Promise.all([page.waitForURL(`${base}/`), page.click("form[aria-label='Account'] button[type=submit]")]);
+  await signInThroughPage(page, base, email, password);
+  await page.locator("form[aria-label='Sign-in code']").waitFor();
+  assert.equal((await context.cookies()).filter((c) => c.name === "session").length, 0);
+  const challenge = (await context.cookies()).find((c) => c.name === "challenge");
+  assert.ok(challenge?.httpOnly && challenge.secure, "the challenge session must be in an httpOnly, Secure cookie");
+  assert.doesNotMatch(page.url(), /session/i);
+
+  // A wrong code: a plain message, and the code form again (the challenge's session still holds).
+  const codeForm = "form[aria-label='Sign-in code']";
+  await page.fill(`${codeForm} input[name=code]`, wrongTotp(secret));
+  await Promise.all([page.waitForURL(/signin_error=/), page.click(`${codeForm} button[type=submit]`)]);
+  assert.match((await page.getByTestId("signin-error").textContent()) ?? "", /not right/);
+  await page.fill(`${codeForm} input[name=code]`, await currentTotp(secret));
+  await Promise.all([page.waitForURL(`${base}/`), page.click(`${codeForm} button[type=submit]`)]);
+  await page.getByTestId("signed-in").waitFor();
+  assert.equal((await context.cookies()).filter((c) => c.name === "challenge").length, 0);
+  assert.ok((await context.cookies()).some((c) => c.name === "refresh"));
+
+  // The tokens are good for a write: the API accepts the access token the code step gave.
+  await page.fill("input[name=title]", "Written after a TOTP sign-in");
+  await page.click("form[aria-label='New note'] button[type=submit]");
+  await page.locator("[data-testid=notes] h2", { hasText: "Written after a TOTP sign-in" }).waitFor();
+  assert.ok((await titles()).includes("Written after a TOTP sign-in"));
   await context.close();
 });

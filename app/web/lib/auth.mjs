@@ -13,10 +13,10 @@
 // - else (`auth: none`): read-only; the shipped API refuses every write.
 
 /**
- * @typedef {{ mode: "cognito", clientId: string, endpoint: string, selfSignUp: boolean } | { mode: "open" } | { mode: "none" }} AuthConfig
+ * @typedef {{ mode: "cognito", clientId: string, endpoint: string, selfSignUp: boolean, mfa: boolean } | { mode: "open" } | { mode: "none" }} AuthConfig
  * @typedef {{ ok: true, accessToken: string, expiresIn: number, refreshToken?: string }} Tokens
- * @typedef {{ ok: false, challenge: "NEW_PASSWORD_REQUIRED", session: string, username: string }} NewPasswordChallenge
- * @typedef {Tokens | NewPasswordChallenge | { ok: false, error: string, challenge?: undefined }} SignInResult
+ * @typedef {{ ok: false, challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA", session: string, username: string }} Challenge
+ * @typedef {Tokens | Challenge | { ok: false, error: string, challenge?: undefined }} SignInResult
  * @typedef {{ username: string, expiresAt: number }} Session
  */
 
@@ -26,9 +26,15 @@ export const SESSION_COOKIE = "session";
 // change it). Token revocation is on there, so GlobalSignOut makes it useless at once.
 export const REFRESH_COOKIE = "refresh";
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60;
-// A NEW_PASSWORD_REQUIRED challenge's session (Cognito's, valid 3 minutes) and username, kept
-// between the sign-in form and the new-password form.
+// A NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA challenge's name, session (Cognito's, valid 3
+// minutes) and username, kept between the sign-in form and the new-password or code form.
 export const CHALLENGE_COOKIE = "challenge";
+// TOTP set-up: the secret AssociateSoftwareToken handed out, kept (httpOnly) while the signed-in
+// user adds it to an authenticator app and types the first code; then deleted.
+export const MFA_SETUP_COOKIE = "mfa_setup";
+export const MFA_SETUP_SECONDS = 10 * 60;
+// The name an authenticator app shows next to the codes (the otpauth:// URI's issuer).
+export const MFA_ISSUER = "Notes";
 /** A token this close to its `exp` is refreshed before a write, so it does not expire on its way
  * to the API (and clocks a few seconds apart do not matter). */
 export const REFRESH_MARGIN_SECONDS = 30;
@@ -59,7 +65,10 @@ export function authConfig(env = process.env) {
     const endpoint = (env.COGNITO_ENDPOINT ?? "").trim() || new URL(issuer).origin;
     // SELF_SIGN_UP=true (the stack's selfSignUp dial): the page offers Cognito's SignUp.
     const selfSignUp = (env.SELF_SIGN_UP ?? "").trim().toLowerCase() === "true";
-    return { mode: "cognito", clientId, endpoint: endpoint.replace(/\/+$/, ""), selfSignUp };
+    // MFA=optional (the pool allows TOTP MFA: the mvp profile): signed-in users may set it up.
+    const mfaValue = (env.MFA ?? "").trim().toLowerCase();
+    if (mfaValue !== "" && mfaValue !== "optional") throw new Error(`MFA must be "optional" or unset, got ${env.MFA}`);
+    return { mode: "cognito", clientId, endpoint: endpoint.replace(/\/+$/, ""), selfSignUp, mfa: mfaValue === "optional" };
   }
   if ((env.ALLOW_ANONYMOUS_WRITES ?? "").trim().toLowerCase() === "true") return { mode: "open" };
   return { mode: "none" };
@@ -127,11 +136,13 @@ export function validateCredentials(email, password) {
 
 /**
  * The tokens of a successful InitiateAuth or RespondToAuthChallenge answer, or a
- * NEW_PASSWORD_REQUIRED challenge, or a plain message.
+ * NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA challenge, or a plain message.
  * @param {Record<string, any>} data
+ * @param {string} [signInName] what the user signed in with: the challenge's username when
+ *   Cognito's answer names none (SOFTWARE_TOKEN_MFA's ChallengeParameters may be empty)
  * @returns {SignInResult}
  */
-function authResult(data) {
+function authResult(data, signInName = "") {
   const result = data.AuthenticationResult;
   if (result && typeof result.AccessToken === "string") {
     const expiresIn = Number(result.ExpiresIn);
@@ -148,9 +159,16 @@ function authResult(data) {
     const username = data.ChallengeParameters?.USERNAME;
     if (typeof username === "string" && username) return { ok: false, challenge, session: data.Session, username };
   }
+  if (challenge === "SOFTWARE_TOKEN_MFA" && typeof data.Session === "string") {
+    // TOTP MFA is on for this user: the page asks for the authenticator app's code. The answer
+    // names the user as USER_ID_FOR_SRP (Cognito's internal name); else the name signed in with.
+    const params = data.ChallengeParameters ?? {};
+    const username = [params.USER_ID_FOR_SRP, params.USERNAME, signInName].find((n) => typeof n === "string" && n);
+    if (username) return { ok: false, challenge, session: data.Session, username };
+  }
   if (typeof challenge === "string") {
-    // SOFTWARE_TOKEN_MFA, MFA_SETUP, ...: this web cannot ask for an MFA code yet.
-    return { ok: false, error: "This account needs a second sign-in step (MFA), which this site cannot ask for yet; ask an administrator." };
+    // SMS_MFA, EMAIL_OTP, MFA_SETUP, ...: the pool offers none of these (TOTP only).
+    return { ok: false, error: "This account needs a sign-in step this site does not offer; ask an administrator." };
   }
   return { ok: false, error: UNAVAILABLE };
 }
@@ -167,7 +185,7 @@ export async function signIn({ endpoint, clientId, email, password, fetchImpl })
     body: { AuthFlow: "USER_PASSWORD_AUTH", ClientId: clientId, AuthParameters: { USERNAME: email, PASSWORD: password } },
     fetchImpl,
   });
-  if (status === 200) return authResult(data);
+  if (status === 200) return authResult(data, email);
   if (status === 0 || status >= 500) return { ok: false, error: UNAVAILABLE };
   return { ok: false, error: SIGN_IN_ERRORS[errorType(data)] ?? UNAVAILABLE };
 }
@@ -296,6 +314,120 @@ export async function respondNewPassword({ endpoint, clientId, session, username
   // A stale challenge session reads as NotAuthorizedException ("Invalid session ...").
   if (errorType(data) === "NotAuthorizedException") return { ok: false, error: "That took too long: sign in again with the temporary password." };
   return { ok: false, error: accountError(data) };
+}
+
+/** What the MFA forms say; never Cognito's own text. */
+const MFA_ERRORS = /** @type {Record<string, string>} */ ({
+  CodeMismatchException: "That code is not right: type the current code from your authenticator app.",
+  EnableSoftwareTokenMFAException: "That code is not right: type the current code from your authenticator app.",
+  ExpiredCodeException: "That code was used already or has expired: wait for the next one.",
+  InvalidParameterException: "Type the 6-digit code from your authenticator app.",
+  TooManyRequestsException: "Too many attempts; wait a minute and try again.",
+  LimitExceededException: "Too many attempts; wait a minute and try again.",
+  TooManyFailedAttemptsException: "Too many attempts; wait a minute and try again.",
+  SoftwareTokenMFANotFoundException: "Set up the authenticator app again: the set-up has expired.",
+  InvalidUserPoolConfigurationException: "This site does not offer two-step sign-in.",
+  OperationNotEnabledException: "This site does not offer two-step sign-in.",
+});
+
+/**
+ * @param {number} status
+ * @param {Record<string, any>} data
+ * @param {string} expired what a refused token or session (NotAuthorizedException) means here
+ */
+function mfaError(status, data, expired) {
+  if (status === 0 || status >= 500) return UNAVAILABLE;
+  const type = errorType(data);
+  if (type === "NotAuthorizedException" || type === "ResourceNotFoundException") return expired;
+  return MFA_ERRORS[type] ?? UNAVAILABLE;
+}
+
+/** @param {unknown} code an authenticator app's code: 6 digits (Cognito's SoftwareTokenMFAUserCodeType) */
+export function validateTotpCode(code) {
+  const c = typeof code === "string" ? code.replace(/\s+/g, "") : "";
+  return /^[0-9]{6}$/.test(c)
+    ? { ok: /** @type {const} */ (true), value: c }
+    : { ok: /** @type {const} */ (false), error: "Type the 6-digit code from your authenticator app." };
+}
+
+/**
+ * Answers a SOFTWARE_TOKEN_MFA challenge with the authenticator app's code.
+ * @param {{ endpoint: string, clientId: string, session: string, username: string, code: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<SignInResult | { ok: false, error: string, retry: boolean }>}
+ *   retry: the challenge's session may still take another code (a wrong or reused code)
+ */
+export async function respondMfaCode({ endpoint, clientId, session, username, code, fetchImpl }) {
+  const { status, data } = await callCognito({
+    endpoint,
+    operation: "RespondToAuthChallenge",
+    body: {
+      ClientId: clientId,
+      ChallengeName: "SOFTWARE_TOKEN_MFA",
+      Session: session,
+      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+    },
+    fetchImpl,
+  });
+  if (status === 200) return authResult(data, username);
+  const type = errorType(data);
+  const retry = type === "CodeMismatchException" || type === "ExpiredCodeException" || type === "InvalidParameterException";
+  return { ok: false, error: mfaError(status, data, "That took too long: sign in again."), retry };
+}
+
+/**
+ * TOTP set-up, step 1: AssociateSoftwareToken with the signed-in user's access token. Cognito
+ * keeps the new secret as the user's pending authenticator until it is verified.
+ * @param {{ endpoint: string, accessToken: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true, secret: string } | { ok: false, error: string }>}
+ */
+export async function associateSoftwareToken({ endpoint, accessToken, fetchImpl }) {
+  const { status, data } = await callCognito({ endpoint, operation: "AssociateSoftwareToken", body: { AccessToken: accessToken }, fetchImpl });
+  if (status === 200 && typeof data.SecretCode === "string" && /^[A-Z2-7]+=*$/i.test(data.SecretCode)) return { ok: true, secret: data.SecretCode };
+  if (status === 200) return { ok: false, error: UNAVAILABLE };
+  return { ok: false, error: mfaError(status, data, "Your session has ended: sign in again.") };
+}
+
+/**
+ * TOTP set-up, step 2: VerifySoftwareToken with the app's first code, then SetUserMFAPreference
+ * (TOTP enabled and preferred): from the next sign-in on, Cognito asks for a code.
+ * @param {{ endpoint: string, accessToken: string, code: string, fetchImpl?: typeof fetch }} options
+ * @returns {Promise<{ ok: true } | { ok: false, error: string }>}
+ */
+export async function enableSoftwareTokenMfa({ endpoint, accessToken, code, fetchImpl }) {
+  const ended = "Your session has ended: sign in again.";
+  const verified = await callCognito({
+    endpoint,
+    operation: "VerifySoftwareToken",
+    body: { AccessToken: accessToken, UserCode: code, FriendlyDeviceName: "Authenticator app" },
+    fetchImpl,
+  });
+  if (verified.status !== 200) return { ok: false, error: mfaError(verified.status, verified.data, ended) };
+  if (verified.data.Status !== "SUCCESS") return { ok: false, error: MFA_ERRORS.CodeMismatchException };
+  const preferred = await callCognito({
+    endpoint,
+    operation: "SetUserMFAPreference",
+    body: { AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } },
+    fetchImpl,
+  });
+  if (preferred.status !== 200) return { ok: false, error: mfaError(preferred.status, preferred.data, ended) };
+  return { ok: true };
+}
+
+/**
+ * The otpauth:// URI an authenticator app reads (Google Authenticator's "Key Uri Format"):
+ * label `issuer:account`, the base32 secret, and the issuer again as a parameter. Cognito's
+ * codes are the defaults (SHA-1, 6 digits, 30 seconds), so those parameters are left out.
+ * @param {{ secret: string, account: string, issuer?: string }} options
+ */
+export function otpauthUri({ secret, account, issuer = MFA_ISSUER }) {
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  const params = new URLSearchParams({ secret: secret.replace(/=+$/, "").toUpperCase(), issuer });
+  return `otpauth://totp/${label}?${params.toString().replace(/\+/g, "%20")}`;
+}
+
+/** The MFA set-up cookie: like the challenge cookie, for the minutes a set-up may take. */
+export function mfaSetupCookieOptions(maxAge = MFA_SETUP_SECONDS) {
+  return /** @type {const} */ ({ httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: Math.max(0, Math.floor(maxAge)) });
 }
 
 /** @param {unknown} code */

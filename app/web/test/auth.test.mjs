@@ -3,8 +3,14 @@ import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import {
+  associateSoftwareToken,
   authConfig,
   challengeCookieOptions,
+  enableSoftwareTokenMfa,
+  mfaSetupCookieOptions,
+  otpauthUri,
+  respondMfaCode,
+  validateTotpCode,
   confirmSignUp,
   globalSignOut,
   MAX_SESSION_SECONDS,
@@ -32,6 +38,7 @@ describe("authConfig", () => {
       clientId: "c1",
       endpoint: "https://cognito-idp.eu-west-1.amazonaws.com",
       selfSignUp: false,
+      mfa: false,
     });
   });
   test("SELF_SIGN_UP=true (the selfSignUp dial) turns sign-up on; anything else leaves it off", () => {
@@ -40,9 +47,16 @@ describe("authConfig", () => {
     assert.equal(/** @type {any} */ (authConfig({ ...base, SELF_SIGN_UP: "yes" })).selfSignUp, false);
     assert.deepEqual(authConfig({ SELF_SIGN_UP: "true" }), { mode: "none" });
   });
+  test("MFA=optional (the pool allows TOTP MFA) turns set-up on; unset leaves it off; anything else is an error", () => {
+    const base = { USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER };
+    assert.equal(/** @type {any} */ (authConfig({ ...base, MFA: "optional" })).mfa, true);
+    assert.equal(/** @type {any} */ (authConfig({ ...base, MFA: "" })).mfa, false);
+    assert.throws(() => authConfig({ ...base, MFA: "on" }), /MFA must be "optional" or unset, got on/);
+    assert.deepEqual(authConfig({ MFA: "optional" }), { mode: "none" });
+  });
   test("COGNITO_ENDPOINT (tests) replaces the endpoint, not the client", () => {
     const config = authConfig({ USER_POOL_CLIENT_ID: "c1", USER_POOL_ISSUER: ISSUER, COGNITO_ENDPOINT: "http://127.0.0.1:5000/" });
-    assert.deepEqual(config, { mode: "cognito", clientId: "c1", endpoint: "http://127.0.0.1:5000", selfSignUp: false });
+    assert.deepEqual(config, { mode: "cognito", clientId: "c1", endpoint: "http://127.0.0.1:5000", selfSignUp: false, mfa: false });
   });
   test("open with ALLOW_ANONYMOUS_WRITES=true, else none", () => {
     assert.deepEqual(authConfig({ ALLOW_ANONYMOUS_WRITES: "true" }), { mode: "open" });
@@ -148,11 +162,20 @@ describe("signIn and globalSignOut (the cognito-idp JSON protocol)", () => {
     assert.deepEqual(await call(), { ok: false, challenge: "NEW_PASSWORD_REQUIRED", session: "s", username: "u-1" });
   });
 
-  test("an MFA challenge is refused with an explanation", async () => {
-    cognito.answers.push([200, { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s" }]);
-    const result = await call();
-    assert.ok(!result.ok && !result.challenge);
-    assert.match(result.error, /MFA/);
+  test("SOFTWARE_TOKEN_MFA comes back as a challenge; the username is Cognito's if it names one, else the email", async () => {
+    cognito.answers.push([200, { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s", ChallengeParameters: { USER_ID_FOR_SRP: "u-9" } }]);
+    assert.deepEqual(await call(), { ok: false, challenge: "SOFTWARE_TOKEN_MFA", session: "s", username: "u-9" });
+    cognito.answers.push([200, { ChallengeName: "SOFTWARE_TOKEN_MFA", Session: "s", ChallengeParameters: {} }]);
+    assert.deepEqual(await call(), { ok: false, challenge: "SOFTWARE_TOKEN_MFA", session: "s", username: "a@b.c" });
+  });
+
+  test("a challenge this site does not answer (SMS, MFA set-up) is a plain message", async () => {
+    for (const name of ["SMS_MFA", "MFA_SETUP"]) {
+      cognito.answers.push([200, { ChallengeName: name, Session: "s", ChallengeParameters: { CODE_DELIVERY_DESTINATION: "+1***" } }]);
+      const result = await call();
+      assert.ok(!result.ok && !result.challenge);
+      assert.match(result.error, /sign-in step this site does not offer/);
+    }
   });
 
   test("Cognito down or unreachable", async () => {
@@ -280,6 +303,98 @@ describe("refresh, sign-up and the new-password challenge", () => {
     });
     cognito.answers.push([400, { __type: "NotAuthorizedException", message: "Invalid session for the user." }]);
     assert.match(/** @type {any} */ (await respondNewPassword({ endpoint: cognito.endpoint, clientId: "c1", session: "s", username: "u", newPassword: "x" })).error, /took too long/);
+  });
+});
+
+describe("TOTP MFA: the sign-in code and the set-up", () => {
+  /** @type {any} */ let cognito;
+  before(async () => (cognito = await startCannedCognito()));
+  after(() => cognito.server.close());
+
+  test("RespondToAuthChallenge SOFTWARE_TOKEN_MFA with the session, username and code; tokens come back", async () => {
+    cognito.answers.push([200, { AuthenticationResult: { AccessToken: "tok", ExpiresIn: 3600, RefreshToken: "ref" } }]);
+    const result = await respondMfaCode({ endpoint: cognito.endpoint, clientId: "c1", session: "s", username: "u-1", code: "123456" });
+    assert.deepEqual(result, { ok: true, accessToken: "tok", expiresIn: 3600, refreshToken: "ref" });
+    assert.equal(cognito.seen.at(-1).target, "AWSCognitoIdentityProviderService.RespondToAuthChallenge");
+    assert.deepEqual(cognito.seen.at(-1).body, {
+      ClientId: "c1",
+      ChallengeName: "SOFTWARE_TOKEN_MFA",
+      Session: "s",
+      ChallengeResponses: { USERNAME: "u-1", SOFTWARE_TOKEN_MFA_CODE: "123456" },
+    });
+  });
+
+  for (const [type, expected, retry] of [
+    ["CodeMismatchException", /not right/, true],
+    ["ExpiredCodeException", /used already or has expired/, true],
+    ["NotAuthorizedException", /took too long: sign in again/, false],
+    ["TooManyRequestsException", /Too many attempts/, false],
+    ["SomethingNewException", /not available right now/, false],
+  ]) {
+    test(`a sign-in code answered with ${type} is a plain message (retry: ${retry})`, async () => {
+      cognito.answers.push([400, { __type: type, message: "internal detail 123456" }]);
+      const result = /** @type {any} */ (await respondMfaCode({ endpoint: cognito.endpoint, clientId: "c1", session: "s", username: "u", code: "123456" }));
+      assert.equal(result.ok, false);
+      assert.match(result.error, /** @type {RegExp} */ (expected));
+      assert.doesNotMatch(result.error, /internal detail|123456/);
+      assert.equal(result.retry, retry);
+    });
+  }
+
+  test("AssociateSoftwareToken with the access token; the secret comes back; a refused token is a plain message", async () => {
+    cognito.answers.push([200, { SecretCode: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" }]);
+    assert.deepEqual(await associateSoftwareToken({ endpoint: cognito.endpoint, accessToken: "tok" }), { ok: true, secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" });
+    assert.equal(cognito.seen.at(-1).target, "AWSCognitoIdentityProviderService.AssociateSoftwareToken");
+    assert.deepEqual(cognito.seen.at(-1).body, { AccessToken: "tok" });
+    cognito.answers.push([400, { __type: "NotAuthorizedException", message: "Access Token has been revoked" }]);
+    assert.deepEqual(await associateSoftwareToken({ endpoint: cognito.endpoint, accessToken: "tok" }), { ok: false, error: "Your session has ended: sign in again." });
+    cognito.answers.push([200, { SecretCode: "<script>" }]);
+    assert.equal((await associateSoftwareToken({ endpoint: cognito.endpoint, accessToken: "tok" })).ok, false, "only a base32 secret is shown");
+  });
+
+  test("set-up: VerifySoftwareToken with the code, then SetUserMFAPreference TOTP enabled and preferred", async () => {
+    const before = cognito.seen.length;
+    cognito.answers.push([200, { Status: "SUCCESS" }], [200, {}]);
+    assert.deepEqual(await enableSoftwareTokenMfa({ endpoint: cognito.endpoint, accessToken: "tok", code: "654321" }), { ok: true });
+    const [verify, preference] = cognito.seen.slice(before);
+    assert.equal(verify.target, "AWSCognitoIdentityProviderService.VerifySoftwareToken");
+    assert.deepEqual(verify.body, { AccessToken: "tok", UserCode: "654321", FriendlyDeviceName: "Authenticator app" });
+    assert.equal(preference.target, "AWSCognitoIdentityProviderService.SetUserMFAPreference");
+    assert.deepEqual(preference.body, { AccessToken: "tok", SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } });
+  });
+
+  test("set-up: a wrong code stops before MFA is switched on", async () => {
+    for (const answer of [
+      [400, { __type: "CodeMismatchException", message: "detail" }],
+      [400, { __type: "EnableSoftwareTokenMFAException", message: "detail" }],
+      [200, { Status: "ERROR" }],
+    ]) {
+      const before = cognito.seen.length;
+      cognito.answers.push(answer);
+      const result = /** @type {any} */ (await enableSoftwareTokenMfa({ endpoint: cognito.endpoint, accessToken: "tok", code: "000000" }));
+      assert.equal(result.ok, false);
+      assert.match(result.error, /not right/);
+      assert.equal(cognito.seen.length, before + 1, "no SetUserMFAPreference after a refused code");
+    }
+  });
+
+  test("codes are 6 digits (spaces dropped); anything else is refused before Cognito", () => {
+    assert.deepEqual(validateTotpCode(" 123 456 "), { ok: true, value: "123456" });
+    for (const bad of ["12345", "1234567", "abcdef", "", undefined]) assert.equal(validateTotpCode(bad).ok, false);
+  });
+
+  test("otpauth:// URI: label issuer:account, base32 secret, issuer parameter, everything escaped", () => {
+    const uri = otpauthUri({ secret: "jbswy3dpehpk3pxp==", account: "writer@example.com" });
+    assert.equal(uri, "otpauth://totp/Notes:writer%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Notes");
+    const odd = otpauthUri({ secret: "ABC", account: "a b&c?", issuer: "My Notes" });
+    assert.equal(odd, "otpauth://totp/My%20Notes:a%20b%26c%3F?secret=ABC&issuer=My%20Notes");
+    assert.equal(new URL(odd).searchParams.get("issuer"), "My Notes");
+    assert.equal(new URL(odd).searchParams.get("secret"), "ABC");
+  });
+
+  test("the set-up cookie: httpOnly, Secure, SameSite=Lax, ten minutes", () => {
+    assert.deepEqual(mfaSetupCookieOptions(), { httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: 600 });
+    assert.equal(mfaSetupCookieOptions(0).maxAge, 0);
   });
 });
 
