@@ -398,6 +398,29 @@ def stack_account(stack: str, region: str | None = None) -> dict[str, Any]:
     return release_account(config)
 
 
+def stack_client(stack: str, service: str, region: str | None = None) -> tuple[Any, str]:
+    """A boto3 client of `service` in `stack`'s AWS account (its `aws:` keys), and the region it
+    uses: `region`, else the stack's `aws:region`."""
+    from components.config.aws_account import boto3_session
+
+    account = stack_account(stack, region)
+    chosen = str(account["region"])
+    return boto3_session(account).client(service, region_name=chosen), chosen
+
+
+def refuse_extra_arguments(extra: list[str], what: str, after: str | None = None) -> None:
+    """Refuse words left after a command's arguments (`after` names the last one) without
+    echoing them: `what` (a secret's value, a password) is never taken from the command line,
+    where shell history keeps it."""
+    if extra:
+        where = f" after {after}" if after else ""
+        raise OpsError(
+            f"{len(extra)} argument(s) too many{where} (not shown). A {what} is never taken "
+            f"from the command line: pipe it in or type it at the prompt; if it was a {what}, "
+            "remove it from your shell history"
+        )
+
+
 def _outputs_and_clients(args: argparse.Namespace) -> tuple[StackOutputs, Clients]:
     from components.config.aws_account import boto3_session
 

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from components.config.app_contract import APP_SECRET_NAME, AppContract, load_contract
 from components.kit.app_secrets import SECURE_STRING, set_command, stored_secrets
 from components.kit.naming import APP_SECRETS_PATH, Naming
-from stackctl.ops import OpsError, report_failures, stack_account
+from stackctl.ops import OpsError, refuse_extra_arguments, report_failures, stack_client
 
 # A standard parameter holds at most 4 KB (aws-facts#ssm-securestring); advanced ones are billed.
 MAX_VALUE_BYTES = 4096
@@ -165,14 +165,6 @@ def remove_secret(
     return 0
 
 
-def _ssm_client(stack: str, region: str | None) -> tuple[Any, str]:
-    from components.config.aws_account import boto3_session
-
-    account = stack_account(stack, region)
-    session = boto3_session(account)
-    return session.client("ssm", region_name=account["region"]), str(account["region"])
-
-
 def _run(args: argparse.Namespace) -> int:
     from stackctl.harness import project_name
 
@@ -180,12 +172,7 @@ def _run(args: argparse.Namespace) -> int:
     say = print
 
     def body() -> int:
-        if args.extra:
-            raise OpsError(
-                f"{len(args.extra)} argument(s) too many after the name (not shown). A value is "
-                "never taken from the command line: pipe it in or type it at the prompt; if it "
-                "was a secret value, remove it from your shell history"
-            )
+        refuse_extra_arguments(args.extra, "secret value", after="the name")
         if args.action != "list" and not APP_SECRET_NAME.match(args.name):
             raise OpsError(
                 f"{args.name!r} is not a secret name: upper-case letters, digits and "
@@ -196,9 +183,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.action == "set":
             _declared(contract, args.name)
             value = read_value(sys.stdin, getpass.getpass)
-            ssm, _ = _ssm_client(args.stack, args.region)
+            ssm, _ = stack_client(args.stack, "ssm", args.region)
             return set_secret(ssm, naming, contract, args.name, value, say=say)
-        ssm, region = _ssm_client(args.stack, args.region)
+        ssm, region = stack_client(args.stack, "ssm", args.region)
         if args.action == "list":
             return list_secrets(ssm, naming, contract, region, say)
         return remove_secret(ssm, naming, contract, args.name, say)

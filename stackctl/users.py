@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from stackctl.ops import OpsError, report_failures, stack_account
+from stackctl.ops import OpsError, refuse_extra_arguments, report_failures, stack_client
 from stackctl.outputs import OutputsError, read_outputs_json, user_pool_output
 
 # Cognito's password rules beyond the pool's policy (docs/aws-facts.md#cognito-passwords):
@@ -316,17 +316,14 @@ def _no_pool(stack: str) -> OpsError:
 
 def _cognito_client(args: argparse.Namespace) -> tuple[Any, str, str]:
     """The user pool id, a cognito-idp client of the stack's account, and its region."""
-    from components.config.aws_account import boto3_session
-
     data = read_outputs_json(args.stack, Path(args.outputs) if args.outputs else None)
     pool_id = user_pool_output(data)
     if pool_id is None:
         raise _no_pool(args.stack)
-    region = args.region or str(data.get("region") or "") or None
-    account = stack_account(args.stack, region)
-    session = boto3_session(account)
-    region = str(account["region"])
-    return session.client("cognito-idp", region_name=region), pool_id, region
+    cognito, region = stack_client(
+        args.stack, "cognito-idp", args.region or str(data.get("region") or "") or None
+    )
+    return cognito, pool_id, region
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -345,12 +342,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _act(args: argparse.Namespace) -> int:
-    if args.extra:
-        raise OpsError(
-            f"{len(args.extra)} argument(s) too many (not shown). A password is never taken "
-            "from the command line: pipe it in or type it at the prompt; if it was a "
-            "password, remove it from your shell history"
-        )
+    refuse_extra_arguments(args.extra, "password")
     # the pool's usernames are case-insensitive (user_pool.py): one spelling, lower case
     email = getattr(args, "email", "").strip().lower()
     if args.action != "list" and not (EMAIL.match(email) and len(email) <= MAX_USERNAME):
