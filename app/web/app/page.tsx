@@ -26,6 +26,37 @@ import { apiBaseUrl, fetchNotes, formatCreatedAt, TITLE_MAX } from "../lib/notes
 // Rendered on every request on the server: the notes come from the API.
 export const dynamic = "force-dynamic";
 
+/** A form's error message, announced to screen readers; nothing when there is none. */
+function FormError({ message, testId }: { message: string | null | undefined; testId: string }) {
+  return message ? (
+    <p className="error" role="alert" data-testid={testId}>
+      {message}
+    </p>
+  ) : null;
+}
+
+/** The password field of the sign-in, sign-up and new-password forms. */
+function PasswordInput({ autoComplete, label }: { autoComplete: string; label: string }) {
+  return (
+    <input name="password" type="password" autoComplete={autoComplete} placeholder={label} required aria-label={label} />
+  );
+}
+
+/** The 6-digit code field of the two-step sign-in forms (set-up and sign-in). */
+function TotpCodeInput() {
+  return (
+    <input
+      name="code"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="[0-9]{6}"
+      placeholder="6-digit code"
+      required
+      aria-label="Code"
+    />
+  );
+}
+
 type PageProps = {
   searchParams: Promise<{
     error?: string | string[];
@@ -95,15 +126,7 @@ export default async function Home({ searchParams }: PageProps) {
                     {otpauthUri({ secret: mfaSecret, account: session.username })}
                   </a>
                 </p>
-                <input
-                  name="code"
-                  inputMode="numeric"
-                  autoComplete="one-time-code"
-                  pattern="[0-9]{6}"
-                  placeholder="6-digit code"
-                  required
-                  aria-label="Code"
-                />
+                <TotpCodeInput />
                 <button type="submit">Turn on two-step sign-in</button>
                 <button type="submit" formAction={cancelMfaSetupAction} formNoValidate className="secondary">
                   Cancel
@@ -121,66 +144,28 @@ export default async function Home({ searchParams }: PageProps) {
                 </button>
               </form>
             ) : null}
-            {mfaError ? (
-              <p className="error" role="alert" data-testid="mfa-error">
-                {mfaError}
-              </p>
-            ) : null}
+            <FormError message={mfaError} testId="mfa-error" />
           </>
         ) : mfaCode ? (
           <form action={mfaCodeAction} aria-label="Sign-in code">
             <p className="notice">Type the 6-digit code from your authenticator app.</p>
-            <input
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              placeholder="6-digit code"
-              required
-              aria-label="Code"
-            />
+            <TotpCodeInput />
             <button type="submit">Sign in</button>
-            {signInError ? (
-              <p className="error" role="alert" data-testid="signin-error">
-                {signInError}
-              </p>
-            ) : null}
+            <FormError message={signInError} testId="signin-error" />
           </form>
         ) : newPassword ? (
           <form action={newPasswordAction} aria-label="New password">
             <p className="notice">Your password was temporary: choose a new one.</p>
-            <input
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              placeholder="New password"
-              required
-              aria-label="New password"
-            />
+            <PasswordInput autoComplete="new-password" label="New password" />
             <button type="submit">Set password and sign in</button>
-            {signInError ? (
-              <p className="error" role="alert" data-testid="signin-error">
-                {signInError}
-              </p>
-            ) : null}
+            <FormError message={signInError} testId="signin-error" />
           </form>
         ) : (
           <form action={signInAction} aria-label="Sign in">
             <input name="email" type="email" autoComplete="username" placeholder="Email" required aria-label="Email" />
-            <input
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              placeholder="Password"
-              required
-              aria-label="Password"
-            />
+            <PasswordInput autoComplete="current-password" label="Password" />
             <button type="submit">Sign in</button>
-            {signInError ? (
-              <p className="error" role="alert" data-testid="signin-error">
-                {signInError}
-              </p>
-            ) : null}
+            <FormError message={signInError} testId="signin-error" />
           </form>
         )
       ) : null}
@@ -190,38 +175,16 @@ export default async function Home({ searchParams }: PageProps) {
             <p className="notice">We emailed a code to {confirmEmail}. Enter it and your password to finish.</p>
             <input type="hidden" name="email" value={confirmEmail} />
             <input name="code" inputMode="numeric" autoComplete="one-time-code" placeholder="Code" required aria-label="Code" />
-            <input
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              placeholder="Password"
-              required
-              aria-label="Password"
-            />
+            <PasswordInput autoComplete="current-password" label="Password" />
             <button type="submit">Confirm and sign in</button>
-            {signUpError ? (
-              <p className="error" role="alert" data-testid="signup-error">
-                {signUpError}
-              </p>
-            ) : null}
+            <FormError message={signUpError} testId="signup-error" />
           </form>
         ) : (
           <form action={signUpAction} aria-label="Sign up">
             <input name="email" type="email" autoComplete="email" placeholder="Email" required aria-label="Email" />
-            <input
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              placeholder="New password"
-              required
-              aria-label="New password"
-            />
+            <PasswordInput autoComplete="new-password" label="New password" />
             <button type="submit">Create account</button>
-            {signUpError ? (
-              <p className="error" role="alert" data-testid="signup-error">
-                {signUpError}
-              </p>
-            ) : null}
+            <FormError message={signUpError} testId="signup-error" />
           </form>
         )
       ) : null}
