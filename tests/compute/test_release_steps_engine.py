@@ -268,3 +268,42 @@ def test_the_static_files_refuse_a_forbidden_account_in_one_line(
     last = failure_text(failed.value).strip().splitlines()[-1]
     assert last.startswith("components.kit.release_aws.ReleaseStepError: the credentials are for")
     assert "123456789012" in last and "forbiddenAccountIds" in last
+
+
+# -- the app's own secrets: the deploy-time check -----------------------------------------------
+
+SECRETS_URN = "urn:pulumi:dev::fullstack::pulumi-python:dynamic:Resource::app-secrets-check"
+
+
+def test_the_app_secrets_check_runs_with_the_inputs_the_engine_sends(
+    aws: MotoAws, engine: DynamicProviderProcess
+) -> None:
+    """AppSecretsCheckProvider in the engine's provider process, its DescribeParameters call
+    validated by botocore against moto: a missing required secret fails the step in one line
+    naming it, a stored one passes, and nothing of the value reaches the outputs."""
+    from components.kit.app_secrets import AppSecretsCheckProvider
+
+    props: dict[str, Any] = {
+        "account": {"region": REGION, "allowedAccountIds": ["123456789012"]},
+        "region": REGION,
+        "project": "fullstack",
+        "stack": "dev",
+        "secrets": [
+            {"name": "ENGINE_API_KEY", "services": ["api", "worker"], "optional": False},
+            {"name": "ENGINE_OPTIONAL", "services": ["web"], "optional": True},
+        ],
+    }
+    step = EngineCalls(engine, AppSecretsCheckProvider(), SECRETS_URN)
+    inputs = deserialize(step.check({}, props).inputs)
+    with pytest.raises(grpc.RpcError) as failed:
+        step.create(inputs)
+    last = failure_text(failed.value).strip().splitlines()[-1]
+    assert "ENGINE_API_KEY (for api, worker) is not set" in last, last
+    assert "python -m stackctl secret set --stack dev ENGINE_API_KEY" in last
+    assert "ENGINE_OPTIONAL" not in last
+    aws.client("ssm").put_parameter(
+        Name="/fullstack/dev/app-secrets/ENGINE_API_KEY", Value="s3cret", Type="SecureString"
+    )
+    outs = deserialize(step.create(inputs).properties)
+    assert "s3cret" not in repr(outs)
+    assert step.diff(outs, props).changes == provider_pb2.DiffResponse.DIFF_SOME
